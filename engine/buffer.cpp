@@ -1,0 +1,91 @@
+#include "buffer.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace attnlab {
+namespace {
+
+// Cached bytes above this are freed instead of kept, so a one-off huge step cannot pin memory.
+constexpr size_t kPoolMaxCachedBytes = size_t(8) << 30;
+
+struct Pool {
+    std::mutex lock;
+    std::unordered_map<size_t, std::vector<void*>> free_lists;
+    PoolStats stats;
+};
+
+Pool& pool() {
+    static Pool* instance = new Pool();  // never destroyed: buffers may outlive static teardown
+    return *instance;
+}
+
+size_t round_up(size_t bytes) {
+    return (bytes + 63) / 64 * 64;
+}
+
+}  // namespace
+
+std::shared_ptr<Buffer> Buffer::allocate(size_t count) {
+    const size_t bytes = round_up(std::max<size_t>(count, 1) * sizeof(real));
+    void* memory = nullptr;
+    if (bytes >= kPoolMinBytes) {
+        Pool& p = pool();
+        std::lock_guard<std::mutex> guard(p.lock);
+        auto it = p.free_lists.find(bytes);
+        if (it != p.free_lists.end() && !it->second.empty()) {
+            memory = it->second.back();
+            it->second.pop_back();
+            p.stats.cached_bytes -= bytes;
+            p.stats.reused++;
+        } else {
+            p.stats.fresh++;
+        }
+        p.stats.live_bytes += bytes;
+    }
+    if (!memory) memory = std::aligned_alloc(64, bytes);
+    if (!memory) throw Error(cat("out of memory allocating ", bytes, " bytes"));
+    return std::shared_ptr<Buffer>(new Buffer(static_cast<real*>(memory), count, bytes));
+}
+
+std::shared_ptr<Buffer> Buffer::zeros(size_t count) {
+    auto buffer = allocate(count);
+    std::memset(buffer->data(), 0, count * sizeof(real));
+    return buffer;
+}
+
+Buffer::~Buffer() {
+    if (bytes_ < kPoolMinBytes) {
+        std::free(data_);
+        return;
+    }
+    Pool& p = pool();
+    std::lock_guard<std::mutex> guard(p.lock);
+    p.stats.live_bytes -= bytes_;
+    if (p.stats.cached_bytes + bytes_ > kPoolMaxCachedBytes) {
+        std::free(data_);
+        return;
+    }
+    p.free_lists[bytes_].push_back(data_);
+    p.stats.cached_bytes += bytes_;
+}
+
+PoolStats pool_stats() {
+    std::lock_guard<std::mutex> guard(pool().lock);
+    return pool().stats;
+}
+
+void pool_release_cached() {
+    Pool& p = pool();
+    std::lock_guard<std::mutex> guard(p.lock);
+    for (auto& [bytes, list] : p.free_lists)
+        for (void* memory : list) std::free(memory);
+    p.free_lists.clear();
+    p.stats.cached_bytes = 0;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,140 @@
+// ops.h — every differentiable operation in attnlab, and its vector–Jacobian product (VJP).
+//
+// This header is the table of contents of the autograd engine. Each op lives in engine/ops/*.cpp
+// with its forward and backward side by side; the arithmetic itself is a raw kernel in
+// engine/kernels/*.cpp. Notation: y is the op's output, dy = ∂loss/∂y flows in, dx is what the
+// backward adds into ∂loss/∂x. Shapes use B, L, d as in the papers; "..." is any leading dims.
+//
+//   op                     forward                                 backward (added into)
+//   ---------------------  --------------------------------------  --------------------------------
+//   add(a, b)              y = a + b  (NumPy broadcasting)         da += sum_to(dy), db +=
+//   sum_to(dy) sub(a, b)              y = a − b                               da += sum_to(dy), db
+//   −= sum_to(dy) mul(a, b)              y = a · b                               da +=
+//   sum_to(dy·b), db += sum_to(dy·a) div(a, b)              y = a / b da += sum_to(dy/b), db −=
+//   sum_to(dy·a/b²) scale(x, s)            y = s · x                               dx += s · dy
+//   add_scalar(x, s)       y = x + s                               dx += dy
+//   matmul(a, b, ta, tb)   y = op(a) · op(b), batched over "..."   da += dy · op(b)ᵀ, db += op(a)ᵀ
+//   · dy sum / mean (axis|all)  y = Σ x  (mean: / n)                    dx += broadcast(dy) (/ n)
+//   max (axis|all)         y = max x                               dx[argmax] += dy (first max
+//   wins) reshape(x, shape)      a view sharing storage                  dx += dy (same element
+//   order) transpose / permute    y = x with axes reordered (a copy)      dx += dy with axes put
+//   back slice(x, axis, s, e)   y = x[..., s:e, ...]                    dx[..., s:e, ...] += dy
+//   concat(xs, axis)       y = [x0 | x1 | ...]                     dxi += the matching slice of dy
+//   split(x, axis, sizes)  the inverse of concat                   dx's slices += each dyi
+//   exp, log, tanh,        y = f(x), elementwise                   dx += dy · f'(x), e.g. exp: dy ·
+//   y, sigmoid, relu, gelu,                                            log: dy / x, tanh: dy · (1 −
+//   y²), sin, cos, square, sqrt                                          sigmoid: dy · y(1 − y),
+//   relu: dy · [x>0] softmax(x, mask, s)    y = softmax(s·x + mask) over last axis  dx += s · y ⊙
+//   (dy − Σ dy ⊙ y) log_softmax(x, mask)   y = s·x + mask − logsumexp(...)         dx += s · (dy −
+//   softmax · Σ dy) layer_norm(x, γ, β)    y = (x − μ) · rstd · γ + β, last axis   see
+//   kernels/nn.cpp (saves μ, rstd) embedding(W, ids)      y[..., :] = W[ids[...], :] dW[ids[...],
+//   :] += dy[..., :] dropout(x, p, seed)    y = x · keep / (1 − p)                  dx += dy · keep
+//   / (1 − p) cross_entropy(z, t)    mean over rows with t ≠ ignore of       dz += (softmax(z) −
+//   onehot(t)) / n
+//                          −log softmax(z)[t]
+//   cumsum(x, axis)        y_i = Σ_{j ≤ i} x_j                     dx_i += Σ_{j ≥ i} dy_j
+//   masked_fill(x, m, v)   y = m ? v : x                           dx += dy · [¬m]
+//   where(c, a, b)         y = c ? a : b                           da += sum_to(dy·[c]), db +=
+//   sum_to(dy·[¬c])
+//
+// Misuse throws attnlab::Error naming the op, the shapes or values it saw, and what it expected.
+#pragma once
+
+#include <vector>
+
+#include "autograd.h"
+#include "tensor.h"
+
+namespace attnlab {
+
+// --- elementwise, with NumPy broadcasting (engine/ops/elementwise.cpp) ----------------------
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor scale(const Tensor& x, real factor);
+Tensor add_scalar(const Tensor& x, real value);
+inline Tensor operator+(const Tensor& a, const Tensor& b) {
+    return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, const Tensor& b) {
+    return sub(a, b);
+}
+inline Tensor operator*(const Tensor& a, const Tensor& b) {
+    return mul(a, b);
+}
+inline Tensor operator/(const Tensor& a, const Tensor& b) {
+    return div(a, b);
+}
+inline Tensor operator*(const Tensor& x, real factor) {
+    return scale(x, factor);
+}
+inline Tensor operator*(real factor, const Tensor& x) {
+    return scale(x, factor);
+}
+
+// The shape a and b broadcast to, or an Error naming `op` and both shapes.
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+// Sums `x` over broadcast dimensions so the result has `shape` (the adjoint of broadcasting).
+Tensor sum_to(const Tensor& x, const Shape& shape);
+
+// --- unary (engine/ops/unary.cpp) -----------------------------------------------------------
+enum class GeluApprox { Tanh, Erf };  // Hendrycks & Gimpel: tanh approximation or exact erf form
+
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor gelu(const Tensor& x, GeluApprox approx = GeluApprox::Tanh);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+
+// --- matmul (engine/ops/matmul.cpp) ---------------------------------------------------------
+// a [..., M, K] (or [..., K, M] with transpose_a), b [..., K, N] (or [..., N, K] with transpose_b)
+// → [..., M, N]. Batch dims must match exactly, or b is 2-d and shared by every batch of a (a
+// weight): then the whole batch is one sgemm on a flattened to [(...)·M, K].
+Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
+
+// --- reductions (engine/ops/reduce.cpp) -----------------------------------------------------
+Tensor sum(const Tensor& x);  // all elements → []
+Tensor sum(const Tensor& x, int axis, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, int axis, bool keepdim = false);
+Tensor max(const Tensor& x);
+Tensor max(const Tensor& x, int axis, bool keepdim = false);
+
+// --- shape (engine/ops/shape.cpp) -----------------------------------------------------------
+Tensor reshape(const Tensor& x, const Shape& shape);  // one extent may be -1
+Tensor transpose(const Tensor& x, int axis0, int axis1);
+Tensor permute(const Tensor& x, const std::vector<int>& order);
+Tensor slice(const Tensor& x, int axis, int64_t start, int64_t end);  // [start, end)
+Tensor concat(const std::vector<Tensor>& xs, int axis);
+std::vector<Tensor> split(const Tensor& x, int axis, const std::vector<int64_t>& sizes);
+
+// --- neural-network ops, fused (engine/ops/nn.cpp) ------------------------------------------
+// softmax(scale · x + mask) over the last axis, max-subtracted. `mask` is optional (undefined
+// tensor), additive (0 keeps, a large negative value removes), never differentiated, and
+// broadcasts to x's shape, e.g. [L, L] or [B, 1, 1, L] against x [B, h, L, L].
+Tensor softmax(const Tensor& x, const Tensor& mask = Tensor(), real scale = 1);
+Tensor log_softmax(const Tensor& x, const Tensor& mask = Tensor(), real scale = 1);
+// x [..., d], gamma [d], beta [d]; statistics over the last axis.
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, real eps = 1e-5);
+// weight [V, d], ids [...] with 0 <= id < V → [..., d].
+Tensor embedding(const Tensor& weight, const IntTensor& ids);
+// Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1 − p).
+// The keep mask of element i is a pure function of (seed, i), so any thread count gives the same
+// bits. p = 0 returns x itself.
+Tensor dropout(const Tensor& x, real p, uint64_t seed);
+// logits [N, C], targets [N] → [] mean of −log softmax(logits)[target] over targets ≠ ignore_index.
+// All-ignored batches give 0 (and zero gradient).
+Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int32_t ignore_index = -100);
+Tensor cumsum(const Tensor& x, int axis);
+// mask broadcasts to x; positions where mask ≠ 0 become `value`.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, real value);
+// condition, a and b broadcast together; condition ≠ 0 picks a.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+
+}  // namespace attnlab

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs build/<suite>/tests for each suite named, then prints one line "N passed, N failed" that
+# counts test cases over all suites. A suite that crashes before reporting counts as one failure.
+set -u
+passed=0
+failed=0
+for suite in "$@"; do
+    echo "=== suite $suite ==="
+    log=$(mktemp)
+    if [ "$suite" = san ]; then
+        export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+        export LSAN_OPTIONS=suppressions=tests/lsan.supp:print_suppressions=0
+    fi
+    "build/$suite/tests" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    line=$(grep -E '^suite [a-z0-9]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    rm -f "$log"
+    if [ -z "$line" ]; then
+        echo "suite $suite crashed (exit $status) before reporting"
+        failed=$((failed + 1))
+        continue
+    fi
+    read -r p f <<<"$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1 \2/')"
+    passed=$((passed + p))
+    failed=$((failed + f))
+    # Sanitizer reports after the run (e.g. leaks at exit) fail the suite even if every case passed.
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "suite $suite exited with status $status after its tests"
+        failed=$((failed + 1))
+    fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,130 @@
+// Tensors, the buffer pool, the RNG, and the autograd engine's own rules (with a hand-made op, so
+// these tests depend on nothing in ops/).
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "engine/autograd.h"
+#include "engine/rng.h"
+
+using namespace attnlab;
+
+namespace {
+
+// y = c · x for a constant c, recorded by hand: the smallest possible differentiable op.
+Tensor times(const Tensor& x, real c) {
+    Tensor y = Tensor::empty(x.shape());
+    for (int64_t i = 0; i < x.numel(); ++i) y.data()[i] = c * x.data()[i];
+    const int64_t n = x.numel();
+    return record("times", y, {x}, [c, n](const real* dy, const std::vector<real*>& dx) {
+        for (int64_t i = 0; i < n; ++i) dx[0][i] += c * dy[i];
+    });
+}
+
+}  // namespace
+
+TEST_CASE("tensor factories fill shapes and values", "[tensor]") {
+    Tensor z = Tensor::zeros({2, 3, 4, 5});
+    CHECK(z.ndim() == 4);
+    CHECK(z.numel() == 120);
+    CHECK(z.size(-1) == 5);
+    CHECK(z.data()[119] == 0);
+    CHECK(Tensor::full({3}, 2.5).to_vector() == std::vector<real>{2.5, 2.5, 2.5});
+    CHECK(Tensor::arange(0, 5).to_vector() == std::vector<real>{0, 1, 2, 3, 4});
+    CHECK(Tensor::arange(1, 2, 0.25).numel() == 4);
+    CHECK(Tensor::scalar(3).item() == 3);
+    CHECK_THROWS_WITH(Tensor::from_vector({2, 2}, {1, 2, 3}),
+                      Catch::Contains("3 values cannot fill shape [2, 2]"));
+    CHECK_THROWS_WITH(z.item(), Catch::Contains("has 120 elements"));
+    CHECK_THROWS_WITH(z.size(4), Catch::Contains("axis 4 out of range for a 4-d tensor"));
+}
+
+TEST_CASE("rng: same seed same bits, different seed different bits", "[tensor][rng]") {
+    Rng a(42), b(42), c(43);
+    Tensor x = Tensor::randn({1000}, a), y = Tensor::randn({1000}, b), z = Tensor::randn({1000}, c);
+    CHECK(std::memcmp(x.data(), y.data(), 1000 * sizeof(real)) == 0);
+    CHECK(std::memcmp(x.data(), z.data(), 1000 * sizeof(real)) != 0);
+    double mean = 0, var = 0;
+    for (real v : x.to_vector()) mean += v / 1000.0;
+    for (real v : x.to_vector()) var += (v - mean) * (v - mean) / 1000.0;
+    CHECK(std::abs(mean) < 0.1);
+    CHECK(std::abs(var - 1) < 0.1);
+    Tensor u = Tensor::rand({1000}, a, -2, 3);
+    for (real v : u.to_vector()) REQUIRE((v >= -2 && v < 3));
+    CHECK(mix(7, 100) == mix(7, 100));
+    CHECK(mix(7, 100) != mix(7, 101));
+}
+
+TEST_CASE("buffer pool reuses freed buffers of the same size", "[tensor][pool]") {
+    const size_t count = 1 << 20;  // 4 MiB in f32: above the pooling threshold
+    { auto warm = Buffer::allocate(count); }
+    const PoolStats before = pool_stats();
+    for (int step = 0; step < 5; ++step) {
+        auto buffer = Buffer::allocate(count);
+        buffer->data()[0] = real(step);
+    }
+    const PoolStats after = pool_stats();
+    CHECK(after.reused - before.reused == 5);
+    CHECK(after.fresh == before.fresh);
+}
+
+TEST_CASE("autograd accumulates into leaves and frees the graph", "[autograd]") {
+    Tensor x = Tensor::from_vector({3}, {1, 2, 3});
+    x.set_requires_grad(true);
+    Tensor y = times(times(x, 2), 3);  // y = 6x
+    CHECK(y.requires_grad());
+    CHECK_FALSE(y.is_leaf());
+    y.backward(Tensor::from_vector({3}, {1, 0.5, -1}), /*retain_graph=*/true);
+    CHECK(x.grad().to_vector() == std::vector<real>{6, 3, -6});
+
+    // With the graph retained, a second backward adds the same gradient again.
+    y.backward(Tensor::from_vector({3}, {1, 0.5, -1}));
+    CHECK(x.grad().to_vector() == std::vector<real>{12, 6, -12});
+
+    // That second call did not retain the graph: a third one must say so.
+    CHECK_THROWS_WITH(y.backward(Tensor::ones({3})),
+                      Catch::Contains("already freed") && Catch::Contains("'times'"));
+    x.zero_grad();
+    CHECK(x.grad().to_vector() == std::vector<real>{0, 0, 0});
+}
+
+TEST_CASE("autograd: one tensor used twice gets both contributions", "[autograd]") {
+    Tensor x = Tensor::from_vector({2}, {1, 2});
+    x.set_requires_grad(true);
+    Tensor a = times(x, 2);
+    Tensor y = times(a, 1);
+    // z = a + a through a two-input op built by hand.
+    Tensor z = Tensor::empty({2});
+    for (int i = 0; i < 2; ++i) z.data()[i] = a.data()[i] + y.data()[i];
+    z = record("add2", z, {a, y}, [](const real* dz, const std::vector<real*>& d) {
+        for (int i = 0; i < 2; ++i) d[0][i] += dz[i], d[1][i] += dz[i];
+    });
+    z.backward(Tensor::ones({2}));
+    CHECK(x.grad().to_vector() == std::vector<real>{4, 4});
+}
+
+TEST_CASE("autograd: misuse gets clear errors", "[autograd]") {
+    Tensor x = Tensor::ones({2, 3});
+    x.set_requires_grad(true);
+    Tensor y = times(x, 2);
+    CHECK_THROWS_WITH(y.backward(),
+                      Catch::Contains("shape [2, 3]") && Catch::Contains("one-element output"));
+    CHECK_THROWS_WITH(y.backward(Tensor::ones({3})), Catch::Contains("grad_output has shape [3]"));
+    CHECK_THROWS_WITH(y.set_requires_grad(false), Catch::Contains("only leaf tensors"));
+    Tensor constant = Tensor::ones({1});
+    CHECK_THROWS_WITH(constant.backward(), Catch::Contains("does not require grad"));
+}
+
+TEST_CASE("no_grad and detach record no history", "[autograd]") {
+    Tensor x = Tensor::ones({2});
+    x.set_requires_grad(true);
+    {
+        NoGradGuard guard;
+        CHECK_FALSE(grad_enabled());
+        CHECK_FALSE(times(x, 2).requires_grad());
+    }
+    CHECK(grad_enabled());
+    Tensor d = times(x, 2).detach();
+    CHECK_FALSE(d.requires_grad());
+    CHECK(d.is_leaf());
+    CHECK(d.to_vector() == std::vector<real>{2, 2});
+}
