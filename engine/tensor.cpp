@@ -132,6 +132,11 @@ real* Tensor::grad_data() const {
     return impl()->grad ? impl()->grad->data() : nullptr;
 }
 
+real* Tensor::ensure_grad() const {
+    if (!impl()->grad) impl()->grad = Buffer::zeros(size_t(numel()));
+    return impl()->grad->data();
+}
+
 void Tensor::zero_grad() const {
     if (impl()->grad) std::memset(impl()->grad->data(), 0, size_t(numel()) * sizeof(real));
 }
