@@ -63,6 +63,7 @@ class Tensor {
     const std::shared_ptr<Node>& grad_fn() const { return impl()->grad_fn; }
     Tensor grad() const;      // undefined until a backward reaches this leaf
     real* grad_data() const;  // null until a backward reaches this leaf
+    real* ensure_grad() const;  // grad_data(), allocating a zero gradient first if there is none
     void zero_grad() const;   // fills an existing grad with zeros, keeping the buffer
     void backward(bool retain_graph = false) const;  // this must hold one element
     void backward(const Tensor& grad_output, bool retain_graph = false) const;
