@@ -42,15 +42,17 @@ void gemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
 }
 
 // --- OPENBLAS_CORETYPE ----------------------------------------------------------------------
-// OpenBLAS 0.3.21 does not recognise recent AVX-512 CPUs (e.g. AMD Zen 4) and falls back to its
-// Haswell (AVX2) kernels, leaving about half of sgemm's speed unused. The variable that overrides
-// the choice is read once, when libopenblas is loaded — before any code of ours runs. So, as the
-// first thing in every attnlab process, this constructor checks: AVX-512 present, OpenBLAS on a
-// pre-AVX-512 kernel set, and the user has not chosen a core type. Then it sets
-// OPENBLAS_CORETYPE=SkylakeX and re-executes the same binary with the same arguments, so the
-// library loads again with the right kernels. On a CPU without AVX-512 it does nothing; a user's
-// own OPENBLAS_CORETYPE always wins; ATTNLAB_NO_REEXEC=1 turns the mechanism off (e.g. under
-// valgrind, whose /proc/self/exe is valgrind itself).
+// OpenBLAS 0.3.21 picks its kernel set when libopenblas is loaded, before any code of ours runs.
+// On recent AVX-512 CPUs that choice can be the Haswell (AVX2) kernels: 0.3.21 does not know
+// every AVX-512 CPU, and machine images pin OPENBLAS_CORETYPE=Haswell to paper over that. Either
+// way half of sgemm's speed (about 200 vs 390 GFLOP/s on 2 threads here) is left unused.
+//
+// So, first thing in every attnlab process, this constructor checks: the CPU has AVX-512, and
+// OpenBLAS is running a kernel set without it. Then it sets OPENBLAS_CORETYPE=SkylakeX and
+// re-executes the same binary with the same arguments, so the library loads again with the fast
+// kernels. On a CPU without AVX-512 it does nothing. ATTNLAB_NO_REEXEC=1 turns it off (to keep a
+// deliberately chosen core type, or under valgrind, whose /proc/self/exe is valgrind itself).
+// ATTNLAB_CORETYPE_FORCED marks the re-executed process, so it can never loop.
 namespace {
 
 bool cpu_has_avx512() {
@@ -68,7 +70,7 @@ bool core_uses_avx512(const char* core) {
 
 // glibc calls ELF constructors with (argc, argv, envp).
 __attribute__((constructor)) void select_openblas_core(int, char** argv, char**) {
-    if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("ATTNLAB_NO_REEXEC")) return;
+    if (std::getenv("ATTNLAB_NO_REEXEC") || std::getenv("ATTNLAB_CORETYPE_FORCED")) return;
     if (!cpu_has_avx512() || core_uses_avx512(openblas_get_corename())) return;
     const char* preload = std::getenv("LD_PRELOAD");
     if (preload && std::strstr(preload, "vgpreload")) return;  // under valgrind
