@@ -84,9 +84,12 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
     };
 
     TensorImpl* root = output.impl();
-    real* root_grad = gradient_of(root);
-    const real* seed = grad_output.data();
-    for (int64_t i = 0; i < output.numel(); ++i) root_grad[i] += seed[i];
+    if (root->grad_fn) {  // the seed is the root's whole gradient: copy it, no zero-fill + add
+        pending[root] = grad_output.clone().impl()->buffer;
+    } else {
+        real* root_grad = gradient_of(root);
+        for (int64_t i = 0; i < output.numel(); ++i) root_grad[i] += grad_output.data()[i];
+    }
 
     NoGradGuard no_grad;  // backward kernels must not record new history
     const auto order = topological_order(output.impl_ptr());

@@ -12,6 +12,12 @@
 
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr const char* kSuiteName = "san";
+#else
+constexpr const char* kSuiteName = attnlab::kRealName;
+#endif
+
 struct Totals {
     size_t passed = 0, failed = 0;
 } totals;
@@ -30,7 +36,7 @@ CATCH_REGISTER_LISTENER(CaseCounter)
 
 int main(int argc, char* argv[]) {
     const int status = Catch::Session().run(argc, argv);
-    std::printf("suite %s: %zu passed, %zu failed\n", attnlab::kRealName, totals.passed,
+    std::printf("suite %s: %zu passed, %zu failed\n", kSuiteName, totals.passed,
                 totals.failed);
     return status == 0 && totals.failed == 0 ? 0 : 1;
 }
