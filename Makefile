@@ -5,7 +5,7 @@
 #                    float (f32), double (f64: tight gradient checks) and float under
 #                    AddressSanitizer + UndefinedBehaviorSanitizer (san). Last line: N passed, N failed
 #   make test SAN=1  only the sanitizer suite;  make check: only the f32 suite (quick loop)
-#   make demo        the main job (added by the experiments)
+#   make demo        the main job; until the experiments land, the engine benchmark
 #   make format      clang-format every source file
 #
 # Optimisation flags: -O3 -march=native. -O3 lets GCC vectorise the elementwise loops with
@@ -79,6 +79,10 @@ SUITES := $(if $(SAN),san,f32 f64 san)
 test: deps
 	@$(MAKE) --no-print-directory $(foreach s,$(SUITES),build/$(s)/tests)
 	@bash tests/run_suites.sh $(SUITES)
+
+demo: deps-demo
+	@$(MAKE) --no-print-directory $(BIN)/bench_engine
+	$(BIN)/bench_engine
 
 check: deps
 	@$(MAKE) --no-print-directory build/f32/tests
