@@ -128,3 +128,27 @@ TEST_CASE("no_grad and detach record no history", "[autograd]") {
     CHECK(d.is_leaf());
     CHECK(d.to_vector() == std::vector<real>{2, 2});
 }
+
+TEST_CASE("autograd releases saved tensors after backward", "[autograd][pool]") {
+    const int64_t n = 1 << 18;  // 1 MiB in f32: pooled, so live_bytes sees it
+    Tensor x = Tensor::ones({n});
+    x.set_requires_grad(true);
+    const size_t baseline = pool_stats().live_bytes;
+    Tensor y;
+    {
+        // x → h → y, where y's backward holds h's data until it runs.
+        Tensor h = times(x, 2);
+        Tensor saved = h.detach();
+        y = record("keep", times(h, 1).detach(), {h},
+                   [saved, n](const real* dy, const std::vector<real*>& dx) {
+                       for (int64_t i = 0; i < n; ++i) dx[0][i] += dy[i] * (saved.data()[i] > 0);
+                   });
+    }
+    const size_t before = pool_stats().live_bytes;
+    CHECK(before > baseline);  // h is alive through the graph
+    y.backward(Tensor::ones({n}));
+    // Left alive: y itself and x's new gradient. h and every temporary gradient are gone.
+    const size_t tensor_bytes = size_t(n) * sizeof(real);
+    CHECK(pool_stats().live_bytes <= baseline + 2 * tensor_bytes + 128);
+    CHECK(x.grad().data()[0] == 2);
+}
