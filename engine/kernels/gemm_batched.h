@@ -1,0 +1,24 @@
+// gemm_batched.h — many GEMMs of one shape, strided through memory: batched matmul and its
+// backward.
+//
+// Attention multiplies B·h small matrices at once; a model's layers multiply a few large ones.
+// OpenBLAS (OpenMP flavour) threads inside one call but runs single-threaded inside a parallel
+// region, so small matrices are spread over threads one matrix each, and large ones are left to
+// BLAS's own threading.
+#pragma once
+
+#include <cstdint>
+
+#include "../common.h"
+
+namespace attnlab::kernels {
+
+// For i in [0, batch): C_i = alpha · op(A_i) · op(B_i) + beta · C_i with X_i = X + i · x_stride.
+// A stride of 0 shares one matrix across the batch. c_stride == 0 accumulates every product into
+// one C (a shared weight's gradient) and then needs beta == 1; that case runs serially, in batch
+// order, so the sum is deterministic.
+void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t M, int64_t N, int64_t K,
+                  real alpha, const real* A, int64_t lda, int64_t a_stride, const real* B,
+                  int64_t ldb, int64_t b_stride, real beta, real* C, int64_t ldc, int64_t c_stride);
+
+}  // namespace attnlab::kernels
