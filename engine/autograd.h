@@ -20,6 +20,9 @@
 //     the graph survives, and a second backward adds the same gradient again: leaves hold twice
 //     the gradient (micrograd users know this as the "backward twice" surprise; it is intended).
 //   - backward() without an argument needs a one-element output and seeds it with 1.
+//   - Saved tensors share storage with the tensors they came from, and there are no version
+//     counters: writing into a tensor (or a reshape view of it) between the forward pass and
+//     backward() silently changes the gradient. Optimizers update parameters after backward().
 #pragma once
 
 #include <functional>

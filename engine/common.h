@@ -24,7 +24,8 @@ inline constexpr const char* kRealName = "f32";
 using Shape = std::vector<int64_t>;
 
 // Every misuse (bad shape, axis, config, file) throws this. Messages name the operation, what
-// was seen and what was expected, e.g. "matmul: inner dimensions differ: a [2, 3] · b [4, 5]".
+// was seen and what was expected, e.g.
+//     matmul: inner dimensions differ: a [2, 3] (K = 3) vs b [4, 5] (K = 4)
 class Error : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;

@@ -5,37 +5,38 @@
 // engine/kernels/*.cpp. Notation: y is the op's output, dy = ∂loss/∂y flows in, dx is what the
 // backward adds into ∂loss/∂x. Shapes use B, L, d as in the papers; "..." is any leading dims.
 //
-//   op                     forward                                 backward (added into)
-//   ---------------------  --------------------------------------  --------------------------------
-//   add(a, b)              y = a + b  (NumPy broadcasting)         da += sum_to(dy), db +=
-//   sum_to(dy) sub(a, b)              y = a − b                               da += sum_to(dy), db
-//   −= sum_to(dy) mul(a, b)              y = a · b                               da +=
-//   sum_to(dy·b), db += sum_to(dy·a) div(a, b)              y = a / b da += sum_to(dy/b), db −=
-//   sum_to(dy·a/b²) scale(x, s)            y = s · x                               dx += s · dy
-//   add_scalar(x, s)       y = x + s                               dx += dy
-//   matmul(a, b, ta, tb)   y = op(a) · op(b), batched over "..."   da += dy · op(b)ᵀ, db += op(a)ᵀ
-//   · dy sum / mean (axis|all)  y = Σ x  (mean: / n)                    dx += broadcast(dy) (/ n)
-//   max (axis|all)         y = max x                               dx[argmax] += dy (first max
-//   wins) reshape(x, shape)      a view sharing storage                  dx += dy (same element
-//   order) transpose / permute    y = x with axes reordered (a copy)      dx += dy with axes put
-//   back slice(x, axis, s, e)   y = x[..., s:e, ...]                    dx[..., s:e, ...] += dy
-//   concat(xs, axis)       y = [x0 | x1 | ...]                     dxi += the matching slice of dy
-//   split(x, axis, sizes)  the inverse of concat                   dx's slices += each dyi
-//   exp, log, tanh,        y = f(x), elementwise                   dx += dy · f'(x), e.g. exp: dy ·
-//   y, sigmoid, relu, gelu,                                            log: dy / x, tanh: dy · (1 −
-//   y²), sin, cos, square, sqrt                                          sigmoid: dy · y(1 − y),
-//   relu: dy · [x>0] softmax(x, mask, s)    y = softmax(s·x + mask) over last axis  dx += s · y ⊙
-//   (dy − Σ dy ⊙ y) log_softmax(x, mask)   y = s·x + mask − logsumexp(...)         dx += s · (dy −
-//   softmax · Σ dy) layer_norm(x, γ, β)    y = (x − μ) · rstd · γ + β, last axis   see
-//   kernels/nn.cpp (saves μ, rstd) embedding(W, ids)      y[..., :] = W[ids[...], :] dW[ids[...],
-//   :] += dy[..., :] dropout(x, p, seed)    y = x · keep / (1 − p)                  dx += dy · keep
-//   / (1 − p) cross_entropy(z, t)    mean over rows with t ≠ ignore of       dz += (softmax(z) −
-//   onehot(t)) / n
-//                          −log softmax(z)[t]
-//   cumsum(x, axis)        y_i = Σ_{j ≤ i} x_j                     dx_i += Σ_{j ≥ i} dy_j
-//   masked_fill(x, m, v)   y = m ? v : x                           dx += dy · [¬m]
-//   where(c, a, b)         y = c ? a : b                           da += sum_to(dy·[c]), db +=
-//   sum_to(dy·[¬c])
+// clang-format off
+//   op                    forward                               backward (added into)
+//   --------------------  ------------------------------------  ---------------------------------
+//   add(a, b)             y = a + b  (NumPy broadcasting)       da += sum_to(dy), db += sum_to(dy)
+//   sub(a, b)             y = a − b                             da += sum_to(dy), db −= sum_to(dy)
+//   mul(a, b)             y = a · b                             da += sum_to(dy·b), db += sum_to(dy·a)
+//   div(a, b)             y = a / b                             da += sum_to(dy/b), db −= sum_to(dy·a/b²)
+//   scale(x, s)           y = s · x                             dx += s · dy
+//   add_scalar(x, s)      y = x + s                             dx += dy
+//   matmul(a, b, ta, tb)  y = op(a) · op(b), batched            da += dy · op(b)ᵀ, db += op(a)ᵀ · dy
+//   sum, mean (axis|all)  y = Σ x  (mean: / n)                  dx += broadcast(dy)  (mean: / n)
+//   max (axis|all)        y = max x                             dx[argmax] += dy  (first max wins)
+//   reshape(x, shape)     a view sharing storage                dx += dy  (same element order)
+//   transpose, permute    y = x with axes reordered (a copy)    dx += dy with the axes put back
+//   slice(x, axis, s, e)  y = x[..., s:e, ...]                  dx[..., s:e, ...] += dy
+//   concat(xs, axis)      y = [x0 | x1 | ...]                   dxi += the matching slice of dy
+//   split(x, axis, sizes) the inverse of concat                 dx's slices += each dyi
+//   exp, log, tanh,       y = f(x), elementwise                 dx += dy · f'(x):  exp: dy · y,
+//   sigmoid, relu, gelu,                                          log: dy / x,  tanh: dy · (1 − y²),
+//   sin, cos, square,                                             sigmoid: dy · y(1 − y),
+//   sqrt                                                          relu: dy · [x > 0], ...
+//   softmax(x, mask, s)   y = softmax(s·x + mask), last axis    dx += s · y ⊙ (dy − Σ dy ⊙ y)
+//   log_softmax(x, m, s)  y = s·x + m − logsumexp(s·x + m)      dx += s · (dy − softmax · Σ dy)
+//   layer_norm(x, γ, β)   y = (x − μ) · rstd · γ + β, last axis see kernels/nn.cpp (saves μ, rstd)
+//   embedding(W, ids)     y[..., :] = W[ids[...], :]            dW[ids[...], :] += dy[..., :]
+//   dropout(x, p, seed)   y = x · keep / (1 − p)                dx += dy · keep / (1 − p)
+//   cross_entropy(z, t)   mean over rows with t ≠ ignore of     dz += (softmax(z) − onehot(t)) / n
+//                         −log softmax(z)[t]
+//   cumsum(x, axis)       y_i = Σ_{j ≤ i} x_j                   dx_i += Σ_{j ≥ i} dy_j
+//   masked_fill(x, m, v)  y = m ? v : x                         dx += dy · [¬m]
+//   where(c, a, b)        y = c ? a : b                         da += sum_to(dy·[c]), db += sum_to(dy·[¬c])
+// clang-format on
 //
 // Misuse throws attnlab::Error naming the op, the shapes or values it saw, and what it expected.
 #pragma once

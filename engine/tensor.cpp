@@ -30,8 +30,12 @@ int normalize_axis(const char* op, int axis, int ndim) {
 // --- creation -------------------------------------------------------------------------------
 
 Tensor Tensor::empty(const Shape& shape) {
-    for (int64_t extent : shape)
+    int64_t count = 1;
+    for (int64_t extent : shape) {
         ATTNLAB_CHECK(extent >= 0, "tensor: negative extent in shape ", shape_str(shape));
+        ATTNLAB_CHECK(!__builtin_mul_overflow(count, extent, &count), "tensor: shape ",
+                      shape_str(shape), " has more elements than fit in 64 bits");
+    }
     auto impl = std::make_shared<TensorImpl>();
     impl->shape = shape;
     impl->buffer = Buffer::allocate(size_t(numel_of(shape)));

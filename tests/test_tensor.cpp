@@ -152,3 +152,9 @@ TEST_CASE("autograd releases saved tensors after backward", "[autograd][pool]") 
     CHECK(pool_stats().live_bytes <= baseline + 2 * tensor_bytes + 128);
     CHECK(x.grad().data()[0] == 2);
 }
+
+TEST_CASE("tensor: shapes too large for 64 bits are rejected", "[tensor]") {
+    const int64_t huge = int64_t(1) << 40;
+    CHECK_THROWS_WITH(Tensor::empty({huge, huge}), Catch::Contains("more elements than fit"));
+    CHECK_THROWS_WITH(Tensor::empty({2, -1}), Catch::Contains("negative extent"));
+}

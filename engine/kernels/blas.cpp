@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -16,6 +17,9 @@ namespace attnlab::kernels {
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha, const real* A,
           int64_t lda, const real* B, int64_t ldb, real beta, real* C, int64_t ldc) {
     if (M == 0 || N == 0) return;
+    for (int64_t extent : {M, N, K, lda, ldb, ldc})  // cblas takes 32-bit ints
+        ATTNLAB_CHECK(extent <= INT32_MAX, "gemm: extent ", extent,
+                      " exceeds the 32-bit limit of cblas (M = ", M, ", N = ", N, ", K = ", K, ")");
     const auto ta = trans_a ? CblasTrans : CblasNoTrans;
     const auto tb = trans_b ? CblasTrans : CblasNoTrans;
 #ifdef ATTNLAB_DOUBLE

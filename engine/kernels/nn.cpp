@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "../rng.h"
+#include "vector_math.h"
 
 namespace attnlab::kernels {
 
@@ -52,13 +53,17 @@ void softmax_forward(const real* x, int64_t rows, int64_t cols, real scale, cons
     for (int64_t r = 0; r < rows; ++r) {
         const real* xr = x + r * cols;
         real* yr = y + r * cols;
-        real row_max = -std::numeric_limits<real>::infinity();
-        for (int64_t c = 0; c < cols; ++c) {
-            real z = scale * xr[c];
-            if (mask_rows) z += mask[mask_rows->row_offset[size_t(r)] + c * mask_rows->col_stride];
-            yr[c] = z;
-            row_max = std::max(row_max, z);
+        const int64_t mask_offset = mask_rows ? mask_rows->row_offset[size_t(r)] : 0;
+        const int64_t mask_stride = mask_rows ? mask_rows->col_stride : 0;
+        if (mask) {
+            const real* mask_row = mask + mask_offset;
+#pragma omp simd
+            for (int64_t c = 0; c < cols; ++c) yr[c] = scale * xr[c] + mask_row[c * mask_stride];
+        } else {
+#pragma omp simd
+            for (int64_t c = 0; c < cols; ++c) yr[c] = scale * xr[c];
         }
+        const real row_max = row_maximum(yr, cols);
         const bool dead = row_max == -std::numeric_limits<real>::infinity();
         if (dead_rows) dead_rows[r] = dead;
         if (dead) {  // every entry masked out: define the row as zeros rather than 0/0 = NaN
@@ -66,16 +71,20 @@ void softmax_forward(const real* x, int64_t rows, int64_t cols, real scale, cons
             continue;
         }
         real sum = 0;
-        for (int64_t c = 0; c < cols; ++c) {
-            const real e = std::exp(yr[c] - row_max);
-            sum += e;
-            if (!log) yr[c] = e;
-        }
         if (log) {
+#pragma omp simd reduction(+ : sum)
+            for (int64_t c = 0; c < cols; ++c) sum += exp_nonpositive(yr[c] - row_max);
             const real log_sum = row_max + std::log(sum);
+#pragma omp simd
             for (int64_t c = 0; c < cols; ++c) yr[c] -= log_sum;
         } else {
+#pragma omp simd reduction(+ : sum)
+            for (int64_t c = 0; c < cols; ++c) {
+                yr[c] = exp_nonpositive(yr[c] - row_max);
+                sum += yr[c];
+            }
             const real inverse = 1 / sum;
+#pragma omp simd
             for (int64_t c = 0; c < cols; ++c) yr[c] *= inverse;
         }
     }
@@ -90,6 +99,7 @@ void softmax_backward(const real* y, const real* dy, int64_t rows, int64_t cols,
 #pragma omp simd reduction(+ : dot)
         for (int64_t c = 0; c < cols; ++c) dot += dyr[c] * yr[c];
         real* dxr = dx + r * cols;
+#pragma omp simd
         for (int64_t c = 0; c < cols; ++c) dxr[c] += scale * yr[c] * (dyr[c] - dot);
     }
 }
@@ -104,7 +114,9 @@ void log_softmax_backward(const real* y, const real* dy, const uint8_t* dead_row
 #pragma omp simd reduction(+ : total)
         for (int64_t c = 0; c < cols; ++c) total += dyr[c];
         real* dxr = dx + r * cols;
-        for (int64_t c = 0; c < cols; ++c) dxr[c] += scale * (dyr[c] - std::exp(yr[c]) * total);
+#pragma omp simd
+        for (int64_t c = 0; c < cols; ++c)
+            dxr[c] += scale * (dyr[c] - exp_nonpositive(yr[c]) * total);
     }
 }
 
@@ -117,14 +129,17 @@ void layer_norm_forward(const real* x, const real* gamma, const real* beta, int6
         const real* xr = x + r * d;
         // Two passes in double: the variance of the centred values, not E[x²] − E[x]².
         double sum = 0, sum_sq = 0;
+#pragma omp simd reduction(+ : sum)
         for (int64_t j = 0; j < d; ++j) sum += xr[j];
         const double mu = sum / double(d);
+#pragma omp simd reduction(+ : sum_sq)
         for (int64_t j = 0; j < d; ++j) sum_sq += (xr[j] - mu) * (xr[j] - mu);
-        const double inv_std = 1 / std::sqrt(sum_sq / double(d) + eps);
-        mean[r] = real(mu);
-        rstd[r] = real(inv_std);
+        const real row_mean = real(mu), row_rstd = real(1 / std::sqrt(sum_sq / double(d) + eps));
+        mean[r] = row_mean;
+        rstd[r] = row_rstd;
         real* yr = y + r * d;
-        for (int64_t j = 0; j < d; ++j) yr[j] = real((xr[j] - mu) * inv_std) * gamma[j] + beta[j];
+#pragma omp simd
+        for (int64_t j = 0; j < d; ++j) yr[j] = (xr[j] - row_mean) * row_rstd * gamma[j] + beta[j];
     }
 }
 
@@ -151,6 +166,7 @@ void layer_norm_backward(const real* x, const real* gamma, const real* mean, con
             mean_g /= real(d);
             mean_gx /= real(d);
             real* dxr = dx + r * d;
+#pragma omp simd
             for (int64_t j = 0; j < d; ++j) {
                 const real x_hat = (xr[j] - mu) * s;
                 dxr[j] += s * (dyr[j] * gamma[j] - mean_g - x_hat * mean_gx);
@@ -167,8 +183,10 @@ void layer_norm_backward(const real* x, const real* gamma, const real* mean, con
         double sum_gamma[kBlock] = {}, sum_beta[kBlock] = {};
         for (int64_t r = 0; r < rows; ++r) {
             const real *xr = x + r * d, *dyr = dy + r * d;
+            const real row_mean = mean[r], row_rstd = rstd[r];
+#pragma omp simd
             for (int64_t j = begin; j < end; ++j) {
-                sum_gamma[j - begin] += double(dyr[j]) * ((xr[j] - mean[r]) * rstd[r]);
+                sum_gamma[j - begin] += double(dyr[j]) * ((xr[j] - row_mean) * row_rstd);
                 sum_beta[j - begin] += dyr[j];
             }
         }
@@ -232,9 +250,10 @@ double cross_entropy_forward(const real* logits, const int32_t* targets, int64_t
 #pragma omp parallel for schedule(static) if (N * C > kParallelWork)
     for (int64_t r = 0; r < N; ++r) {
         const real* z = logits + r * C;
-        const real z_max = *std::max_element(z, z + C);
+        const real z_max = row_maximum(z, C);
         real sum = 0;
-        for (int64_t c = 0; c < C; ++c) sum += std::exp(z[c] - z_max);
+#pragma omp simd reduction(+ : sum)
+        for (int64_t c = 0; c < C; ++c) sum += exp_nonpositive(z[c] - z_max);
         lse[r] = z_max + std::log(sum);
         if (targets[r] != ignore_index) losses[size_t(r)] = double(lse[r]) - z[targets[r]];
     }
@@ -250,7 +269,9 @@ void cross_entropy_backward(const real* logits, const real* lse, const int32_t* 
         if (targets[r] == ignore_index) continue;
         const real* z = logits + r * C;
         real* dz = dlogits + r * C;
-        for (int64_t c = 0; c < C; ++c) dz[c] += grad_scale * std::exp(z[c] - lse[r]);
+        const real row_lse = lse[r];
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) dz[c] += grad_scale * exp_nonpositive(z[c] - row_lse);
         dz[targets[r]] -= grad_scale;
     }
 }
