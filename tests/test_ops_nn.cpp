@@ -304,22 +304,40 @@ TEST_CASE("masked_fill: broadcast masks, gradient, errors", "[ops][grad][nn]") {
                       Catch::Contains("x's shape is the output's"));
 }
 
-TEST_CASE("where: broadcast condition, gradients for both branches, errors", "[ops][grad][nn]") {
+TEST_CASE("where: condition, a and b broadcast together; gradients summed back; errors",
+          "[ops][grad][nn]") {
     Tensor a = Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6});
     Tensor b = Tensor::from_vector({2, 3}, {10, 20, 30, 40, 50, 60});
     CHECK(where(Tensor::from_vector({2, 1}, {1, 0}), a, b).to_vector() ==
           std::vector<real>{1, 2, 3, 40, 50, 60});
     CHECK(where(Tensor::from_vector({3}, {0, 2, 0}), a, b).to_vector() ==
           std::vector<real>{10, 2, 30, 40, 5, 60});
+    // All three broadcast: condition [2, 1, 2], a [3, 1], b [] → [2, 3, 2].
+    Tensor small_cond = Tensor::from_vector({2, 1, 2}, {1, 0, 0, 1});
+    Tensor column = Tensor::from_vector({3, 1}, {1, 2, 3});
+    Tensor y = where(small_cond, column, Tensor::scalar(-1));
+    CHECK(y.shape() == Shape{2, 3, 2});
+    CHECK(y.to_vector() == std::vector<real>{1, -1, 2, -1, 3, -1, -1, 1, -1, 2, -1, 3});
+    // A condition of lower rank than a and b leaves their shape as the output's.
+    CHECK(where(Tensor::scalar(0), column, Tensor::ones({3, 4})).shape() == Shape{3, 4});
 
     Rng rng(10);
     Tensor ta = random_leaf({3, 4}, rng), tb = random_leaf({3, 4}, rng);
     Tensor cond = Tensor::from_vector({4}, {1, 0, 0, 1});
     CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return where(cond, in[0], in[1]); },
                     {ta, tb});
+    // Broadcast a and b: each gradient is dy summed over the positions its operand was copied to.
+    Tensor cond3 = Tensor::from_vector({2, 1, 4}, {1, 0, 1, 1, 0, 0, 1, 0});
+    Tensor column_leaf = random_leaf({3, 1}, rng), scalar_leaf = random_leaf({}, rng);
+    CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return where(cond3, in[0], in[1]); },
+                    {column_leaf, scalar_leaf});
+    CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return where(cond3, in[1], in[0]); },
+                    {column_leaf, scalar_leaf});
 
-    CHECK_THROWS_WITH(where(Tensor::ones({3}), a, Tensor::zeros({3})),
-                      Catch::Contains("where: a [2, 3] and b [3] must have the same shape"));
-    CHECK_THROWS_WITH(where(Tensor::ones({2}), a, b),
-                      Catch::Contains("where: condition [2] does not broadcast to a and b [2, 3]"));
+    CHECK_THROWS_WITH(where(Tensor::ones({3}), a, Tensor::zeros({4})),
+                      Catch::Contains("where (a, b): shapes [2, 3] and [4] cannot broadcast"));
+    CHECK_THROWS_WITH(
+        where(Tensor::ones({2}), a, b),
+        Catch::Contains(
+            "where (condition, a and b broadcast): shapes [2] and [2, 3] cannot broadcast"));
 }

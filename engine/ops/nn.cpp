@@ -2,11 +2,11 @@
 // cross_entropy, cumsum, masked_fill and where. Each checks its arguments, runs the forward kernel
 // of engine/kernels/nn.cpp and records the matching backward kernel.
 //
-// Broadcasting here is one-sided: a mask or condition broadcasts to a fixed output shape (x's for
-// softmax and masked_fill, a's and b's for where, which must be equal). General two-way
-// broadcasting lives in the elementwise ops.
+// Broadcasting in softmax and masked_fill is one-sided: the mask broadcasts to x's shape, which is
+// the output's. where broadcasts condition, a and b together, like the elementwise ops.
 #include "../kernels/nn.h"
 
+#include "../kernels/elementwise.h"
 #include "../ops.h"
 
 namespace attnlab {
@@ -20,6 +20,16 @@ bool broadcasts_to(const Shape& from, const Shape& to) {
         if (f != t && f != 1) return false;
     }
     return true;
+}
+
+// x's data broadcast to `shape` (no graph): x itself when it already has that shape, else a copy
+// made as zeros + broadcast(x).
+Tensor broadcast_data(const Tensor& x, const Shape& shape) {
+    if (x.shape() == shape) return x.detach();
+    Tensor out = Tensor::zeros(shape);
+    kernels::broadcast_binary(kernels::BinaryOp::Add, out.data(), shape, x.data(), x.shape(),
+                              out.data(), shape);
+    return out;
 }
 
 int64_t last_extent(const Tensor& x) {
@@ -201,24 +211,37 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, real value) {
                   });
 }
 
-// a and b must have the same shape, the output's; only the condition broadcasts.
+// condition, a and b broadcast together to the output shape. The kernels work on operands of the
+// output shape, so a and b are broadcast (copied) first when they are smaller, and their gradients
+// are summed back down with sum_to, the adjoint of broadcasting.
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
-    ATTNLAB_CHECK(a.shape() == b.shape(), "where: a ", shape_str(a.shape()), " and b ",
-                  shape_str(b.shape()),
-                  " must have the same shape (the output's; only the condition broadcasts)");
-    ATTNLAB_CHECK(broadcasts_to(condition.shape(), a.shape()), "where: condition ",
-                  shape_str(condition.shape()), " does not broadcast to a and b ",
-                  shape_str(a.shape()),
-                  " (aligned on the right, each extent must equal theirs or be 1)");
-    kernels::RowBroadcast cond_rows = kernels::broadcast_rows(condition.shape(), a.shape());
-    const int64_t cols = last_extent(a);
-    Tensor y = Tensor::empty(a.shape());
-    kernels::where_forward(condition.data(), cond_rows, cols, a.data(), b.data(), y.data());
-    // y = c ? a : b ⇒ da += dy · [c], db += dy · [¬c]; the condition is a constant.
+    const Shape ab_shape = broadcast_shapes("where (a, b)", a.shape(), b.shape());
+    const Shape shape =
+        broadcast_shapes("where (condition, a and b broadcast)", condition.shape(), ab_shape);
+    kernels::RowBroadcast cond_rows = kernels::broadcast_rows(condition.shape(), shape);
+    const int64_t cols = shape.empty() ? 1 : shape.back();
+    const Tensor a_full = broadcast_data(a, shape), b_full = broadcast_data(b, shape);
+    Tensor y = Tensor::empty(shape);
+    kernels::where_forward(condition.data(), cond_rows, cols, a_full.data(), b_full.data(),
+                           y.data());
+    // y = c ? a : b ⇒ da += sum_to(dy · [c]), db += sum_to(dy · [¬c]); the condition is a
+    // constant. shapes: dy [shape], da [a], db [b]
     return record("where", y, {a, b},
-                  [cond = condition.detach(), cond_rows = std::move(cond_rows), cols](
-                      const real* dy, const std::vector<real*>& grads) {
-                      kernels::where_backward(cond.data(), cond_rows, cols, dy, grads[0], grads[1]);
+                  [cond = condition.detach(), cond_rows = std::move(cond_rows), cols, shape,
+                   a_shape = a.shape(),
+                   b_shape = b.shape()](const real* dy, const std::vector<real*>& grads) {
+                      // A smaller operand's gradient is first gathered at the output shape, then
+                      // summed down.
+                      Tensor da_full, db_full;
+                      real* da = grads[0];
+                      real* db = grads[1];
+                      if (da && a_shape != shape) da = (da_full = Tensor::zeros(shape)).data();
+                      if (db && b_shape != shape) db = (db_full = Tensor::zeros(shape)).data();
+                      kernels::where_backward(cond.data(), cond_rows, cols, dy, da, db);
+                      if (da_full.defined())
+                          kernels::sum_to(da_full.data(), shape, grads[0], a_shape, 1);
+                      if (db_full.defined())
+                          kernels::sum_to(db_full.data(), shape, grads[1], b_shape, 1);
                   });
 }
 
