@@ -71,21 +71,20 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
                   shape_str(output.shape()));
 
     // Gradients of non-leaf tensors live here only while needed.
-    std::unordered_map<TensorImpl*, std::shared_ptr<Buffer>> pending;
+    std::unordered_map<TensorImpl*, Tensor> pending;
     auto gradient_of = [&](TensorImpl* tensor) -> real* {
-        const size_t count = size_t(numel_of(tensor->shape));
         if (!tensor->grad_fn) {  // a leaf: accumulate into its own .grad
-            if (!tensor->grad) tensor->grad = Buffer::zeros(count);
+            if (!tensor->grad) tensor->grad = Buffer::zeros(size_t(numel_of(tensor->shape)));
             return tensor->grad->data();
         }
-        auto& buffer = pending[tensor];
-        if (!buffer) buffer = Buffer::zeros(count);
-        return buffer->data();
+        Tensor& grad = pending[tensor];
+        if (!grad.defined()) grad = Tensor::zeros(tensor->shape);
+        return grad.data();
     };
 
     TensorImpl* root = output.impl();
-    if (root->grad_fn) {  // the seed is the root's whole gradient: copy it, no zero-fill + add
-        pending[root] = grad_output.clone().impl()->buffer;
+    if (root->grad_fn) {  // the seed is the root's whole gradient; nodes only read it
+        pending[root] = grad_output.detach();
     } else {
         real* root_grad = gradient_of(root);
         for (int64_t i = 0; i < output.numel(); ++i) root_grad[i] += grad_output.data()[i];
@@ -102,12 +101,12 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
                       "the first call to run backward twice");
         auto found = pending.find(tensor);
         if (found != pending.end()) {
-            const std::shared_ptr<Buffer> grad = found->second;  // gradient_of may rehash `pending`
+            const Tensor grad = found->second;  // gradient_of may rehash `pending`
             std::vector<real*> input_grads;
             input_grads.reserve(node->inputs.size());
             for (auto& input : node->inputs)
                 input_grads.push_back(input->requires_grad ? gradient_of(input.get()) : nullptr);
-            node->backward(grad->data(), input_grads);
+            node->backward(grad.data(), input_grads);
             pending.erase(tensor);
         }
         if (!retain_graph) {
