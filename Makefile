@@ -14,11 +14,15 @@
 # else. Never -ffast-math / -Ofast: they break NaN/Inf checks, erf/exp edge cases and
 # reproducibility (llm.c issue #19).
 
-MAKEFLAGS += --no-builtin-rules -j$(shell nproc)
+MAKEFLAGS += --no-builtin-rules
+# Parallel by default, unless a parent make already shares its job slots with us.
+ifeq (,$(findstring jobserver,$(MAKEFLAGS)))
+MAKEFLAGS += -j$(shell nproc)
+endif
 .SUFFIXES:
 
 CXX      := g++
-MULTIARCH := $(shell $(CXX) -print-multiarch)
+MULTIARCH := $(shell $(CXX) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 # The OpenMP flavour of OpenBLAS shares libgomp's thread pool with our own OpenMP loops, so BLAS
 # threads and ours never run at the same time and never oversubscribe the cores. The rpath makes
 # the loader pick this flavour whatever the system's libopenblas alternative points at.
@@ -33,7 +37,8 @@ LDLIBS   := -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lz -fopenmp
 FLAGS_f32 := -O3 -march=native
 FLAGS_f64 := -O2 -march=native -DATTNLAB_DOUBLE
 FLAGS_san := -O1 -g -march=native -fsanitize=address,undefined -fno-omit-frame-pointer \
-             -fno-sanitize-recover=undefined
+             -fno-sanitize-recover=undefined -Wno-maybe-uninitialized
+# (GCC 12 reports false maybe-uninitialized warnings inside std::function under -O1 + ASan.)
 
 ENGINE_SRC := $(sort $(wildcard engine/*.cpp engine/*/*.cpp))
 MODEL_SRC  := $(sort $(wildcard models/*.cpp models/*/*.cpp))

@@ -36,7 +36,6 @@ CATCH_REGISTER_LISTENER(CaseCounter)
 
 int main(int argc, char* argv[]) {
     const int status = Catch::Session().run(argc, argv);
-    std::printf("suite %s: %zu passed, %zu failed\n", kSuiteName, totals.passed,
-                totals.failed);
+    std::printf("suite %s: %zu passed, %zu failed\n", kSuiteName, totals.passed, totals.failed);
     return status == 0 && totals.failed == 0 ? 0 : 1;
 }

@@ -11,8 +11,10 @@
 
 #include "engine/gradcheck.h"
 #include "engine/rng.h"
+#include "helpers.h"
 
 using namespace attnlab;
+using namespace attnlab::testing;
 
 namespace {
 
@@ -21,12 +23,6 @@ constexpr double kTolerance = 1e-10;
 #else
 constexpr double kTolerance = 1e-5;
 #endif
-
-Tensor random_leaf(const Shape& shape, Rng& rng) {
-    Tensor t = Tensor::randn(shape, rng);
-    t.set_requires_grad(true);
-    return t;
-}
 
 // Runs `fused` and `composed` on the same leaves, backpropagates the same upstream gradient
 // through each, and checks that the outputs and every leaf's gradient agree.
@@ -81,7 +77,7 @@ TEST_CASE("composed: softmax with a broadcast mask and a scale equals exp(z − 
     const int64_t B = 2, h = 3, L = 5;
     const real s = real(0.6);
     Tensor mask = padding_mask(B, L, rng);
-    Tensor x = random_leaf({B, h, L, L}, rng);
+    Tensor x = normal_leaf({B, h, L, L}, rng);
     check_same_function(
         [&](const std::vector<Tensor>& in) { return softmax(in[0], mask, s); },
         [&](const std::vector<Tensor>& in) { return composed_softmax(in[0], mask, s); }, {x},
@@ -94,7 +90,7 @@ TEST_CASE("composed: log_softmax with a broadcast mask and a scale equals z − 
     const int64_t B = 2, h = 3, L = 5;
     const real s = real(1.7);
     Tensor mask = padding_mask(B, L, rng);
-    Tensor x = random_leaf({B, h, L, L}, rng);
+    Tensor x = normal_leaf({B, h, L, L}, rng);
     // The −inf entries of log_softmax are equal in both, but their difference is NaN: compare
     // through a masked_fill that zeroes them, which also drops their (zero) gradient.
     Tensor masked = Tensor::zeros({B, 1, 1, L});
@@ -108,7 +104,7 @@ TEST_CASE("composed: log_softmax with a broadcast mask and a scale equals z − 
         },
         {x}, Tensor::randn({B, h, L, L}, rng));
     // Without a mask and at scale 1, the defaults.
-    Tensor plain = random_leaf({4, 7}, rng);
+    Tensor plain = normal_leaf({4, 7}, rng);
     check_same_function(
         [](const std::vector<Tensor>& in) { return log_softmax(in[0]); },
         [](const std::vector<Tensor>& in) { return composed_log_softmax(in[0], Tensor(), 1); },
@@ -123,7 +119,7 @@ TEST_CASE("composed: layer_norm equals (x − mean) / sqrt(var + eps) · gamma +
     // An offset and a spread unlike N(0, 1), so the centring and the scaling both matter.
     Tensor x = Tensor::randn({2, 3, d}, rng, 3, 2);
     x.set_requires_grad(true);
-    Tensor gamma = random_leaf({d}, rng), beta = random_leaf({d}, rng);
+    Tensor gamma = normal_leaf({d}, rng), beta = normal_leaf({d}, rng);
     check_same_function(
         [&](const std::vector<Tensor>& in) { return layer_norm(in[0], in[1], in[2], eps); },
         [&](const std::vector<Tensor>& in) {
@@ -154,7 +150,7 @@ TEST_CASE("composed: cross_entropy equals the mean of −log_softmax gathered at
     }
     const Tensor one_hot = embedding(table, rows);
 
-    Tensor z = random_leaf({N, C}, rng);
+    Tensor z = normal_leaf({N, C}, rng);
     check_same_function(
         [&](const std::vector<Tensor>& in) { return cross_entropy(in[0], targets, ignore); },
         [&](const std::vector<Tensor>& in) {
@@ -188,14 +184,14 @@ TEST_CASE("composed: cumsum equals a matmul with a lower-triangular ones matrix"
         for (int64_t j = 0; j <= k; ++j) lower.data()[k * n + j] = 1;
 
     SECTION("along the last axis: y = x · lowerᵀ") {
-        Tensor x = random_leaf({2, 3, n}, rng);
+        Tensor x = normal_leaf({2, 3, n}, rng);
         check_same_function(
             [](const std::vector<Tensor>& in) { return cumsum(in[0], -1); },
             [&](const std::vector<Tensor>& in) { return matmul(in[0], lower, false, true); }, {x},
             Tensor::randn({2, 3, n}, rng));
     }
     SECTION("along a middle axis, which has elements both before and after it") {
-        Tensor x = random_leaf({2, n, 3}, rng);
+        Tensor x = normal_leaf({2, n, 3}, rng);
         check_same_function([](const std::vector<Tensor>& in) { return cumsum(in[0], 1); },
                             [&](const std::vector<Tensor>& in) {
                                 return transpose(matmul(transpose(in[0], 1, 2), lower, false, true),

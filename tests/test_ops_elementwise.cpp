@@ -7,24 +7,12 @@
 #include "engine/gradcheck.h"
 #include "engine/kernels/elementwise.h"
 #include "engine/rng.h"
+#include "helpers.h"
 
 using namespace attnlab;
+using namespace attnlab::testing;
 
 namespace {
-
-Tensor leaf(const Shape& shape, Rng& rng, real low = -1, real high = 1) {
-    Tensor t = Tensor::rand(shape, rng, low, high);
-    t.set_requires_grad(true);
-    return t;
-}
-
-void check_values(const Tensor& t, const std::vector<double>& expected) {
-    REQUIRE(t.numel() == int64_t(expected.size()));
-    for (size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(t.data()[i] == Approx(expected[i]).epsilon(1e-6));
-    }
-}
 
 using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);
 
@@ -39,13 +27,13 @@ void check_broadcast_grads(BinaryFn op, real b_low = -1, real b_high = 1) {
     Rng rng(7);
     for (const auto& [a_shape, b_shape] : cases) {
         INFO("a " << shape_str(a_shape) << " b " << shape_str(b_shape));
-        Tensor a = leaf(a_shape, rng), b = leaf(b_shape, rng, b_low, b_high);
+        Tensor a = uniform_leaf(a_shape, rng), b = uniform_leaf(b_shape, rng, b_low, b_high);
         auto r =
             gradcheck([op](const std::vector<Tensor>& in) { return op(in[0], in[1]); }, {a, b});
         INFO(r.report);
         CHECK(r.ok);
     }
-    Tensor x = leaf({2, 3}, rng, b_low, b_high);  // the same tensor as both operands
+    Tensor x = uniform_leaf({2, 3}, rng, b_low, b_high);  // the same tensor as both operands
     auto r = gradcheck([op](const std::vector<Tensor>& in) { return op(in[0], in[0]); }, {x});
     INFO("x op x: " << r.report);
     CHECK(r.ok);
@@ -140,7 +128,7 @@ TEST_CASE("sum_to: reduces broadcast dims, broadcasts back in backward", "[ops][
     Rng rng(3);
     for (const auto& [from, to] : std::vector<std::pair<Shape, Shape>>{
              {{2, 3}, {3}}, {{2, 3, 4}, {3, 1}}, {{2, 3}, {}}, {{4, 2, 3, 2}, {2, 1, 2}}}) {
-        Tensor input = leaf(from, rng);
+        Tensor input = uniform_leaf(from, rng);
         Shape target = to;
         auto r = gradcheck(
             [target](const std::vector<Tensor>& in) { return sum_to(in[0], target); }, {input});
@@ -155,7 +143,7 @@ TEST_CASE("scale: values and gradient", "[ops][grad]") {
     check_values(scale(Tensor::from_vector({3}, {1, -2, 0.5}), 4), {4, -8, 2});
     check_values(2 * Tensor::ones({2}), {2, 2});
     Rng rng(5);
-    Tensor x = leaf({3, 4}, rng);
+    Tensor x = uniform_leaf({3, 4}, rng);
     auto r = gradcheck([](const std::vector<Tensor>& in) { return scale(in[0], -1.5); }, {x});
     INFO(r.report);
     CHECK(r.ok);
@@ -165,7 +153,7 @@ TEST_CASE("scale: values and gradient", "[ops][grad]") {
 TEST_CASE("add_scalar: values and gradient", "[ops][grad]") {
     check_values(add_scalar(Tensor::from_vector({3}, {1, -2, 0.5}), 1), {2, -1, 1.5});
     Rng rng(6);
-    Tensor x = leaf({2, 2, 2, 2}, rng);
+    Tensor x = uniform_leaf({2, 2, 2, 2}, rng);
     auto r = gradcheck([](const std::vector<Tensor>& in) { return add_scalar(in[0], 3); }, {x});
     INFO(r.report);
     CHECK(r.ok);

@@ -5,16 +5,12 @@
 #include "engine/gradcheck.h"
 #include "engine/kernels/blas.h"
 #include "engine/rng.h"
+#include "helpers.h"
 
 using namespace attnlab;
+using namespace attnlab::testing;
 
 namespace {
-
-Tensor random_leaf(const Shape& shape, Rng& rng) {
-    Tensor t = Tensor::randn(shape, rng);
-    t.set_requires_grad(true);
-    return t;
-}
 
 // Stored shape of an operand whose op() is rows × cols.
 Shape stored(Shape batch, int64_t rows, int64_t cols, bool trans) {
@@ -73,22 +69,22 @@ TEST_CASE("matmul: gradients for every transpose flag and batching layout", "[gr
                 return matmul(in[0], in[1], ta, tb);
             };
             {  // 2-d
-                Tensor a = random_leaf(stored({}, M, K, ta), rng);
-                Tensor b = random_leaf(stored({}, K, N, tb), rng);
+                Tensor a = normal_leaf(stored({}, M, K, ta), rng);
+                Tensor b = normal_leaf(stored({}, K, N, tb), rng);
                 auto r = gradcheck(f, {a, b});
                 INFO(r.report);
                 CHECK(r.ok);
             }
             {  // batched with identical leading dims
-                Tensor a = random_leaf(stored({2, 3}, M, K, ta), rng);
-                Tensor b = random_leaf(stored({2, 3}, K, N, tb), rng);
+                Tensor a = normal_leaf(stored({2, 3}, M, K, ta), rng);
+                Tensor b = normal_leaf(stored({2, 3}, K, N, tb), rng);
                 auto r = gradcheck(f, {a, b});
                 INFO(r.report);
                 CHECK(r.ok);
             }
             {  // a batched, b a shared 2-d weight
-                Tensor a = random_leaf(stored({2, 3}, M, K, ta), rng);
-                Tensor b = random_leaf(stored({}, K, N, tb), rng);
+                Tensor a = normal_leaf(stored({2, 3}, M, K, ta), rng);
+                Tensor b = normal_leaf(stored({}, K, N, tb), rng);
                 auto r = gradcheck(f, {a, b});
                 INFO(r.report);
                 CHECK(r.ok);

@@ -10,26 +10,19 @@
 
 #include "engine/gradcheck.h"
 #include "engine/rng.h"
+#include "helpers.h"
 
 using namespace attnlab;
+using namespace attnlab::testing;
 
 namespace {
 
+// softmax-family values carry a few ulps of rounding from exp and the row sum.
+void check_nn_values(const Tensor& y, const std::vector<double>& expected) {
+    check_values(y, expected, 1e-5, 1e-6);
+}
+
 constexpr real kInf = std::numeric_limits<real>::infinity();
-
-Tensor random_leaf(const Shape& shape, Rng& rng) {
-    Tensor t = Tensor::randn(shape, rng);
-    t.set_requires_grad(true);
-    return t;
-}
-
-void check_values(const Tensor& y, const std::vector<double>& expected) {
-    REQUIRE(y.numel() == int64_t(expected.size()));
-    for (size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(y.data()[i] == Approx(expected[i]).epsilon(1e-5).margin(1e-6));
-    }
-}
 
 // Runs f with one and then two OpenMP threads and checks the results are bitwise identical.
 template <typename F>
@@ -53,21 +46,21 @@ void check_thread_independent(F f) {
 }  // namespace
 
 TEST_CASE("softmax: values, broadcast masks, scale, gradients, errors", "[ops][grad][nn]") {
-    check_values(softmax(Tensor::zeros({2, 2})), {0.5, 0.5, 0.5, 0.5});
+    check_nn_values(softmax(Tensor::zeros({2, 2})), {0.5, 0.5, 0.5, 0.5});
     const double e1 = std::exp(0.5), e2 = std::exp(1.0), e3 = std::exp(1.5);
     const double total = e1 + e2 + e3;
-    check_values(softmax(Tensor::from_vector({3}, {1, 2, 3}), Tensor(), 0.5),
-                 {e1 / total, e2 / total, e3 / total});
+    check_nn_values(softmax(Tensor::from_vector({3}, {1, 2, 3}), Tensor(), 0.5),
+                    {e1 / total, e2 / total, e3 / total});
     // A [2, 1, 3] mask against x [2, 2, 3]: each batch element masks its own column.
     Tensor mask = Tensor::from_vector({2, 1, 3}, {0, -kInf, 0, -kInf, 0, 0});
-    check_values(softmax(Tensor::zeros({2, 2, 3}), mask),
-                 {0.5, 0, 0.5, 0.5, 0, 0.5, 0, 0.5, 0.5, 0, 0.5, 0.5});
+    check_nn_values(softmax(Tensor::zeros({2, 2, 3}), mask),
+                    {0.5, 0, 0.5, 0.5, 0, 0.5, 0, 0.5, 0.5, 0, 0.5, 0.5});
     // A [3] mask of finite values is added before the exponential: softmax([0, ln 3]) = [¼, ¾].
-    check_values(softmax(Tensor::zeros({2}), Tensor::from_vector({2}, {0, real(std::log(3.0))})),
-                 {0.25, 0.75});
+    check_nn_values(softmax(Tensor::zeros({2}), Tensor::from_vector({2}, {0, real(std::log(3.0))})),
+                    {0.25, 0.75});
 
     Rng rng(1);
-    Tensor x = random_leaf({2, 3, 5}, rng);
+    Tensor x = normal_leaf({2, 3, 5}, rng);
     CHECK_GRADIENTS([](const std::vector<Tensor>& in) { return softmax(in[0]); }, {x});
     Tensor broadcast_mask = Tensor::randn({2, 1, 5}, rng);
     broadcast_mask.data()[2] = -kInf;  // one removed position, not a whole row
@@ -83,16 +76,16 @@ TEST_CASE("softmax: values, broadcast masks, scale, gradients, errors", "[ops][g
 }
 
 TEST_CASE("log_softmax: values, masks, scale, gradients", "[ops][grad][nn]") {
-    check_values(log_softmax(Tensor::zeros({1, 2})), {-std::log(2.0), -std::log(2.0)});
+    check_nn_values(log_softmax(Tensor::zeros({1, 2})), {-std::log(2.0), -std::log(2.0)});
     const double lse = std::log(std::exp(2.0) + std::exp(4.0) + std::exp(6.0));
-    check_values(log_softmax(Tensor::from_vector({3}, {1, 2, 3}), Tensor(), 2),
-                 {2 - lse, 4 - lse, 6 - lse});
+    check_nn_values(log_softmax(Tensor::from_vector({3}, {1, 2, 3}), Tensor(), 2),
+                    {2 - lse, 4 - lse, 6 - lse});
     Tensor y = log_softmax(Tensor::zeros({3}), Tensor::from_vector({3}, {0, -kInf, 0}));
     CHECK(y.data()[1] == -kInf);
     CHECK(y.data()[0] == Approx(-std::log(2.0)));
 
     Rng rng(2);
-    Tensor x = random_leaf({4, 6}, rng);
+    Tensor x = normal_leaf({4, 6}, rng);
     Tensor mask = Tensor::randn({6}, rng);
     CHECK_GRADIENTS([](const std::vector<Tensor>& in) { return log_softmax(in[0]); }, {x});
     CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return log_softmax(in[0], mask, 1.5); },
@@ -103,7 +96,7 @@ TEST_CASE("log_softmax: values, masks, scale, gradients", "[ops][grad][nn]") {
 
 TEST_CASE("softmax: a fully masked row gives zeros, not NaN", "[ops][nn]") {
     Rng rng(3);
-    Tensor x = random_leaf({2, 4}, rng);
+    Tensor x = normal_leaf({2, 4}, rng);
     Tensor mask = Tensor::from_vector({2, 4}, {-kInf, -kInf, -kInf, -kInf, 0, -kInf, 0, 0});
     for (bool log : {false, true}) {
         INFO((log ? "log_softmax" : "softmax"));
@@ -122,17 +115,17 @@ TEST_CASE("layer_norm: values, gradients for x, gamma and beta, errors", "[ops][
     Tensor y = layer_norm(Tensor::from_vector({2, 3}, {1, 2, 3, 5, 5, 5}),
                           Tensor::from_vector({3}, {1, 1, 2}), Tensor::from_vector({3}, {0, 0, 1}));
     // Row 2 is constant: x̂ = 0, so y = β.
-    check_values(y, {-rstd, 0, 2 * rstd + 1, 0, 0, 1});
+    check_nn_values(y, {-rstd, 0, 2 * rstd + 1, 0, 0, 1});
 
     Rng rng(4);
-    Tensor x = random_leaf({2, 3, 6}, rng), gamma = random_leaf({6}, rng),
-           beta = random_leaf({6}, rng);
+    Tensor x = normal_leaf({2, 3, 6}, rng), gamma = normal_leaf({6}, rng),
+           beta = normal_leaf({6}, rng);
     CHECK_GRADIENTS([](const std::vector<Tensor>& in) { return layer_norm(in[0], in[1], in[2]); },
                     {x, gamma, beta});
 
     // Big enough for the parallel paths (and several column blocks of dγ, dβ).
-    Tensor big_x = random_leaf({400, 100}, rng), big_gamma = random_leaf({100}, rng),
-           big_beta = random_leaf({100}, rng);
+    Tensor big_x = normal_leaf({400, 100}, rng), big_gamma = normal_leaf({100}, rng),
+           big_beta = normal_leaf({100}, rng);
     Tensor big_dy = Tensor::randn({400, 100}, rng);
     check_thread_independent([&] {
         for (const Tensor& t : {big_x, big_gamma, big_beta}) t.zero_grad();
@@ -159,7 +152,7 @@ TEST_CASE("embedding: rows of the table, scatter-add gradient, errors", "[ops][g
     CHECK(y.to_vector() == std::vector<real>{4, 5, 0, 1, 0, 1, 2, 3});
 
     Rng rng(5);
-    Tensor w = random_leaf({4, 3}, rng);
+    Tensor w = normal_leaf({4, 3}, rng);
     const IntTensor ids({5}, {1, 3, 1, 1, 0});  // repeated ids accumulate; row 2 gets nothing
     CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return embedding(in[0], ids); }, {w});
     w.zero_grad();
@@ -167,7 +160,7 @@ TEST_CASE("embedding: rows of the table, scatter-add gradient, errors", "[ops][g
     CHECK(w.grad().to_vector() == std::vector<real>{1, 1, 1, 3, 3, 3, 0, 0, 0, 1, 1, 1});
 
     // Many repeated ids through the parallel scatter-add.
-    Tensor table = random_leaf({50, 64}, rng);
+    Tensor table = normal_leaf({50, 64}, rng);
     std::vector<int32_t> many(2000);
     for (size_t i = 0; i < many.size(); ++i) many[i] = int32_t(rng.below(50));
     const IntTensor many_ids({2000}, many);
@@ -200,7 +193,7 @@ TEST_CASE("dropout: zeros or scaled values, gradient with a fixed seed, errors",
     CHECK(dropout(ones, 0, 9).impl() == ones.impl());
 
     Rng rng(6);
-    Tensor x = random_leaf({4, 5}, rng);
+    Tensor x = normal_leaf({4, 5}, rng);
     CHECK_GRADIENTS([](const std::vector<Tensor>& in) { return dropout(in[0], 0.4, 123); }, {x});
 
     CHECK_THROWS_WITH(dropout(ones, 1, 0), Catch::Contains("dropout: p = 1 is outside [0, 1)"));
@@ -239,7 +232,7 @@ TEST_CASE("cross_entropy: values, ignored targets, gradients, errors", "[ops][gr
     CHECK(cross_entropy(logits, IntTensor({3}, {7, 0, 7}), 7).item() == Approx(lse - 1));
 
     Rng rng(7);
-    Tensor z = random_leaf({6, 4}, rng);
+    Tensor z = normal_leaf({6, 4}, rng);
     const IntTensor targets({6}, {3, -100, 0, 2, -100, 1});
     CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return cross_entropy(in[0], targets); },
                     {z});
@@ -269,7 +262,7 @@ TEST_CASE("cumsum: values along each axis, gradient on a middle axis, errors", "
     CHECK(cumsum(x, 0).to_vector() == std::vector<real>{1, 2, 3, 5, 7, 9});
 
     Rng rng(8);
-    Tensor t = random_leaf({2, 4, 3}, rng);
+    Tensor t = normal_leaf({2, 4, 3}, rng);
     CHECK_GRADIENTS([](const std::vector<Tensor>& in) { return cumsum(in[0], 1); }, {t});
     // The reverse cumulative sum: with dy = 1, dx_k counts the outputs at or after k.
     t.zero_grad();
@@ -289,7 +282,7 @@ TEST_CASE("masked_fill: broadcast masks, gradient, errors", "[ops][grad][nn]") {
     CHECK(masked_fill(x, Tensor::scalar(1), 0).to_vector() == std::vector<real>(6, 0));
 
     Rng rng(9);
-    Tensor t = random_leaf({2, 3, 4}, rng);
+    Tensor t = normal_leaf({2, 3, 4}, rng);
     Tensor mask = Tensor::from_vector({3, 1}, {1, 0, 1});
     CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return masked_fill(in[0], mask, 2.5); },
                     {t});
@@ -322,13 +315,13 @@ TEST_CASE("where: condition, a and b broadcast together; gradients summed back; 
     CHECK(where(Tensor::scalar(0), column, Tensor::ones({3, 4})).shape() == Shape{3, 4});
 
     Rng rng(10);
-    Tensor ta = random_leaf({3, 4}, rng), tb = random_leaf({3, 4}, rng);
+    Tensor ta = normal_leaf({3, 4}, rng), tb = normal_leaf({3, 4}, rng);
     Tensor cond = Tensor::from_vector({4}, {1, 0, 0, 1});
     CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return where(cond, in[0], in[1]); },
                     {ta, tb});
     // Broadcast a and b: each gradient is dy summed over the positions its operand was copied to.
     Tensor cond3 = Tensor::from_vector({2, 1, 4}, {1, 0, 1, 1, 0, 0, 1, 0});
-    Tensor column_leaf = random_leaf({3, 1}, rng), scalar_leaf = random_leaf({}, rng);
+    Tensor column_leaf = normal_leaf({3, 1}, rng), scalar_leaf = normal_leaf({}, rng);
     CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return where(cond3, in[0], in[1]); },
                     {column_leaf, scalar_leaf});
     CHECK_GRADIENTS([&](const std::vector<Tensor>& in) { return where(cond3, in[1], in[0]); },

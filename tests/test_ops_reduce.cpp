@@ -6,18 +6,12 @@
 #include "engine/gradcheck.h"
 #include "engine/kernels/reduce.h"
 #include "engine/rng.h"
+#include "helpers.h"
 
 using namespace attnlab;
+using namespace attnlab::testing;
 
 namespace {
-
-void check_values(const Tensor& t, const std::vector<double>& expected) {
-    REQUIRE(t.numel() == int64_t(expected.size()));
-    for (size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(t.data()[i] == Approx(expected[i]).epsilon(1e-6));
-    }
-}
 
 // 0..23 as [2, 3, 4]
 Tensor counting() {

@@ -4,22 +4,12 @@
 
 #include "engine/gradcheck.h"
 #include "engine/rng.h"
+#include "helpers.h"
 
 using namespace attnlab;
+using namespace attnlab::testing;
 
 namespace {
-
-void check_values(const Tensor& t, const std::vector<double>& expected) {
-    REQUIRE(t.numel() == int64_t(expected.size()));
-    for (size_t i = 0; i < expected.size(); ++i) {
-        INFO("element " << i);
-        CHECK(t.data()[i] == Approx(expected[i]));
-    }
-}
-
-Tensor leaf(const Shape& shape, Rng& rng) {
-    return Tensor::randn(shape, rng).set_requires_grad(true);
-}
 
 void check_grad(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                 const std::vector<Tensor>& inputs) {
@@ -45,7 +35,7 @@ TEST_CASE("reshape: a view sharing storage, -1 inference, errors", "[ops][grad][
     CHECK_THROWS_WITH(reshape(Tensor::ones({2, 3}), {}), Catch::Contains("as [] (1 elements)"));
 
     Rng rng(1);
-    Tensor a = leaf({2, 3, 4}, rng);
+    Tensor a = normal_leaf({2, 3, 4}, rng);
     check_grad([](const std::vector<Tensor>& in) { return reshape(in[0], {4, -1}); }, {a});
     check_grad([](const std::vector<Tensor>& in) { return reshape(in[0], {2, 1, 3, 2, 2}); }, {a});
 
@@ -70,7 +60,7 @@ TEST_CASE("transpose: swaps two axes (a copy)", "[ops][grad][shape]") {
     CHECK(t4.data()[1] == x4.data()[4]);  // t4[0,0,0,1] = x4[0,1,0,0]
     Rng rng(2);
     check_grad([](const std::vector<Tensor>& in) { return transpose(in[0], 0, 2); },
-               {leaf({2, 3, 4}, rng)});
+               {normal_leaf({2, 3, 4}, rng)});
     CHECK_THROWS_WITH(transpose(x, 0, 2),
                       Catch::Contains("transpose: axis 2 out of range for a 2-d tensor"));
 }
@@ -102,12 +92,12 @@ TEST_CASE("permute: reorders axes, 4-d and 5-d, errors", "[ops][grad][shape]") {
         [](const std::vector<Tensor>& in) {
             return permute(in[0], {2, 0, 3, 1});
         },
-        {leaf({2, 3, 2, 4}, rng)});
+        {normal_leaf({2, 3, 2, 4}, rng)});
     check_grad(
         [](const std::vector<Tensor>& in) {
             return permute(in[0], {4, 2, 0, 3, 1});
         },
-        {leaf({2, 3, 2, 1, 2}, rng)});
+        {normal_leaf({2, 3, 2, 1, 2}, rng)});
 
     CHECK_THROWS_WITH(permute(x, {0, 0, 1, 2}),
                       Catch::Contains("permute: order [0, 0, 1, 2] is not a permutation of the "
@@ -124,9 +114,9 @@ TEST_CASE("slice: a range along one axis (a copy)", "[ops][grad][shape]") {
     CHECK(slice(x, -1, 2, 2).shape() == Shape{3, 0});
     Rng rng(4);
     check_grad([](const std::vector<Tensor>& in) { return slice(in[0], 2, 1, 4); },
-               {leaf({2, 3, 5, 2}, rng)});
+               {normal_leaf({2, 3, 5, 2}, rng)});
     check_grad([](const std::vector<Tensor>& in) { return slice(in[0], 0, 0, 1); },
-               {leaf({3, 2}, rng)});
+               {normal_leaf({3, 2}, rng)});
     CHECK_THROWS_WITH(slice(x, 1, 2, 5), Catch::Contains("slice: range [2, 5) does not fit axis 1 "
                                                          "of [3, 4] (expected 0 <= start <= "
                                                          "end <= 4)"));
@@ -143,14 +133,15 @@ TEST_CASE("concat: joins along an axis", "[ops][grad][shape]") {
     check_values(c, {1, 3, 4, 2, 5, 6});
     check_values(concat({b, b}, 0), {3, 4, 5, 6, 3, 4, 5, 6});
     Rng rng(5);
-    Tensor x = leaf({2, 2, 3}, rng), y = leaf({2, 1, 3}, rng), z = leaf({2, 4, 3}, rng);
+    Tensor x = normal_leaf({2, 2, 3}, rng), y = normal_leaf({2, 1, 3}, rng),
+           z = normal_leaf({2, 4, 3}, rng);
     check_grad([](const std::vector<Tensor>& in) { return concat(in, 1); }, {x, y, z});
     // The same tensor twice gets both blocks of the gradient.
     check_grad(
         [](const std::vector<Tensor>& in) {
             return concat({in[0], in[1], in[0]}, -1);
         },
-        {x, leaf({2, 2, 1}, rng)});
+        {x, normal_leaf({2, 2, 1}, rng)});
     CHECK_THROWS_WITH(concat({}, 0), Catch::Contains("concat: needs at least one tensor"));
     CHECK_THROWS_WITH(concat({a, b}, 0),
                       Catch::Contains("concat: tensor 1 has shape [2, 2] but tensor 0 has [2, 1] "
@@ -174,7 +165,7 @@ TEST_CASE("split: the inverse of concat", "[ops][grad][shape]") {
             auto parts = split(in[0], 0, {2, 1, 1});
             return concat({scale(parts[2], 3), parts[0], scale(parts[1], -2)}, 0);
         },
-        {leaf({4, 3, 2}, rng)});
+        {normal_leaf({4, 3, 2}, rng)});
     CHECK_THROWS_WITH(split(x, 1, {2, 2}),
                       Catch::Contains("split: sizes [2, 2] do not add up to extent 6 of axis 1 "
                                       "in [2, 6]"));
