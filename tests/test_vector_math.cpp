@@ -1,0 +1,35 @@
+// The vectorisable exp and row maximum used by the softmax family, against the standard library.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+
+#include "engine/kernels/vector_math.h"
+#include "engine/rng.h"
+
+using namespace attnlab;
+
+TEST_CASE("exp_nonpositive matches std::exp on x <= 0", "[kernel][math]") {
+    double worst = 0;
+    for (int i = 0; i <= 200000; ++i) {
+        const real x = real(-87.0 * i / 200000.0);
+        const double exact = std::exp(double(x));
+        worst = std::max(worst, std::abs(double(kernels::exp_nonpositive(x)) - exact) / exact);
+    }
+    INFO("worst relative error " << worst);
+    CHECK(worst < 4 * std::numeric_limits<real>::epsilon());
+    CHECK(kernels::exp_nonpositive(real(0)) == 1);
+    CHECK(kernels::exp_nonpositive(-std::numeric_limits<real>::infinity()) == 0);
+    CHECK(std::isnan(kernels::exp_nonpositive(std::numeric_limits<real>::quiet_NaN())));
+}
+
+TEST_CASE("row_maximum equals std::max_element for every length", "[kernel][math]") {
+    Rng rng(5);
+    for (int64_t count = 1; count <= 70; ++count) {
+        std::vector<real> values(static_cast<size_t>(count));
+        for (real& v : values) v = real(rng.normal());
+        REQUIRE(kernels::row_maximum(values.data(), count) ==
+                *std::max_element(values.begin(), values.end()));
+    }
+    CHECK(kernels::row_maximum(nullptr, 0) == -std::numeric_limits<real>::infinity());
+}
