@@ -1,9 +1,11 @@
 // linear_attention.h — the Performer's FAVOR attention on precomputed features, as one fused
 // differentiable op (Choromanski et al., ICLR 2021, App. B.1, Algorithm 1 with C = [V 1]).
 //
+// clang-format off
 //   op                                   forward                      backward
-//   linear_attention(φq, φk, v, causal,  out_i = φq_i·S_i / D_i engine/kernels/linear_attention.cpp
+//   linear_attention(φq, φk, v, causal,  out_i = φq_i·S_i / D_i       kernels/linear_attention.cpp
 //                    stabilizer)         D_i = φq_i·z_i + stabilizer  (two sweeps when causal)
+// clang-format on
 //
 // Shapes: φq, φk [B, h, L, m]; v [B, h, L, dv] → out [B, h, L, dv]. Bidirectional: S = Σ_j φk_j
 // v_jᵀ [m, dv] and z = Σ_j φk_j [m] over every position. Causal: S_i, z_i are prefix sums over j ≤
