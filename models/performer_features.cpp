@@ -66,14 +66,14 @@ Projected project(const Tensor& x, const Tensor& omega) {
 
 // exponent − c with c chosen by `stabilizer` (see the header). The max op is differentiable, so
 // the gradient is that of the function computed; where c cancels downstream, its term cancels too.
-Tensor stabilize(const Tensor& exponent, Stabilizer stabilizer) {
+Tensor stabilize(const char* op, const Tensor& exponent, Stabilizer stabilizer) {
     switch (stabilizer) {
         case Stabilizer::PerToken:
             return sub(exponent, max(exponent, -1, true));
         case Stabilizer::PerSequence:
-            ATTNLAB_CHECK(exponent.ndim() >= 2,
-                          "softmax_features: the PerSequence stabiliser needs x [..., L, d], got ",
-                          exponent.ndim() - 1, " dimensions");
+            ATTNLAB_CHECK(exponent.ndim() >= 2, op,
+                          ": the PerSequence stabiliser needs x [..., L, d], got ",
+                          shape_str(exponent.shape()), " after the projection");
             return sub(exponent, max(max(exponent, -1, true), -2, true));
         case Stabilizer::None:
             break;
@@ -112,7 +112,8 @@ Tensor random_projection(int64_t m, int64_t d, ProjectionKind kind, RowNorm norm
 Tensor softmax_features(const Tensor& x, const Tensor& omega, Stabilizer stabilizer) {
     check_features_args("softmax_features", x, omega);
     const Projected p = project(x, omega);
-    const Tensor exponent = stabilize(sub(p.projection, p.half_sq_norm), stabilizer);
+    const Tensor exponent =
+        stabilize("softmax_features", sub(p.projection, p.half_sq_norm), stabilizer);
     return scale(exp(exponent), real(1 / std::sqrt(double(omega.size(0)))));
 }
 
@@ -120,7 +121,7 @@ Tensor hyperbolic_features(const Tensor& x, const Tensor& omega, Stabilizer stab
     check_features_args("hyperbolic_features", x, omega);
     const Projected p = project(x, omega);
     const Tensor both = concat({p.projection, scale(p.projection, -1)}, -1);
-    const Tensor exponent = stabilize(sub(both, p.half_sq_norm), stabilizer);
+    const Tensor exponent = stabilize("hyperbolic_features", sub(both, p.half_sq_norm), stabilizer);
     return scale(exp(exponent), real(1 / std::sqrt(2.0 * double(omega.size(0)))));
 }
 

@@ -1,6 +1,8 @@
 // The fused FAVOR op linear_attention: finite-difference gradients of all three inputs, agreement
 // with the quadratic masked form built from primitive ops (forward and gradients), causality, and
 // error messages.
+#include <omp.h>
+
 #include <catch2/catch.hpp>
 #include <cstring>
 
@@ -144,4 +146,28 @@ TEST_CASE("linear_attention: hand-computed values and errors", "[ops][performer]
                       Catch::Contains("must match the features"));
     CHECK_THROWS_WITH(linear_attention(ones, ones, v, false, -1),
                       Catch::Contains("stabilizer must be >= 0"));
+}
+
+TEST_CASE("linear_attention: causal kernels give the same bits on 1 and 2 threads",
+          "[ops][performer]") {
+    // Large enough for the OpenMP path: slices · L · m · dv > 2^15.
+    Inputs in = make_inputs(5, 2, 4, 64, 16, 8);
+    auto run = [&] {
+        in.q.zero_grad();
+        in.k.zero_grad();
+        in.v.zero_grad();
+        Tensor y = linear_attention(in.q, in.k, in.v, true, kStabilizer);
+        sum(mul(y, y)).backward();
+        std::vector<real> bits = y.to_vector();
+        for (const Tensor& x : {in.q, in.k, in.v})
+            for (real g : x.grad().to_vector()) bits.push_back(g);
+        return bits;
+    };
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const std::vector<real> one = run();
+    omp_set_num_threads(2);
+    const std::vector<real> two = run();
+    omp_set_num_threads(threads);
+    CHECK(one == two);
 }

@@ -3,6 +3,7 @@
 // orthogonal beating iid), and finite-difference gradients of every feature map.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 
 #include "engine/gradcheck.h"
 #include "engine/linear_attention.h"
@@ -206,4 +207,42 @@ TEST_CASE("performer feature maps: closed-form values", "[performer]") {
     check_values(softmax_features(x, omega, Stabilizer::None), {std::exp(1.0 - 0.5)});
     check_values(hyperbolic_features(x, omega, Stabilizer::None),
                  {std::exp(0.5) / std::sqrt(2.0), std::exp(-1.5) / std::sqrt(2.0)});
+}
+
+TEST_CASE("softmax_features: causal-safe stabilisers keep causal FAVOR+ causal", "[performer]") {
+    // Queries PerToken, keys None: perturbing tokens after t changes no output at or before t,
+    // bitwise. Keys PerSequence (the official code's choice) leaks: a later key with the largest
+    // possible exponent moves the shared maximum and so the earlier outputs (performer-pytorch
+    // #82).
+    const int64_t L = 12, d = 8, m = 16, t = 5;
+    const Tensor omega = random_projection(m, d, ProjectionKind::Orthogonal, RowNorm::Gaussian, 9);
+    Rng rng(4);
+    const Tensor q = Tensor::randn({1, 2, L, d}, rng), k = Tensor::randn({1, 2, L, d}, rng);
+    const Tensor v = Tensor::randn({1, 2, L, d}, rng);
+    // ωᵀx − ‖x‖²/2 ≤ ‖ω‖²/2, with equality at x = ω: a key at the longest row ω_r (after the
+    // d^(−1/4) scaling) reaches the largest exponent any input can.
+    int64_t longest = 0;
+    for (int64_t r = 1; r < m; ++r)
+        if (row_dot(omega, r, r) > row_dot(omega, longest, longest)) longest = r;
+    Tensor k_later = k.clone();
+    for (int64_t s = 0; s < 2; ++s)
+        for (int64_t i = t + 1; i < L; ++i)
+            for (int64_t a = 0; a < d; ++a)
+                k_later.data()[(s * L + i) * d + a] =
+                    real(std::pow(double(d), 0.25)) * omega.data()[longest * d + a];
+    auto prefix_equal = [&](Stabilizer key_stabilizer) {
+        auto run = [&](const Tensor& keys) {
+            return linear_attention(softmax_features(q, omega, Stabilizer::PerToken),
+                                    softmax_features(keys, omega, key_stabilizer), v, true);
+        };
+        const Tensor a = run(k), b = run(k_later);
+        bool equal = true;
+        for (int64_t s = 0; s < 2; ++s)
+            equal = equal && std::memcmp(a.data() + s * L * d, b.data() + s * L * d,
+                                         sizeof(real) * size_t((t + 1) * d)) == 0;
+        return equal;
+    };
+    CHECK(prefix_equal(Stabilizer::None));
+    CHECK(prefix_equal(Stabilizer::PerToken));
+    CHECK_FALSE(prefix_equal(Stabilizer::PerSequence));
 }
