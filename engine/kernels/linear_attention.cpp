@@ -1,0 +1,186 @@
+// linear_attention.cpp — FAVOR attention on precomputed features: the bidirectional form through
+// gemm, the causal form as a prefix-sum scan with an m × (dv+1) running state (the pattern of
+// fast-transformers' causal_product_cpu.cpp, extended with the normaliser column of Algorithm 1).
+//
+// Notation for one (batch, head) slice: q_i, k_i [m] are rows of φq, φk; c_i = [v_i 1] [dv+1];
+// G_i = Σ_j k_j c_jᵀ [m, dv+1] (j over all positions, or j ≤ i when causal); y_i = G_iᵀ q_i [dv+1];
+// out_i = y_i[:dv] / D_i with D_i = y_i[dv] + stabilizer.
+//
+// Backward, from dout_i = g_i [dv]:
+//   out_i = n_i / D_i  ⇒  dn_i = g_i / D_i,  dD_i = −(g_i · n_i) / D_i² = −(g_i · out_i) / D_i.
+//   So y_i receives ĝ_i = [g_i / D_i, −(g_i · out_i) / D_i] [dv+1].
+//   y_i = G_iᵀ q_i       ⇒  dq_i = G_i ĝ_i [m],  dG_i = q_i ĝ_iᵀ [m, dv+1].
+//   G_i = Σ_{j≤i} k_j c_jᵀ ⇒  with R_j = Σ_{i≥j} q_i ĝ_iᵀ [m, dv+1] (every i when bidirectional):
+//                           dk_j = R_j c_j [m],  dc_j = R_jᵀ k_j [dv+1], of which dv_j = the first
+//                           dv.
+// Causal: a forward sweep rebuilds G_i for dq, a reverse sweep accumulates R_j for dk and dv; the
+// extra memory is two m × (dv+1) states per slice. Bidirectional: G and R are single matrices,
+// G = φkᵀ C, R = φqᵀ Ĝ, and every product is a gemm.
+#include "linear_attention.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "blas.h"
+
+namespace attnlab::kernels {
+namespace {
+
+constexpr int64_t kParallelWork = 1 << 15;
+
+// ĝ_i (see the header comment) into gy [dv+1].
+inline void output_gradient(const real* g, const real* out, real denom, int64_t dv, real* gy) {
+    real g_dot_out = 0;
+    for (int64_t e = 0; e < dv; ++e) {
+        gy[e] = g[e] / denom;
+        g_dot_out += g[e] * out[e];
+    }
+    gy[dv] = -g_dot_out / denom;
+}
+
+// G += k cᵀ with c = [v 1].
+inline void add_outer(real* G, const real* k, const real* v, int64_t m, int64_t dv) {
+    const int64_t w = dv + 1;
+    for (int64_t a = 0; a < m; ++a) {
+        real* row = G + a * w;
+        const real ka = k[a];
+        for (int64_t e = 0; e < dv; ++e) row[e] += ka * v[e];
+        row[dv] += ka;
+    }
+}
+
+void causal_forward_slice(const real* q, const real* k, const real* v, int64_t L, int64_t m,
+                          int64_t dv, real stabilizer, real* out, real* denom) {
+    const int64_t w = dv + 1;
+    std::vector<real> G(static_cast<size_t>(m * w), 0), y(static_cast<size_t>(w));
+    for (int64_t i = 0; i < L; ++i) {
+        add_outer(G.data(), k + i * m, v + i * dv, m, dv);
+        std::fill(y.begin(), y.end(), real(0));
+        for (int64_t a = 0; a < m; ++a) {
+            const real qa = q[i * m + a];
+            const real* row = G.data() + a * w;
+            for (int64_t e = 0; e < w; ++e) y[e] += qa * row[e];
+        }
+        denom[i] = y[dv] + stabilizer;
+        for (int64_t e = 0; e < dv; ++e) out[i * dv + e] = y[e] / denom[i];
+    }
+}
+
+void causal_backward_slice(const real* q, const real* k, const real* v, const real* out,
+                           const real* denom, const real* dout, int64_t L, int64_t m, int64_t dv,
+                           real* dq, real* dk, real* dv_grad) {
+    const int64_t w = dv + 1;
+    std::vector<real> state(static_cast<size_t>(m * w), 0), gy(static_cast<size_t>(w));
+    if (dq) {  // forward sweep: state = G_i, dq_i += G_i ĝ_i
+        for (int64_t i = 0; i < L; ++i) {
+            add_outer(state.data(), k + i * m, v + i * dv, m, dv);
+            output_gradient(dout + i * dv, out + i * dv, denom[i], dv, gy.data());
+            for (int64_t a = 0; a < m; ++a) {
+                const real* row = state.data() + a * w;
+                real s = 0;
+                for (int64_t e = 0; e < w; ++e) s += row[e] * gy[e];
+                dq[i * m + a] += s;
+            }
+        }
+    }
+    if (!dk && !dv_grad) return;
+    std::fill(state.begin(), state.end(), real(0));
+    for (int64_t j = L - 1; j >= 0; --j) {  // reverse sweep: state = R_j
+        output_gradient(dout + j * dv, out + j * dv, denom[j], dv, gy.data());
+        const real* qj = q + j * m;
+        for (int64_t a = 0; a < m; ++a) {
+            real* row = state.data() + a * w;
+            for (int64_t e = 0; e < w; ++e) row[e] += qj[a] * gy[e];
+        }
+        if (dk) {  // dk_j = R_j c_j
+            const real* vj = v + j * dv;
+            for (int64_t a = 0; a < m; ++a) {
+                const real* row = state.data() + a * w;
+                real s = row[dv];
+                for (int64_t e = 0; e < dv; ++e) s += row[e] * vj[e];
+                dk[j * m + a] += s;
+            }
+        }
+        if (dv_grad) {  // dv_j = (R_jᵀ k_j)[:dv]
+            const real* kj = k + j * m;
+            real* dvj = dv_grad + j * dv;
+            for (int64_t a = 0; a < m; ++a) {
+                const real* row = state.data() + a * w;
+                for (int64_t e = 0; e < dv; ++e) dvj[e] += kj[a] * row[e];
+            }
+        }
+    }
+}
+
+// C = [v 1] [L, dv+1].
+void augment(const real* v, int64_t L, int64_t dv, real* C) {
+    for (int64_t i = 0; i < L; ++i) {
+        std::copy(v + i * dv, v + (i + 1) * dv, C + i * (dv + 1));
+        C[i * (dv + 1) + dv] = 1;
+    }
+}
+
+}  // namespace
+
+void linear_attention_forward(const real* q, const real* k, const real* v, int64_t slices,
+                              int64_t L, int64_t m, int64_t dv, bool causal, real stabilizer,
+                              real* out, real* denom) {
+    if (causal) {
+#pragma omp parallel for schedule(static) if (slices * L * m * dv > kParallelWork)
+        for (int64_t s = 0; s < slices; ++s)
+            causal_forward_slice(q + s * L * m, k + s * L * m, v + s * L * dv, L, m, dv, stabilizer,
+                                 out + s * L * dv, denom + s * L);
+        return;
+    }
+    const int64_t w = dv + 1;
+    std::vector<real> C(static_cast<size_t>(L * w)), G(static_cast<size_t>(m * w)),
+        Y(static_cast<size_t>(L * w));
+    for (int64_t s = 0; s < slices; ++s) {
+        const real *qs = q + s * L * m, *ks = k + s * L * m;
+        augment(v + s * L * dv, L, dv, C.data());
+        gemm(true, false, m, w, L, 1, ks, m, C.data(), w, 0, G.data(), w);   // G = φkᵀ C
+        gemm(false, false, L, w, m, 1, qs, m, G.data(), w, 0, Y.data(), w);  // Y = φq G
+        for (int64_t i = 0; i < L; ++i) {
+            const real D = Y[i * w + dv] + stabilizer;
+            denom[s * L + i] = D;
+            for (int64_t e = 0; e < dv; ++e) out[(s * L + i) * dv + e] = Y[i * w + e] / D;
+        }
+    }
+}
+
+void linear_attention_backward(const real* q, const real* k, const real* v, const real* out,
+                               const real* denom, const real* dout, int64_t slices, int64_t L,
+                               int64_t m, int64_t dv, bool causal, real* dq, real* dk,
+                               real* dv_grad) {
+    const auto at = [](real* p, int64_t offset) { return p ? p + offset : nullptr; };
+    if (causal) {
+#pragma omp parallel for schedule(static) if (slices * L * m * dv > kParallelWork)
+        for (int64_t s = 0; s < slices; ++s)
+            causal_backward_slice(q + s * L * m, k + s * L * m, v + s * L * dv, out + s * L * dv,
+                                  denom + s * L, dout + s * L * dv, L, m, dv, at(dq, s * L * m),
+                                  at(dk, s * L * m), at(dv_grad, s * L * dv));
+        return;
+    }
+    const int64_t w = dv + 1;
+    std::vector<real> C(static_cast<size_t>(L * w)), G(static_cast<size_t>(m * w)),
+        R(static_cast<size_t>(m * w)), Gy(static_cast<size_t>(L * w));
+    for (int64_t s = 0; s < slices; ++s) {
+        const real *qs = q + s * L * m, *ks = k + s * L * m;
+        augment(v + s * L * dv, L, dv, C.data());
+        for (int64_t i = 0; i < L; ++i)
+            output_gradient(dout + (s * L + i) * dv, out + (s * L + i) * dv, denom[s * L + i], dv,
+                            Gy.data() + i * w);
+        if (dq) {  // dφq = Ĝ Gᵀ [L, m], G = φkᵀ C recomputed
+            gemm(true, false, m, w, L, 1, ks, m, C.data(), w, 0, G.data(), w);
+            gemm(false, true, L, m, w, 1, Gy.data(), w, G.data(), w, 1, dq + s * L * m, m);
+        }
+        if (!dk && !dv_grad) continue;
+        gemm(true, false, m, w, L, 1, qs, m, Gy.data(), w, 0, R.data(), w);  // R = φqᵀ Ĝ
+        if (dk)                                                              // dφk = C Rᵀ [L, m]
+            gemm(false, true, L, m, w, 1, C.data(), w, R.data(), w, 1, dk + s * L * m, m);
+        if (dv_grad)  // dv = φk R[:, :dv] [L, dv]
+            gemm(false, false, L, dv, m, 1, ks, m, R.data(), w, 1, dv_grad + s * L * dv, dv);
+    }
+}
+
+}  // namespace attnlab::kernels

@@ -1,0 +1,32 @@
+// linear_attention.h — raw kernels of the Performer's FAVOR attention on precomputed features
+// (Choromanski et al., ICLR 2021, App. B.1, Algorithm 1), wrapped for autograd by
+// engine/ops/linear_attention.cpp.
+//
+// Per (batch, head) slice, with φq, φk [L, m] (positive features), v [L, dv] and C = [v 1] [L,
+// dv+1]:
+//     out_i = (φq_i · S_i) / D_i,   D_i = φq_i · z_i + stabilizer,
+// where [S_i z_i] = G_i [m, dv+1] is Σ_j φk_j c_jᵀ over all j (bidirectional) or over j ≤ i
+// (causal). Bidirectional runs through gemm; causal keeps one running m × (dv+1) state per slice
+// (OpenMP over slices), never a per-position state. Backward kernels ADD into their gradient
+// outputs; a null gradient pointer is skipped.
+#pragma once
+
+#include <cstdint>
+
+#include "../common.h"
+
+namespace attnlab::kernels {
+
+// q, k [slices, L, m], v [slices, L, dv] → out [slices, L, dv] and denom [slices, L] (the D_i
+// above, saved for the backward).
+void linear_attention_forward(const real* q, const real* k, const real* v, int64_t slices,
+                              int64_t L, int64_t m, int64_t dv, bool causal, real stabilizer,
+                              real* out, real* denom);
+
+// Given dout [slices, L, dv]: dq, dk [slices, L, m] and dv_grad [slices, L, dv] +=.
+void linear_attention_backward(const real* q, const real* k, const real* v, const real* out,
+                               const real* denom, const real* dout, int64_t slices, int64_t L,
+                               int64_t m, int64_t dv, bool causal, real* dq, real* dk,
+                               real* dv_grad);
+
+}  // namespace attnlab::kernels
