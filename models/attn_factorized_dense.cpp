@@ -2,6 +2,8 @@
 // projections, flattened to a row of max_len logits.
 #include "attn_factorized_dense.h"
 
+#include <tuple>
+
 #include "attn_dense.h"
 #include "engine/init.h"
 #include "engine/ops.h"
