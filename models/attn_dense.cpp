@@ -1,0 +1,39 @@
+// attn_dense.cpp — Dense Synthesizer logits: a two-layer ReLU MLP per head, token → row of logits.
+#include "attn_dense.h"
+
+#include "engine/init.h"
+#include "engine/ops.h"
+
+namespace attnlab {
+
+int64_t dense_hidden_width(const AttentionConfig& config) {
+    return config.dense_hidden > 0 ? config.dense_hidden : config.d_model / config.heads;
+}
+
+Tensor dense_hidden_per_head(const Tensor& x, const Tensor& w1, const Tensor& b1, int64_t heads) {
+    const int64_t B = x.size(0), L = x.size(1), hidden = w1.size(1) / heads;
+    const Tensor h = relu(add(matmul(x, w1), b1));               // [B, L, h·n]
+    return transpose(reshape(h, {B * L, heads, hidden}), 0, 1);  // [h, B·L, n]
+}
+
+DenseLogits::DenseLogits(const AttentionConfig& config, Rng& rng)
+    : heads_(config.heads), hidden_(dense_hidden_width(config)), max_len_(config.max_len) {
+    w1_ = register_parameter("w1", Tensor::empty({config.d_model, heads_ * hidden_}));
+    b1_ = register_parameter("b1", Tensor::zeros({heads_ * hidden_}));
+    w2_ = register_parameter("w2", Tensor::empty({heads_, hidden_, max_len_}));
+    b2_ = register_parameter("b2", Tensor::zeros({heads_, max_len_}));
+    init::xavier_uniform(w1_, rng);
+    init::xavier_uniform(w2_, rng);  // per head: fans (n, max_len)
+}
+
+Tensor DenseLogits::logits(const Tensor& x) {
+    const int64_t B = x.size(0), L = x.size(1);
+    const Tensor hidden = dense_hidden_per_head(x, w1_, b1_, heads_);  // [h, B·L, n]
+    // Only the first L of the max_len output columns are ever used: slice the weights first.
+    const Tensor w2 = slice(w2_, 2, 0, L);                           // [h, n, L]
+    const Tensor b2 = reshape(slice(b2_, 1, 0, L), {heads_, 1, L});  // [h, 1, L]
+    const Tensor s = add(matmul(hidden, w2), b2);                    // [h, B·L, L]
+    return transpose(reshape(s, {heads_, B, L, L}), 0, 1);           // [B, h, L, L]
+}
+
+}  // namespace attnlab

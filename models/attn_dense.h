@@ -1,0 +1,32 @@
+// attn_dense.h — the Dense Synthesizer (Tay et al., "Synthesizer: Rethinking Self-Attention for
+// Transformer Models", §3.1, eq. (1)–(2)): each token predicts the logits of its own row,
+//     B_i = F(X_i) = W2 σ_R(W1 X_i + b1) + b2,    F: R^d → R^{max_len}, per head,
+// with the output sliced to the first L columns for inputs shorter than max_len. As in the
+// authors' Mesh-TF code (dense_minus), W1 X is a per-head projection d → n (n = dense_hidden,
+// default d/h, like a query projection); W2 maps each head's n features to max_len logits.
+//
+// Parameters: "w1" [d, h·n], "b1" [h·n], "w2" [h, n, max_len], "b2" [h, max_len].
+// Count: d·h·n + h·n + h·n·max_len + h·max_len.
+#pragma once
+
+#include "attention.h"
+
+namespace attnlab {
+
+class DenseLogits : public LogitSource {
+  public:
+    DenseLogits(const AttentionConfig& config, Rng& rng);
+    Tensor logits(const Tensor& x) override;  // [B, L, d] → [B, h, L, L]
+    std::string name() const override { return "dense"; }
+
+  private:
+    int64_t heads_, hidden_, max_len_;
+    Tensor w1_, b1_, w2_, b2_;
+};
+
+// σ_R(x · W1 + b1) rearranged per head: x [B, L, d] → [h, B·L, n] (shared by Factorized Dense).
+Tensor dense_hidden_per_head(const Tensor& x, const Tensor& w1, const Tensor& b1, int64_t heads);
+// The hidden width per head: config.dense_hidden, or d/h when it is 0.
+int64_t dense_hidden_width(const AttentionConfig& config);
+
+}  // namespace attnlab

@@ -1,0 +1,26 @@
+// attn_factorized_random.h — the Factorized Random Synthesizer (Tay et al., Synthesizer §3.2,
+// "Factorized Random Synthesizer"): Y = Softmax(R1 R2ᵀ) G(X) with R1, R2 ∈ R^{l×k} per head,
+// "reduces the parameter costs from l² to 2(lk)"; the paper uses k = 8 (config.factorized_k).
+// Shared by the batch; the top-left L × L block is R1[:L] R2[:L]ᵀ.
+//
+// Initialisation (not stated in papers.md): R1, R2 ~ N(0, σ²) with σ = (k · max_len)^(−1/4), so
+// each logit Σ_k R1 R2 has variance k σ⁴ = 1/max_len, the same as the Random Synthesizer's R.
+//
+// Parameters: "r1" [h, max_len, k], "r2" [h, max_len, k].   Count: 2·h·max_len·k.
+#pragma once
+
+#include "attention.h"
+
+namespace attnlab {
+
+class FactorizedRandomLogits : public LogitSource {
+  public:
+    FactorizedRandomLogits(const AttentionConfig& config, Rng& rng);
+    Tensor logits(const Tensor& x) override;  // → [1, h, L, L] for x [B, L, d]
+    std::string name() const override { return "factorized_random"; }
+
+  private:
+    Tensor r1_, r2_;
+};
+
+}  // namespace attnlab

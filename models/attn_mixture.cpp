@@ -1,0 +1,27 @@
+// attn_mixture.cpp — S = Σ_i softmax(α)_i · S_i over the component kinds.
+#include "attn_mixture.h"
+
+#include "engine/ops.h"
+
+namespace attnlab {
+
+MixtureLogits::MixtureLogits(std::vector<std::unique_ptr<LogitSource>> components)
+    : components_(std::move(components)) {
+    ATTNLAB_CHECK(components_.size() >= 2, "mixture: needs at least 2 components, got ",
+                  components_.size());
+    alpha_ = register_parameter("alpha", Tensor::zeros({int64_t(components_.size())}));
+    for (auto& component : components_) register_module(component->name(), *component);
+}
+
+Tensor MixtureLogits::logits(const Tensor& x) {
+    const Tensor weights = softmax(alpha_);  // [N]
+    Tensor total;
+    for (size_t i = 0; i < components_.size(); ++i) {
+        const int64_t n = int64_t(i);
+        const Tensor term = mul(slice(weights, 0, n, n + 1), components_[i]->logits(x));
+        total = total.defined() ? add(total, term) : term;  // [1, h, L, L] broadcasts up to B
+    }
+    return total;
+}
+
+}  // namespace attnlab

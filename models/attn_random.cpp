@@ -1,0 +1,24 @@
+// attn_random.cpp — Random Synthesizer logits: a learned (or frozen) [h, L, L] block of R.
+#include "attn_random.h"
+
+#include <cmath>
+
+#include "engine/init.h"
+#include "engine/ops.h"
+
+namespace attnlab {
+
+RandomLogits::RandomLogits(const AttentionConfig& config, Rng& rng, bool trainable)
+    : trainable_(trainable) {
+    const int64_t n = config.max_len;
+    r_ = register_parameter("r", Tensor::empty({config.heads, n, n}), trainable);
+    init::normal(r_, rng, 0, 1 / std::sqrt(double(n)));
+}
+
+Tensor RandomLogits::logits(const Tensor& x) {
+    const int64_t L = x.size(1), heads = r_.size(0);
+    const Tensor block = slice(slice(r_, 1, 0, L), 2, 0, L);  // [h, L, L]
+    return reshape(block, {1, heads, L, L});
+}
+
+}  // namespace attnlab

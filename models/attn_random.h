@@ -1,0 +1,30 @@
+// attn_random.h — the Random and Fixed Random Synthesizers (Tay et al., Synthesizer §3.2,
+// "Random Synthesizer"): Y = Softmax(R) G(X) with R ∈ R^{l×l} per head, independent of the input
+// and shared by the whole batch; R is trained ("random") or kept at its initial value
+// ("fixed_random"; still a registered, saved parameter, with trainable = false).
+// Inputs shorter than max_len use the top-left L × L block; longer ones are an error (frame).
+//
+// Initialisation: papers.md records none, so R ~ N(0, 1/max_len) (σ = 1/√max_len): small logits,
+// so attention starts near uniform, as dot-product attention does with Xavier-initialised W_q, W_k.
+//
+// Parameters: "r" [h, max_len, max_len].   Count: h·max_len² (trainable: 0 for fixed_random).
+#pragma once
+
+#include "attention.h"
+
+namespace attnlab {
+
+class RandomLogits : public LogitSource {
+  public:
+    RandomLogits(const AttentionConfig& config, Rng& rng, bool trainable);
+    Tensor logits(const Tensor& x) override;  // → [1, h, L, L] for x [B, L, d]
+    std::string name() const override { return trainable_ ? "random" : "fixed_random"; }
+
+    const Tensor& r() const { return r_; }
+
+  private:
+    bool trainable_;
+    Tensor r_;
+};
+
+}  // namespace attnlab

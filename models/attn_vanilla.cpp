@@ -1,0 +1,25 @@
+// attn_vanilla.cpp — scaled dot-product logits q kᵀ / √(d/h).
+#include "attn_vanilla.h"
+
+#include <cmath>
+
+#include "engine/ops.h"
+
+namespace attnlab {
+
+VanillaLogits::VanillaLogits(const AttentionConfig& config, Rng& rng)
+    : heads_(config.heads),
+      w_q_(config.d_model, config.d_model, rng),
+      w_k_(config.d_model, config.d_model, rng) {
+    register_module("w_q", w_q_);
+    register_module("w_k", w_k_);
+}
+
+Tensor VanillaLogits::logits(const Tensor& x) {
+    const Tensor q = split_heads(w_q_.forward(x), heads_);  // [B, h, L, dh]
+    const Tensor k = split_heads(w_k_.forward(x), heads_);  // [B, h, L, dh]
+    const double head_dim = double(q.size(-1));
+    return scale(matmul(q, k, false, true), real(1 / std::sqrt(head_dim)));  // [B, h, L, L]
+}
+
+}  // namespace attnlab

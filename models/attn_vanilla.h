@@ -1,0 +1,23 @@
+// attn_vanilla.h — dot-product logits (Vaswani et al., 2017, eq. 1; the Synthesizer paper's
+// baseline): per head q = x · W_q, k = x · W_k and S = q kᵀ / √(d/h).
+//
+// Parameters: "w_q.{weight,bias}", "w_k.{weight,bias}", each [d, d] + [d].
+// Count: 2·(d² + d).
+#pragma once
+
+#include "attention.h"
+
+namespace attnlab {
+
+class VanillaLogits : public LogitSource {
+  public:
+    VanillaLogits(const AttentionConfig& config, Rng& rng);
+    Tensor logits(const Tensor& x) override;  // [B, L, d] → [B, h, L, L]
+    std::string name() const override { return "vanilla"; }
+
+  private:
+    int64_t heads_;
+    Linear w_q_, w_k_;
+};
+
+}  // namespace attnlab
