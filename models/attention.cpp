@@ -42,6 +42,10 @@ const std::vector<std::string>& attention_kind_names() {
     return names;
 }
 
+bool is_linear_kind(const std::string& kind) {
+    return kind == "performer";
+}
+
 std::unique_ptr<LogitSource> make_logit_source(const AttentionConfig& config, Rng& rng) {
     std::vector<std::string> kinds;
     for (size_t start = 0;;) {

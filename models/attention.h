@@ -44,6 +44,11 @@ struct AttentionConfig {
     int64_t factorized_a = 0, factorized_b = 0;
     int64_t factorized_k = 8;  // Factorized Random rank (the paper's k = 8)
     uint64_t dropout_seed = 0;
+    // Performer (models/attn_performer.h; kind "performer", built by is_linear_kind callers):
+    int64_t performer_features = 256;                // m, the number of random projections
+    std::string performer_feature_kind = "softmax";  // "softmax", "hyperbolic", "trig", "relu"
+    bool performer_orthogonal = true;                // orthogonal (ORF) vs iid projections
+    std::string performer_key_stabilizer = "none";   // "none", "per_token", "per_sequence"
 };
 
 // Produces attention logits S for one attention layer. Implementations are Modules so their
@@ -59,6 +64,9 @@ class LogitSource : public Module {
 const std::vector<std::string>& attention_kind_names();
 // Builds the LogitSource for config.kind; unknown names throw an Error listing the valid ones.
 std::unique_ptr<LogitSource> make_logit_source(const AttentionConfig& config, Rng& rng);
+
+// True for kinds that bypass the logits path (make_logit_source does not build them): "performer".
+bool is_linear_kind(const std::string& kind);
 
 // [B, L, h·dh] → [B, h, L, dh] and back.
 Tensor split_heads(const Tensor& x, int64_t heads);

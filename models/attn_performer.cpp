@@ -1,0 +1,102 @@
+// attn_performer.cpp — the Performer layer: projections, random features, fused linear attention.
+#include "attn_performer.h"
+
+#include <algorithm>
+
+#include "engine/linear_attention.h"
+#include "engine/ops.h"
+
+namespace attnlab {
+namespace {
+
+const AttentionConfig& checked(const AttentionConfig& config) {
+    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
+                  "performer: d_model ", config.d_model, " must be a positive multiple of heads ",
+                  config.heads);
+    ATTNLAB_CHECK(config.performer_features > 0,
+                  "performer: performer_features must be positive, got ",
+                  config.performer_features);
+    const std::string& kind = config.performer_feature_kind;
+    ATTNLAB_CHECK(kind == "softmax" || kind == "hyperbolic" || kind == "trig" || kind == "relu",
+                  "performer: unknown feature kind \"", kind,
+                  "\"; valid kinds: softmax, hyperbolic, trig, relu");
+    return config;
+}
+
+Stabilizer key_stabilizer(const AttentionConfig& config) {
+    const std::string& name = config.performer_key_stabilizer;
+    if (name == "none") return Stabilizer::None;
+    if (name == "per_token") return Stabilizer::PerToken;
+    ATTNLAB_CHECK(name == "per_sequence", "performer: unknown key stabilizer \"", name,
+                  "\"; valid: none, per_token, per_sequence");
+    ATTNLAB_CHECK(
+        !config.causal,
+        "performer: key stabilizer per_sequence sees future keys; not allowed when causal");
+    return Stabilizer::PerSequence;
+}
+
+}  // namespace
+
+PerformerProjection::PerformerProjection(int64_t m, int64_t head_dim) {
+    omega_ = register_parameter("projection", Tensor::zeros({m, head_dim}), false);
+}
+
+PerformerAttention::PerformerAttention(const AttentionConfig& config, Rng& rng)
+    : config_(checked(config)),
+      w_q_(config.d_model, config.d_model, rng),
+      w_k_(config.d_model, config.d_model, rng),
+      w_v_(config.d_model, config.d_model, rng),
+      w_o_(config.d_model, config.d_model, rng),
+      key_stabilizer_(key_stabilizer(config)),
+      projection_(config.performer_features, config.d_model / config.heads) {
+    register_module("w_q", w_q_);
+    register_module("w_k", w_k_);
+    register_module("w_v", w_v_);
+    register_module("w_o", w_o_);
+    register_module("performer", projection_);
+    redraw(rng.next_u64());
+}
+
+void PerformerAttention::redraw(uint64_t seed) {
+    const Tensor& target = projection_.omega();
+    const Tensor omega = random_projection(
+        target.size(0), target.size(1),
+        config_.performer_orthogonal ? ProjectionKind::Orthogonal : ProjectionKind::Iid,
+        RowNorm::Gaussian, seed);
+    // In place, so the registered parameter (and any optimizer or checkpoint holding it) sees it.
+    std::copy(omega.data(), omega.data() + omega.numel(), target.data());
+}
+
+Tensor PerformerAttention::features(const Tensor& x, Stabilizer stabilizer) const {
+    const std::string& kind = config_.performer_feature_kind;
+    if (kind == "softmax") return softmax_features(x, projection(), stabilizer);
+    if (kind == "hyperbolic") return hyperbolic_features(x, projection(), stabilizer);
+    if (kind == "trig") return trig_features(x, projection());
+    return relu_features(x, projection());
+}
+
+Tensor PerformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
+    ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == config_.d_model && x.size(1) >= 1, "performer: x ",
+                  shape_str(x.shape()), " (expected [B, L, d] with L ≥ 1 and d = ", config_.d_model,
+                  ")");
+    const int64_t B = x.size(0), L = x.size(1), h = config_.heads;
+    const Tensor queries = split_heads(w_q_.forward(x), h);  // [B, h, L, dh]
+    const Tensor keys = split_heads(w_k_.forward(x), h);
+    const Tensor values = split_heads(w_v_.forward(x), h);
+    const Tensor query_features = features(queries, Stabilizer::PerToken);  // [B, h, L, m']
+    Tensor key_features = features(keys, key_stabilizer_);
+    if (key_padding.defined()) {
+        ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), "performer: key_padding ",
+                      shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
+        for (int64_t i = 0; i < B * L; ++i) {
+            const real keep = key_padding.data()[i];
+            ATTNLAB_CHECK(keep == 0 || keep == 1, "performer: key_padding holds ", keep,
+                          " (expected 1 = token, 0 = pad)");
+        }
+        key_features = mul(key_features, reshape(key_padding, {B, 1, L, 1}));
+    }
+    const Tensor heads_out = linear_attention(query_features, key_features, values, config_.causal);
+    return w_o_.forward(merge_heads(heads_out));  // [B, L, d]
+}
+
+}  // namespace attnlab

@@ -1,0 +1,62 @@
+// attn_performer.h — Performer (FAVOR+) attention (Choromanski et al., ICLR 2021, §2 eq. (5) and
+// Lemma 1 for the positive features; App. B.1 Algorithm 1 for the bidirectional and causal sums).
+//
+// Unlike the Synthesizer kinds it never forms L × L logits; it takes its own linear path:
+//
+//     q, k, v = x·W_q + b_q, x·W_k + b_k, x·W_v + b_v       split into h heads [B, h, L, dh]
+//     φq = φ(q; ω), φk = φ(k; ω)                            [B, h, L, m'] (m' = m or 2m)
+//     φk ← φk ⊙ key_padding                                 padded keys add nothing to the sums
+//     Y = merge_heads(linear_attention(φq, φk, v, causal)) · W_o + b_o
+//
+// ω [m, dh] is shared by all heads and layers' calls; it is a frozen parameter
+// ("performer.projection"): saved with the model, never given a gradient, and changed only by an
+// explicit redraw(seed) (the trainer calls it every N steps; forward never redraws).
+// Stabilizers: queries use PerToken (cancels exactly in D⁻¹, causal-safe); keys use the configured
+// one, default None (exact and causal-safe); PerSequence is rejected for causal layers (it leaks
+// the future). Key padding zeroes padded keys' features, so padded positions still get outputs
+// (from the real keys) but never influence any other position.
+//
+// Parameters: "w_q", "w_k", "w_v", "w_o" (each "weight" [d, d] + "bias" [d]) and the frozen
+// "performer.projection" [m, dh]. Trainable count: 4·(d² + d); all: 4·(d² + d) + m·dh.
+#pragma once
+
+#include "attention.h"
+#include "performer_features.h"
+
+namespace attnlab {
+
+// The child module "performer" holding ω as its frozen parameter "projection" (Module names have
+// no dots, so the checkpoint key "performer.projection" comes from this nesting).
+class PerformerProjection : public Module {
+  public:
+    PerformerProjection(int64_t m, int64_t head_dim);
+    const Tensor& omega() const { return omega_; }
+
+  private:
+    Tensor omega_;
+};
+
+class PerformerAttention : public Module {
+  public:
+    // Initialises w_q, w_k, w_v, w_o from `rng`, then draws ω with a seed taken from `rng`.
+    PerformerAttention(const AttentionConfig& config, Rng& rng);
+
+    // x [B, L, d] → [B, L, d]; key_padding (optional) [B, L] with 1 = real token, 0 = pad.
+    Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor());
+
+    // Redraws ω in place (same bits for the same seed).
+    void redraw(uint64_t seed);
+
+    const Tensor& projection() const { return projection_.omega(); }
+    const AttentionConfig& config() const { return config_; }
+
+  private:
+    Tensor features(const Tensor& x, Stabilizer stabilizer) const;
+
+    AttentionConfig config_;
+    Linear w_q_, w_k_, w_v_, w_o_;
+    Stabilizer key_stabilizer_;
+    PerformerProjection projection_;
+};
+
+}  // namespace attnlab
