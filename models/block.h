@@ -1,0 +1,53 @@
+// block.h — a pre-LN Transformer block (Xiong et al. 2020) around any attention kind:
+//
+//     x = x + dropout(attn(LN1(x), key_padding))
+//     x = x + dropout(FFN(LN2(x)))          FFN = Linear(d, d_ff) → GELU (tanh) → Linear(d_ff, d)
+//
+// Dropout (training only, rate config.dropout) draws its mask from mix(seed, counter): the seed is
+// the attention config's dropout_seed, the counter a member incremented at every dropout call, so
+// a block rebuilt with the same seed replays the same masks call for call.
+//
+// Parameters: "ln1.{gamma,beta}", "attn....", "ln2.{gamma,beta}", "ffn.up.{weight,bias}",
+// "ffn.down.{weight,bias}".
+// Count: attention's + 4d (two LNs) + 2·d·d_ff + d_ff + d (the FFN).
+#pragma once
+
+#include "attention.h"
+#include "layer_norm.h"
+#include "linear.h"
+
+namespace attnlab {
+
+// FFN(x) = GELU(x · W_up + b_up) · W_down + b_down. Parameters "up.*", "down.*".
+class FeedForward : public Module {
+  public:
+    FeedForward(int64_t d_model, int64_t d_ff, Rng& rng);
+    Tensor forward(const Tensor& x) const;  // [..., d] → [..., d]
+
+  private:
+    Linear up_, down_;
+};
+
+class TransformerBlock : public Module {
+  public:
+    // Initialises, in order: the attention layer, then the FFN, from `rng`.
+    TransformerBlock(const AttentionConfig& attention, int64_t d_ff, Rng& rng);
+
+    // x [B, L, d] → [B, L, d]; key_padding as in MultiHeadAttention::forward.
+    Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor());
+
+    MultiHeadAttention& attention() { return attn_; }
+
+  private:
+    Tensor residual_dropout(const Tensor& x);
+
+    double dropout_;
+    uint64_t dropout_seed_;
+    uint64_t dropout_calls_ = 0;
+    LayerNorm ln1_;
+    MultiHeadAttention attn_;
+    LayerNorm ln2_;
+    FeedForward ffn_;
+};
+
+}  // namespace attnlab
