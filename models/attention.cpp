@@ -17,7 +17,7 @@ namespace {
 
 std::string joined_kind_names() {
     std::string out;
-    for (const std::string& name : attention_kind_names()) out += (out.empty() ? "" : ", ") + name;
+    for (const std::string& name : logit_kind_names()) out += (out.empty() ? "" : ", ") + name;
     return out;
 }
 
@@ -36,14 +36,10 @@ std::unique_ptr<LogitSource> make_single(const std::string& kind, const Attentio
 
 }  // namespace
 
-const std::vector<std::string>& attention_kind_names() {
+const std::vector<std::string>& logit_kind_names() {
     static const std::vector<std::string> names = {"vanilla", "dense",        "factorized_dense",
                                                    "random",  "fixed_random", "factorized_random"};
     return names;
-}
-
-bool is_linear_kind(const std::string& kind) {
-    return kind == "performer";
 }
 
 std::unique_ptr<LogitSource> make_logit_source(const AttentionConfig& config, Rng& rng) {

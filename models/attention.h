@@ -25,7 +25,7 @@
 
 #include "engine/rng.h"
 #include "linear.h"
-#include "module.h"
+#include "token_mixer.h"
 
 namespace attnlab {
 
@@ -35,20 +35,27 @@ struct AttentionConfig {
     int64_t max_len = 128;  // the synthetic kinds' pattern size; longer inputs are an error
     double dropout = 0;     // on the attention weights, training only
     bool causal = false;
-    // "vanilla", "dense", "factorized_dense", "random", "fixed_random", "factorized_random", or a
-    // "+"-joined mixture of distinct kinds, e.g. "random+vanilla".
+    // Any name of zoo.h: "vanilla", "dense", "factorized_dense", "random", "fixed_random",
+    // "factorized_random", a "+"-joined mixture of distinct ones of those (e.g. "random+vanilla"),
+    // "performer", "linformer", "lightweight_conv" or "dynamic_conv".
     std::string kind = "vanilla";
-    int64_t dense_hidden =
-        0;  // Dense / Factorized Dense hidden width per head; 0 → d_model / heads
+    // Dense / Factorized Dense hidden width per head; 0 → d_model / heads.
+    int64_t dense_hidden = 0;
     // Factorized Dense: a · b = max_len; both 0 → a = largest divisor of max_len ≤ √max_len.
     int64_t factorized_a = 0, factorized_b = 0;
     int64_t factorized_k = 8;  // Factorized Random rank (the paper's k = 8)
     uint64_t dropout_seed = 0;
-    // Performer (models/attn_performer.h; kind "performer", built by is_linear_kind callers):
+    // Performer (attn_performer.h):
     int64_t performer_features = 256;                // m, the number of random projections
     std::string performer_feature_kind = "softmax";  // "softmax", "hyperbolic", "trig", "relu"
     bool performer_orthogonal = true;                // orthogonal (ORF) vs iid projections
     std::string performer_key_stabilizer = "none";   // "none", "per_token", "per_sequence"
+    // Linformer (attn_linformer.h): the projected length k of keys and values (L → k).
+    int64_t linformer_k = 32;
+    // Lightweight / dynamic convolution (attn_lightweight_conv.h, attn_dynamic_conv.h): kernel
+    // width K per head; causal layers look K − 1 tokens back, bidirectional ones (K − 1) / 2 each
+    // way.
+    int64_t conv_kernel = 7;
 };
 
 // Produces attention logits S for one attention layer. Implementations are Modules so their
@@ -60,25 +67,22 @@ class LogitSource : public Module {
     virtual std::string name() const = 0;  // the kind name, also the parameter prefix
 };
 
-// The kind names the factory accepts (mixtures join them with "+").
-const std::vector<std::string>& attention_kind_names();
+// The logit kinds make_logit_source accepts (mixtures join them with "+").
+const std::vector<std::string>& logit_kind_names();
 // Builds the LogitSource for config.kind; unknown names throw an Error listing the valid ones.
 std::unique_ptr<LogitSource> make_logit_source(const AttentionConfig& config, Rng& rng);
-
-// True for kinds that bypass the logits path (make_logit_source does not build them): "performer".
-bool is_linear_kind(const std::string& kind);
 
 // [B, L, h·dh] → [B, h, L, dh] and back.
 Tensor split_heads(const Tensor& x, int64_t heads);
 Tensor merge_heads(const Tensor& x);
 
-class MultiHeadAttention : public Module {
+class MultiHeadAttention : public TokenMixer {
   public:
     // Initialises, in order: w_v, w_o, then the kind's parameters, all from `rng`.
     MultiHeadAttention(const AttentionConfig& config, Rng& rng);
 
     // x [B, L, d] → [B, L, d]; key_padding (optional) [B, L] with 1 = real token, 0 = pad.
-    Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor());
+    Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor()) override;
 
     // The attention weights P [B, h, L, L] of the last forward (after dropout), detached.
     const Tensor& last_weights() const { return last_weights_; }

@@ -36,13 +36,13 @@ class PerformerProjection : public Module {
     Tensor omega_;
 };
 
-class PerformerAttention : public Module {
+class PerformerAttention : public TokenMixer {
   public:
     // Initialises w_q, w_k, w_v, w_o from `rng`, then draws ω with a seed taken from `rng`.
     PerformerAttention(const AttentionConfig& config, Rng& rng);
 
     // x [B, L, d] → [B, L, d]; key_padding (optional) [B, L] with 1 = real token, 0 = pad.
-    Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor());
+    Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor()) override;
 
     // Redraws ω in place (same bits for the same seed).
     void redraw(uint64_t seed);

@@ -19,11 +19,11 @@ TransformerBlock::TransformerBlock(const AttentionConfig& attention, int64_t d_f
     : dropout_(attention.dropout),
       dropout_seed_(attention.dropout_seed),
       ln1_(attention.d_model),
-      attn_(attention, rng),
+      attn_(make_token_mixer(attention, rng)),
       ln2_(attention.d_model),
       ffn_(attention.d_model, d_ff, rng) {
     register_module("ln1", ln1_);
-    register_module("attn", attn_);
+    register_module("attn", *attn_);
     register_module("ln2", ln2_);
     register_module("ffn", ffn_);
 }
@@ -35,7 +35,7 @@ Tensor TransformerBlock::residual_dropout(const Tensor& x) {
 }
 
 Tensor TransformerBlock::forward(const Tensor& x, const Tensor& key_padding) {
-    Tensor h = add(x, residual_dropout(attn_.forward(ln1_.forward(x), key_padding)));
+    Tensor h = add(x, residual_dropout(attn_->forward(ln1_.forward(x), key_padding)));
     return add(h, residual_dropout(ffn_.forward(ln2_.forward(h))));
 }
 

@@ -1,4 +1,4 @@
-// block.h — a pre-LN Transformer block (Xiong et al. 2020) around any attention kind:
+// block.h — a pre-LN Transformer block (Xiong et al. 2020) around any token mixer of the zoo:
 //
 //     x = x + dropout(attn(LN1(x), key_padding))
 //     x = x + dropout(FFN(LN2(x)))          FFN = Linear(d, d_ff) → GELU (tanh) → Linear(d_ff, d)
@@ -12,9 +12,11 @@
 // Count: attention's + 4d (two LNs) + 2·d·d_ff + d_ff + d (the FFN).
 #pragma once
 
-#include "attention.h"
+#include <memory>
+
 #include "layer_norm.h"
 #include "linear.h"
+#include "zoo.h"
 
 namespace attnlab {
 
@@ -30,13 +32,13 @@ class FeedForward : public Module {
 
 class TransformerBlock : public Module {
   public:
-    // Initialises, in order: the attention layer, then the FFN, from `rng`.
+    // Initialises, in order: the token mixer of attention.kind (zoo.h), then the FFN, from `rng`.
     TransformerBlock(const AttentionConfig& attention, int64_t d_ff, Rng& rng);
 
     // x [B, L, d] → [B, L, d]; key_padding as in MultiHeadAttention::forward.
     Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor());
 
-    MultiHeadAttention& attention() { return attn_; }
+    TokenMixer& attention() { return *attn_; }
 
   private:
     Tensor residual_dropout(const Tensor& x);
@@ -45,7 +47,7 @@ class TransformerBlock : public Module {
     uint64_t dropout_seed_;
     uint64_t dropout_calls_ = 0;
     LayerNorm ln1_;
-    MultiHeadAttention attn_;
+    std::unique_ptr<TokenMixer> attn_;
     LayerNorm ln2_;
     FeedForward ffn_;
 };

@@ -6,19 +6,14 @@
 
 namespace attnlab {
 
-AttentionConfig LmConfig::attention() const {
-    AttentionConfig config;
+AttentionConfig LmConfig::block_attention(int64_t layer) const {
+    AttentionConfig config = attention;
     config.d_model = d_model;
     config.heads = heads;
     config.max_len = max_len;
     config.dropout = dropout;
     config.causal = true;
-    config.kind = kind;
-    config.dense_hidden = dense_hidden;
-    config.factorized_a = factorized_a;
-    config.factorized_b = factorized_b;
-    config.factorized_k = factorized_k;
-    config.dropout_seed = seed;
+    config.dropout_seed = seed + uint64_t(layer);
     return config;
 }
 
@@ -29,9 +24,8 @@ EmbeddingTable::EmbeddingTable(int64_t rows, int64_t d_model, Rng& rng) {
 
 BlockStack::BlockStack(const LmConfig& config, Rng& rng) {
     for (int64_t i = 0; i < config.layers; ++i) {
-        AttentionConfig attention = config.attention();
-        attention.dropout_seed = config.seed + uint64_t(i);
-        blocks_.push_back(std::make_unique<TransformerBlock>(attention, config.d_ff, rng));
+        blocks_.push_back(
+            std::make_unique<TransformerBlock>(config.block_attention(i), config.d_ff, rng));
         register_module(std::to_string(i), *blocks_.back());
     }
 }

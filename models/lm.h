@@ -26,14 +26,12 @@ struct LmConfig {
     int64_t max_len = 128;
     double dropout = 0;  // attention weights and both residual branches, training only
     uint64_t seed = 0;   // dropout seed; block i uses seed + i
-    // AttentionConfig fields beyond the shared ones (see attention.h).
-    std::string kind = "vanilla";
-    int64_t dense_hidden = 0;
-    int64_t factorized_a = 0, factorized_b = 0;
-    int64_t factorized_k = 8;
+    // The attention kind and its options (attention.h). Its d_model, heads, max_len, dropout,
+    // causal and dropout_seed are ignored: block_attention() sets them from the fields above.
+    AttentionConfig attention;
 
-    // The (always causal) attention config of one block.
-    AttentionConfig attention() const;
+    // The (always causal) attention config of block `layer`.
+    AttentionConfig block_attention(int64_t layer) const;
 };
 
 // A [rows, d] lookup table ("weight", N(0, 0.02²)), looked up by embedding().

@@ -39,6 +39,9 @@ class Module {
     void set_training(bool training);
     bool training() const { return training_; }
 
+    // The direct children, in registration order (for walks such as redrawing features).
+    const std::vector<std::pair<std::string, Module*>>& children() const { return children_; }
+
   protected:
     // Registers `tensor` (sets requires_grad = trainable) and returns it.
     Tensor register_parameter(const std::string& name, Tensor tensor, bool trainable = true);

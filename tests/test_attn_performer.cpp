@@ -218,11 +218,7 @@ TEST_CASE("performer: padded keys do not influence real positions", "[performer]
     }
 }
 
-TEST_CASE("performer: configuration errors and the linear-kind dispatch", "[performer]") {
-    CHECK(is_linear_kind("performer"));
-    CHECK_FALSE(is_linear_kind("vanilla"));
-    const auto& names = attention_kind_names();
-    CHECK(std::find(names.begin(), names.end(), "performer") == names.end());
+TEST_CASE("performer: configuration errors", "[performer]") {
     Rng rng(1);
     AttentionConfig bad = tiny(false, "cosine");
     CHECK_THROWS_WITH(PerformerAttention(bad, rng), Catch::Contains("unknown feature kind"));

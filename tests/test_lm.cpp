@@ -21,7 +21,7 @@ LmConfig tiny(const std::string& kind) {
     config.layers = 2;
     config.d_ff = 16;
     config.max_len = 5;
-    config.kind = kind;
+    config.attention.kind = kind;
     return config;
 }
 
