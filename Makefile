@@ -45,7 +45,7 @@ FLAGS_san := -O1 -g -march=native -fsanitize=address,undefined -fno-omit-frame-p
 
 ENGINE_SRC := $(sort $(wildcard engine/*.cpp engine/*/*.cpp))
 MODEL_SRC  := $(sort $(wildcard models/*.cpp models/*/*.cpp))
-TRAIN_SRC  := $(sort $(filter-out train/main_%.cpp,$(wildcard train/*.cpp)))
+TRAIN_SRC  := $(sort $(filter-out train/main_%.cpp,$(wildcard train/*.cpp train/*/*.cpp)))
 LIB_SRC    := $(ENGINE_SRC) $(MODEL_SRC) $(TRAIN_SRC)
 TEST_SRC   := $(sort $(wildcard tests/*.cpp))
 BENCH_SRC  := $(sort $(wildcard experiments/bench_*.cpp))
