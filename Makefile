@@ -46,22 +46,25 @@ FLAGS_san := -O1 -g -march=native -fsanitize=address,undefined -fno-omit-frame-p
 ENGINE_SRC := $(sort $(wildcard engine/*.cpp engine/*/*.cpp))
 MODEL_SRC  := $(sort $(wildcard models/*.cpp models/*/*.cpp))
 TRAIN_SRC  := $(sort $(filter-out train/main_%.cpp,$(wildcard train/*.cpp train/*/*.cpp)))
-LIB_SRC    := $(ENGINE_SRC) $(MODEL_SRC) $(TRAIN_SRC)
+EXPLIB_SRC := $(sort $(wildcard experiments/lib/*.cpp))
+LIB_SRC    := $(ENGINE_SRC) $(MODEL_SRC) $(TRAIN_SRC) $(EXPLIB_SRC)
 TEST_SRC   := $(sort $(wildcard tests/*.cpp))
-BENCH_SRC  := $(sort $(wildcard experiments/bench_*.cpp))
+# Every experiments/<name>.cpp (benchmarks included) is a program build/bin/<name>.
+EXPERIMENT_SRC  := $(sort $(wildcard experiments/*.cpp))
 TOOL_SRC   := $(sort $(wildcard train/main_*.cpp))
 
 BIN := build/bin
-BENCHES := $(patsubst experiments/%.cpp,$(BIN)/%,$(BENCH_SRC))
+EXPERIMENTS := $(patsubst experiments/%.cpp,$(BIN)/%,$(EXPERIMENT_SRC))
 TOOLS   := $(patsubst train/main_%.cpp,$(BIN)/%,$(TOOL_SRC))
 
-# Debian packages the build and the tests need; `deps` installs whichever are missing.
+# Debian packages the build, the tests and the demo need (the tests read the KJV and Fashion-MNIST
+# and draw with gnuplot); `deps` installs whichever are missing.
 BUILD_PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev catch2 nlohmann-json3-dev \
-                  zlib1g-dev
-DEMO_PACKAGES  := $(BUILD_PACKAGES) gnuplot-nox bible-kjv dataset-fashion-mnist
+                  zlib1g-dev gnuplot-nox bible-kjv dataset-fashion-mnist
+DEMO_PACKAGES  := $(BUILD_PACKAGES)
 
 .PHONY: all test check demo deps deps-demo format clean
-all: $(TOOLS) $(BENCHES) build/f32/tests
+all: $(TOOLS) $(EXPERIMENTS) build/f32/tests
 
 # --- one set of objects per variant -----------------------------------------------------------
 define variant
@@ -70,7 +73,7 @@ build/$(1)/obj/%.o: %.cpp
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$(CPPFLAGS) -c $$< -o $$@
 build/$(1)/tests: $$(patsubst %.cpp,build/$(1)/obj/%.o,$$(LIB_SRC) $$(TEST_SRC))
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LDLIBS)
--include $$(patsubst %.cpp,build/$(1)/obj/%.d,$$(LIB_SRC) $$(TEST_SRC) $$(BENCH_SRC) $$(TOOL_SRC))
+-include $$(patsubst %.cpp,build/$(1)/obj/%.d,$$(LIB_SRC) $$(TEST_SRC) $$(EXPERIMENT_SRC) $$(TOOL_SRC))
 endef
 $(foreach v,f32 f64 san,$(eval $(call variant,$(v))))
 
@@ -116,7 +119,8 @@ deps-demo:
 
 format:
 	clang-format -i $(wildcard engine/*.h engine/*.cpp engine/*/*.h engine/*/*.cpp models/*.h \
-	  models/*.cpp train/*.h train/*.cpp tests/*.h tests/*.cpp experiments/*.h experiments/*.cpp)
+	  models/*.cpp train/*.h train/*.cpp train/*/*.h train/*/*.cpp tests/*.h tests/*.cpp \
+	  experiments/*.h experiments/*.cpp experiments/*/*.h experiments/*/*.cpp)
 
 clean:
 	rm -rf build

@@ -1,0 +1,28 @@
+// options.h — the command line every experiment binary shares:
+//
+//     NAME [--preset quick|full] [--seeds N] [--out DIR] [--help]
+//
+// --preset quick runs in minutes on 2 cores, full in at most about two hours; --seeds overrides
+// the preset's seed count; --out defaults to results/NAME. Usage errors print one line and exit 2.
+#pragma once
+
+#include <string>
+
+namespace attnlab::experiments {
+
+struct ExperimentOptions {
+    std::string preset = "quick";
+    int64_t seeds = 0;  // 0: the preset's default
+    std::string out_dir;
+};
+
+// Parses argv; on --help prints `help` and exits 0; on a bad flag prints one line and exits 2.
+ExperimentOptions parse_options(int argc, char** argv, const std::string& name,
+                                const std::string& help);
+
+// Runs `body` and maps errors to the CLI convention: one line "NAME: message" on stderr and exit
+// status 1 (runtime failure). Returns the status.
+int run_experiment(const std::string& name, int (*body)(const ExperimentOptions&),
+                   const ExperimentOptions& options);
+
+}  // namespace attnlab::experiments

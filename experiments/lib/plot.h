@@ -1,0 +1,32 @@
+// plot.h — PNG plots through gnuplot (Debian package gnuplot-nox), the way every experiment draws.
+//
+// A plot is written as three files side by side: NAME.dat (the numbers), NAME.gp (the gnuplot
+// script, rerunnable by hand to restyle) and NAME.png. Series with error values are drawn with
+// error bars (mean ± std over seeds).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace attnlab::experiments {
+
+struct Series {
+    std::string title;
+    std::vector<double> x, y;
+    std::vector<double> error;  // empty, or one ± value per point
+};
+
+struct Plot {
+    std::string title, x_label, y_label;
+    bool log_x = false, log_y = false;
+    bool bars = false;                      // a bar chart: x are 0, 1, ... labelled by x_tic_labels
+    std::vector<std::string> x_tic_labels;  // bars only
+    std::vector<std::string> extra;         // more gnuplot commands, e.g. "set arrow from ..."
+    std::vector<Series> series;
+};
+
+// Writes `png_path` (and the .dat/.gp beside it). Throws an Error if gnuplot is missing (naming
+// the package) or fails.
+void write_plot(const Plot& plot, const std::string& png_path);
+
+}  // namespace attnlab::experiments

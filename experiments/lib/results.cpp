@@ -1,0 +1,160 @@
+// results.cpp — results.json: load, atomic save, per-seed summaries, machine and commit record.
+#include "results.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "engine/common.h"
+
+namespace attnlab::experiments {
+
+std::string Summary::str(int decimals) const {
+    if (count == 0) return "–";
+    char text[64];
+    if (count == 1)
+        std::snprintf(text, sizeof text, "%.*f", decimals, mean);
+    else
+        std::snprintf(text, sizeof text, "%.*f ± %.*f", decimals, mean, decimals, std);
+    return text;
+}
+
+Summary summarize(const std::vector<double>& values) {
+    Summary s;
+    s.count = int64_t(values.size());
+    if (values.empty()) return s;
+    for (double v : values) s.mean += v;
+    s.mean /= double(values.size());
+    if (values.size() > 1) {
+        double squares = 0;
+        for (double v : values) squares += (v - s.mean) * (v - s.mean);
+        s.std = std::sqrt(squares / double(values.size() - 1));
+    }
+    return s;
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        ATTNLAB_CHECK(out.good(), "cannot write ", temporary);
+        out << text;
+        out.flush();
+        ATTNLAB_CHECK(out.good(), "write to ", temporary, " failed (disk full?)");
+    }
+    std::error_code error;
+    std::filesystem::rename(temporary, path, error);
+    ATTNLAB_CHECK(!error, "cannot rename ", temporary, " to ", path, ": ", error.message());
+}
+
+namespace {
+
+std::string now_utc() {
+    const std::time_t t = std::time(nullptr);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return text;
+}
+
+// The first line of a command's output, or "unknown".
+std::string command_line(const char* command) {
+    std::FILE* pipe = popen(command, "r");
+    if (!pipe) return "unknown";
+    char buffer[256] = {0};
+    const bool got = std::fgets(buffer, sizeof buffer, pipe) != nullptr;
+    const int status = pclose(pipe);
+    std::string line = got && status == 0 ? buffer : "unknown";
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    return line;
+}
+
+}  // namespace
+
+std::string git_commit() {
+    return command_line("git rev-parse --short=12 HEAD 2>/dev/null");
+}
+
+json machine_description() {
+    json machine;
+    machine["cpu"] =
+        command_line("sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1");
+    machine["cores"] = std::thread::hardware_concurrency();
+    machine["memory"] = command_line(
+        "awk '/MemTotal/ {printf \"%.1f GiB\", $2 / 1048576}' "
+        "/proc/meminfo");
+    const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+    machine["openblas_coretype"] = coretype ? coretype : "auto";
+    return machine;
+}
+
+ResultStore::ResultStore(const std::string& directory, const std::string& experiment)
+    : directory_(directory), experiment_(experiment) {
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    ATTNLAB_CHECK(!error, "cannot create ", directory, ": ", error.message());
+    std::ifstream in(path("results.json"));
+    if (!in) {
+        root_ = {{"experiment", experiment}, {"runs", json::array()}, {"cells", json::object()}};
+        return;
+    }
+    try {
+        root_ = json::parse(in);
+    } catch (const json::exception& e) {
+        throw Error(cat(path("results.json"), " is not valid JSON (", e.what(),
+                        "); move it away to start afresh"));
+    }
+    ATTNLAB_CHECK(root_.value("experiment", "") == experiment, path("results.json"),
+                  " belongs to experiment \"", root_.value("experiment", "?"), "\", not \"",
+                  experiment, "\"");
+    ATTNLAB_CHECK(root_.contains("cells") && root_["cells"].is_object(), path("results.json"),
+                  " has no \"cells\" object");
+}
+
+bool ResultStore::has(const std::string& key) const {
+    return root_["cells"].contains(key);
+}
+
+const json& ResultStore::cell(const std::string& key) const {
+    ATTNLAB_CHECK(has(key), "results: no cell \"", key, "\" in ", path("results.json"));
+    return root_["cells"][key];
+}
+
+void ResultStore::put(const std::string& key, const json& metrics, const json& config,
+                      double wall_s) {
+    root_["cells"][key] = {
+        {"metrics", metrics}, {"config", config}, {"wall_s", wall_s}, {"finished", now_utc()}};
+    save();
+}
+
+Summary ResultStore::summary(const std::string& prefix, const std::string& metric,
+                             int64_t seeds) const {
+    std::vector<double> values;
+    for (int64_t seed = 0; seed < seeds; ++seed) {
+        const std::string key = prefix + "seed" + std::to_string(seed);
+        if (!has(key)) continue;
+        const json& metrics = cell(key)["metrics"];
+        if (metrics.contains(metric) && metrics[metric].is_number())
+            values.push_back(metrics[metric].get<double>());
+    }
+    return summarize(values);
+}
+
+void ResultStore::record_run(const json& run) {
+    json entry = run;
+    entry["finished"] = now_utc();
+    entry["git_commit"] = git_commit();
+    root_["git_commit"] = entry["git_commit"];
+    root_["machine"] = machine_description();
+    root_["runs"].push_back(entry);
+    save();
+}
+
+void ResultStore::save() const {
+    write_file_atomically(path("results.json"), root_.dump(2) + "\n");
+}
+
+}  // namespace attnlab::experiments

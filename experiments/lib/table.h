@@ -1,0 +1,16 @@
+// table.h — Markdown tables for table.md and the terminal, columns padded to line up.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace attnlab::experiments {
+
+struct Table {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;  // each as long as the header
+
+    std::string markdown() const;
+};
+
+}  // namespace attnlab::experiments
