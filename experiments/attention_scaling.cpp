@@ -1,0 +1,234 @@
+// attention_scaling.cpp — forward+backward time and peak memory of one attention layer against
+// sequence length L, for the kinds whose cost differs in L (issue "experiments" §5; the Performer
+// paper's Fig. 3 and LRA's Table 2 make the same comparison on accelerators).
+//
+// Shapes: batch 1, d = 256, h = 4 (head dim 64), m = 256 FAVOR+ features, Linformer k = 256,
+// convolution width 7. Each (kind, L) cell runs in a child process (experiments/lib/measure.h) so
+// its peak RSS is its own; the table reports it minus a baseline child's. A kind stops growing L
+// after it runs out of memory (address-space limit) or exceeds the time budget.
+//
+// Vanilla is O(L²) in time and memory; random and dense are O(L²) too (they materialise L × L
+// weights, and random's parameters alone are h·L²); performer and linformer are O(L); dynamic_conv
+// is O(L·K). The crossover is the first L from which FAVOR+ (bidirectional) beats vanilla.
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "engine/ops.h"
+#include "experiments/lib/measure.h"
+#include "experiments/lib/options.h"
+#include "experiments/lib/plot.h"
+#include "experiments/lib/results.h"
+#include "experiments/lib/table.h"
+#include "models/zoo.h"
+
+using namespace attnlab;
+using namespace attnlab::experiments;
+
+namespace {
+
+constexpr const char* kName = "attention_scaling";
+constexpr int64_t kMemoryLimitMib = 20 * 1024;
+
+const char* const kHelp =
+    "attention_scaling — time and memory of one attention layer against sequence length\n"
+    "\n"
+    "usage: attention_scaling [--preset quick|full] [--seeds N] [--out DIR]\n"
+    "\n"
+    "  quick  L = 256 .. 4096, median of 3 runs per cell   (a few minutes)\n"
+    "  full   L = 256 .. 16384 or until memory runs out, median of 5 runs\n"
+    "\n"
+    "Forward + backward of one layer (batch 1, d = 256, 4 heads, m = 256, Linformer k = 256) for\n"
+    "vanilla, performer (bidirectional and causal), linformer, random, dense and dynamic_conv.\n"
+    "Each cell runs in its own process to measure its peak RSS. Writes\n"
+    "results/attention_scaling/{results.json,table.md,time.png,memory.png}.\n";
+
+struct Arm {
+    std::string label, kind;
+    bool causal;
+};
+const std::vector<Arm> kArms = {{"vanilla", "vanilla", false},
+                                {"performer", "performer", false},
+                                {"performer causal", "performer", true},
+                                {"linformer", "linformer", false},
+                                {"random", "random", false},
+                                {"dense", "dense", false},
+                                {"dynamic_conv", "dynamic_conv", false}};
+
+// Child mode: `--measure KIND L CAUSAL REPEATS` prints {"seconds": ...}; KIND "none" measures
+// nothing (the baseline).
+int measure(const std::string& kind, int64_t L, bool causal, int repeats) {
+    if (kind == "none") {
+        std::printf("{\"seconds\": 0}\n");
+        return 0;
+    }
+    AttentionConfig config;
+    config.d_model = 256;
+    config.heads = 4;
+    config.max_len = L;
+    config.causal = causal;
+    config.kind = kind;
+    config.performer_features = 256;
+    config.linformer_k = 256;
+    config.conv_kernel = 7;
+    Rng rng(1);
+    auto layer = make_token_mixer(config, rng);
+    Tensor x = Tensor::randn({1, L, config.d_model}, rng);
+    x.set_requires_grad(true);
+    const double seconds = median_seconds(
+        [&] {
+            Tensor y = layer->forward(x);
+            sum(square(y)).backward();
+        },
+        repeats);
+    std::printf("{\"seconds\": %.9g}\n", seconds);
+    return 0;
+}
+
+std::string cell_key(const std::string& preset, const Arm& arm, int64_t L) {
+    return preset + "/" + arm.label + "/L" + std::to_string(L) + "/seed0";
+}
+
+int run(const ExperimentOptions& options) {
+    const bool full = options.preset == "full";
+    std::vector<int64_t> lengths = {256, 512, 1024, 2048, 4096};
+    if (full) lengths.insert(lengths.end(), {8192, 16384});
+    const int repeats = full ? 5 : 3;
+    const double time_budget_s = full ? 60 : 10;  // per forward+backward; beyond it, stop growing L
+    ResultStore store(options.out_dir, kName);
+    const auto started = std::chrono::steady_clock::now();
+
+    const ChildResult baseline = run_isolated({"--measure", "none", "0", "0", "1"}, 0);
+    ATTNLAB_CHECK(baseline.exit_status == 0, "the baseline child failed (exit ",
+                  baseline.exit_status, ")");
+    for (const Arm& arm : kArms) {
+        for (int64_t L : lengths) {
+            const std::string key = cell_key(options.preset, arm, L);
+            if (!store.has(key)) {
+                std::fprintf(stderr, "%s: %-17s L = %5ld ...\n", kName, arm.label.c_str(), long(L));
+                const ChildResult child =
+                    run_isolated({"--measure", arm.kind, std::to_string(L), arm.causal ? "1" : "0",
+                                  std::to_string(repeats)},
+                                 kMemoryLimitMib);
+                json metrics = {{"status", child.exit_status == 0 ? "ok" : "failed"},
+                                {"exit_status", child.exit_status}};
+                if (child.exit_status == 0) {
+                    metrics["seconds"] = json::parse(child.output)["seconds"];
+                    metrics["peak_mib"] = child.peak_rss_mib - baseline.peak_rss_mib;
+                }
+                store.put(key, metrics,
+                          {{"kind", arm.kind},
+                           {"causal", arm.causal},
+                           {"L", L},
+                           {"d", 256},
+                           {"heads", 4},
+                           {"batch", 1},
+                           {"repeats", repeats},
+                           {"memory_limit_mib", kMemoryLimitMib}},
+                          0);
+            }
+            const json& metrics = store.cell(key)["metrics"];
+            if (metrics["status"] != "ok" || metrics["seconds"].get<double>() > time_budget_s)
+                break;
+        }
+    }
+    store.record_run(
+        {{"preset", options.preset},
+         {"wall_s",
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
+         {"baseline_rss_mib", baseline.peak_rss_mib}});
+
+    // Table and plots from whatever cells exist.
+    auto value = [&](const Arm& arm, int64_t L, const char* metric) -> double {
+        const std::string key = cell_key(options.preset, arm, L);
+        if (!store.has(key)) return -1;
+        const json& m = store.cell(key)["metrics"];
+        return m["status"] == "ok" ? m[metric].get<double>() : -2;
+    };
+    Table table{{"L"}, {}};
+    for (const Arm& arm : kArms) table.header.push_back(arm.label + " ms / MiB");
+    for (int64_t L : lengths) {
+        std::vector<std::string> row = {std::to_string(L)};
+        for (const Arm& arm : kArms) {
+            const double seconds = value(arm, L, "seconds"), mib = value(arm, L, "peak_mib");
+            char text[64];
+            if (seconds == -2)
+                std::snprintf(text, sizeof text, "out of memory");
+            else if (seconds < 0)
+                std::snprintf(text, sizeof text, "–");
+            else
+                std::snprintf(text, sizeof text, "%.1f / %.0f", seconds * 1e3, mib);
+            row.push_back(text);
+        }
+        table.rows.push_back(row);
+    }
+    int64_t crossover = 0;  // the first L from which performer beats vanilla at every longer L
+    for (auto it = lengths.rbegin(); it != lengths.rend(); ++it) {
+        const double vanilla = value(kArms[0], *it, "seconds"),
+                     performer = value(kArms[1], *it, "seconds");
+        const bool performer_wins = performer > 0 && (vanilla < 0 || performer < vanilla);
+        if (!performer_wins) break;
+        crossover = *it;
+    }
+    std::string report =
+        "# attention_scaling (" + options.preset +
+        ")\n\n"
+        "One attention layer, forward + backward, batch 1, d = 256, 4 heads; median "
+        "ms of " +
+        std::to_string(repeats) +
+        " runs / peak RSS above a baseline "
+        "process in MiB. \"–\": not run (an earlier L ran out of memory or time).\n\n" +
+        table.markdown() + "\n";
+    report += crossover ? "Crossover: FAVOR+ (bidirectional) is faster than vanilla from L = " +
+                              std::to_string(crossover) + " on.\n"
+                        : std::string("No crossover within the measured lengths.\n");
+    report +=
+        "The Performer paper (Fig. 3, V100) and LRA (Table 2, TPU) report the same shape: "
+        "quadratic vanilla, linear FAVOR+/Linformer, the crossover near L = 1K–4K depending on "
+        "hardware.\n";
+    write_file_atomically(store.path("table.md"), report);
+
+    for (const char* metric : {"seconds", "peak_mib"}) {
+        Plot plot;
+        const bool time = std::strcmp(metric, "seconds") == 0;
+        plot.title = time ? "forward + backward time of one attention layer"
+                          : "peak memory of one attention layer (forward + backward)";
+        plot.x_label = "sequence length L";
+        plot.y_label = time ? "seconds" : "MiB above baseline";
+        plot.log_x = plot.log_y = true;
+        for (const Arm& arm : kArms) {
+            Series series{arm.label, {}, {}, {}};
+            for (int64_t L : lengths)
+                if (const double v = value(arm, L, metric); v > 0) {
+                    series.x.push_back(double(L));
+                    series.y.push_back(v);
+                }
+            if (!series.x.empty()) plot.series.push_back(series);
+        }
+        if (crossover)
+            plot.extra.push_back(
+                "set arrow from " + std::to_string(crossover) + ", graph 0 to " +
+                std::to_string(crossover) +
+                ", graph 1 nohead dashtype 2 lc rgb 'gray'\nset label 'crossover' at " +
+                std::to_string(crossover) + ", graph 0.95 offset 0.5, 0");
+        write_plot(plot, store.path(time ? "time.png" : "memory.png"));
+    }
+    std::printf("%s", report.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 6 && std::strcmp(argv[1], "--measure") == 0) {
+        try {
+            return measure(argv[2], std::atol(argv[3]), std::strcmp(argv[4], "1") == 0,
+                           std::atoi(argv[5]));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s --measure: %s\n", kName, e.what());
+            return 1;
+        }
+    }
+    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+}
