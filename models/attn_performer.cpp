@@ -99,4 +99,17 @@ Tensor PerformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
     return w_o_.forward(merge_heads(heads_out));  // [B, L, d]
 }
 
+Tensor PerformerAttention::implicit_attention(const Tensor& x) const {
+    const int64_t L = x.size(1), h = config_.heads;
+    const Tensor scores = matmul(features(split_heads(w_q_.forward(x), h), Stabilizer::PerToken),
+                                 features(split_heads(w_k_.forward(x), h), key_stabilizer_), false,
+                                 true);  // [B, h, L, L] = φ(Q) φ(K)ᵀ
+    Tensor mask = Tensor::ones({L, L});
+    if (config_.causal)
+        for (int64_t i = 0; i < L; ++i)
+            for (int64_t j = i + 1; j < L; ++j) mask.data()[i * L + j] = 0;
+    const Tensor masked = mul(scores, mask);
+    return div(masked, sum(masked, -1, true));
+}
+
 }  // namespace attnlab

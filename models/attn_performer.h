@@ -44,6 +44,11 @@ class PerformerAttention : public TokenMixer {
     // x [B, L, d] → [B, L, d]; key_padding (optional) [B, L] with 1 = real token, 0 = pad.
     Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor()) override;
 
+    // FAVOR+'s implicit attention matrix for x [B, L, d]: Â = D⁻¹ (φ(Q) φ(K)ᵀ ⊙ causal mask)
+    // [B, h, L, L], the L × L weights the linear path never forms. For pictures and tests only
+    // (O(L²) memory); rows sum to 1 up to the stabiliser.
+    Tensor implicit_attention(const Tensor& x) const;
+
     // Redraws ω in place (same bits for the same seed).
     void redraw(uint64_t seed);
 

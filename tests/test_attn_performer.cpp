@@ -229,3 +229,29 @@ TEST_CASE("performer: configuration errors", "[performer]") {
     CHECK_THROWS_WITH(attention.forward(input(2, 4, 1), Tensor::ones({2, 3})),
                       Catch::Contains("key_padding"));
 }
+
+TEST_CASE("performer: the implicit attention matrix reproduces the linear path", "[performer]") {
+    for (bool causal : {false, true}) {
+        INFO("causal " << causal);
+        Rng rng(5);
+        PerformerAttention attention(tiny(causal), rng);
+        const Tensor x = input(2, 4, 6);
+        const Tensor weights = attention.implicit_attention(x);  // [B, h, L, L]
+        REQUIRE(weights.shape() == Shape({2, 2, 4, 4}));
+        const Tensor row_sums = sum(weights, -1);
+        for (int64_t i = 0; i < row_sums.numel(); ++i) CHECK(row_sums.data()[i] == Approx(1));
+        if (causal) CHECK(weights.data()[0 * 4 + 1] == 0);  // query 0 never sees key 1
+        // Y = W_o(merge(Â · V)) must equal the forward, which never forms Â.
+        const auto params = attention.parameters();
+        auto find = [&](const std::string& name) {
+            for (const Parameter& p : params)
+                if (p.name == name) return p.tensor.detach();
+            FAIL("no parameter " << name);
+            return Tensor();
+        };
+        const Tensor values = split_heads(add(matmul(x, find("w_v.weight")), find("w_v.bias")), 2);
+        const Tensor expected =
+            add(matmul(merge_heads(matmul(weights, values)), find("w_o.weight")), find("w_o.bias"));
+        CHECK(max_relative_difference(attention.forward(x), expected) < 1e-4);
+    }
+}

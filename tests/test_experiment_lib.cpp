@@ -81,3 +81,23 @@ TEST_CASE("experiments: a plot writes its data, script and PNG", "[experiments]"
     CHECK_THROWS_WITH(write_plot(plot, dir + "/q.svg"), Catch::Contains("must end in .png"));
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("experiments: a heat map writes its matrix and PNG, and checks its sizes",
+          "[experiments]") {
+    const std::string dir = temporary_directory();
+    Heatmap map;
+    map.title = "attention";
+    map.rows = 2;
+    map.cols = 3;
+    map.values = {0.5, 0.5, 0, 0.2, 0.3, 0.5};
+    map.col_labels = {"a", "\"", "c"};
+    write_heatmap(map, dir + "/h.png");
+    CHECK(std::filesystem::file_size(dir + "/h.png") > 1000);
+    std::ifstream data(dir + "/h.dat");
+    std::string first;
+    std::getline(data, first);
+    CHECK(first == "0.5 0.5 0");
+    map.values.pop_back();
+    CHECK_THROWS_WITH(write_heatmap(map, dir + "/g.png"), Catch::Contains("5 values for 2 × 3"));
+    std::filesystem::remove_all(dir);
+}

@@ -1,6 +1,7 @@
 // plot.cpp — writes the data and script of a Plot and runs gnuplot on them.
 #include "plot.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -20,6 +21,30 @@ std::string quoted(const std::string& text) {
     std::string out = "\"";
     for (char c : text) out += c == '"' ? std::string("\\\"") : std::string(1, c);
     return out + "\"";
+}
+
+// Runs gnuplot on `script`; throws with its output if it fails.
+void run_gnuplot(const std::string& script) {
+    const std::string command = "gnuplot " + quoted(script) + " 2>&1";
+    std::FILE* pipe = popen(command.c_str(), "r");
+    ATTNLAB_CHECK(pipe, "plot: cannot run gnuplot");
+    std::string output;
+    char buffer[256];
+    while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+    const int status = pclose(pipe);
+    ATTNLAB_CHECK(status != -1 && WEXITSTATUS(status) != 127,
+                  "plot: gnuplot not found; install the Debian package gnuplot-nox "
+                  "(sudo apt-get install gnuplot-nox)");
+    ATTNLAB_CHECK(status == 0, "plot: gnuplot failed on ", script, ": ", output);
+}
+
+// A gnuplot tic list: ("a" 0, "b" 1, ...), empty for no labels.
+std::string tics(const std::vector<std::string>& labels) {
+    if (labels.empty()) return "";
+    std::string out = "(";
+    for (size_t i = 0; i < labels.size(); ++i)
+        out += (i ? ", " : "") + quoted(labels[i]) + " " + std::to_string(i);
+    return out + ")";
 }
 
 }  // namespace
@@ -74,17 +99,41 @@ void write_plot(const Plot& plot, const std::string& png_path) {
     script << "\n";
     script.close();
 
-    const std::string command = "gnuplot " + quoted(base + ".gp") + " 2>&1";
-    std::FILE* pipe = popen(command.c_str(), "r");
-    ATTNLAB_CHECK(pipe, "plot: cannot run gnuplot");
-    std::string output;
-    char buffer[256];
-    while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-    const int status = pclose(pipe);
-    ATTNLAB_CHECK(status != -1 && WEXITSTATUS(status) != 127,
-                  "plot: gnuplot not found; install the Debian package gnuplot-nox "
-                  "(sudo apt-get install gnuplot-nox)");
-    ATTNLAB_CHECK(status == 0, "plot: gnuplot failed on ", base, ".gp: ", output);
+    run_gnuplot(base + ".gp");
+}
+
+void write_heatmap(const Heatmap& map, const std::string& png_path) {
+    const std::string base = strip_png(png_path);
+    ATTNLAB_CHECK(map.rows > 0 && map.cols > 0 && int64_t(map.values.size()) == map.rows * map.cols,
+                  "heatmap ", png_path, ": ", map.values.size(), " values for ", map.rows, " × ",
+                  map.cols);
+    ATTNLAB_CHECK(map.row_labels.empty() || int64_t(map.row_labels.size()) == map.rows, "heatmap ",
+                  png_path, ": ", map.row_labels.size(), " row labels for ", map.rows, " rows");
+    ATTNLAB_CHECK(map.col_labels.empty() || int64_t(map.col_labels.size()) == map.cols, "heatmap ",
+                  png_path, ": ", map.col_labels.size(), " column labels for ", map.cols,
+                  " columns");
+    std::ofstream data(base + ".dat");
+    ATTNLAB_CHECK(data.good(), "heatmap: cannot write ", base, ".dat");
+    for (int64_t r = 0; r < map.rows; ++r) {
+        for (int64_t c = 0; c < map.cols; ++c)
+            data << (c ? " " : "") << map.values[size_t(r * map.cols + c)];
+        data << "\n";
+    }
+    data.close();
+    std::ofstream script(base + ".gp");
+    ATTNLAB_CHECK(script.good(), "heatmap: cannot write ", base, ".gp");
+    const int64_t side = std::min<int64_t>(900, std::max<int64_t>(360, 12 * map.cols + 160));
+    script << "set terminal pngcairo size " << side << "," << side - 40
+           << " noenhanced font 'sans,9'\nset output " << quoted(png_path) << "\nset title "
+           << quoted(map.title) << "\nset xlabel " << quoted(map.x_label) << "\nset ylabel "
+           << quoted(map.y_label) << "\nset yrange [" << double(map.rows) - 0.5
+           << ":-0.5]\nset xrange [-0.5:" << double(map.cols) - 0.5
+           << "]\nset palette defined (0 'white', 1 '#08306b')\nset size ratio -1\n";
+    if (!map.col_labels.empty()) script << "set xtics " << tics(map.col_labels) << "\n";
+    if (!map.row_labels.empty()) script << "set ytics " << tics(map.row_labels) << "\n";
+    script << "plot " << quoted(base + ".dat") << " matrix with image notitle\n";
+    script.close();
+    run_gnuplot(base + ".gp");
 }
 
 }  // namespace attnlab::experiments

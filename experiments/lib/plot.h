@@ -5,6 +5,7 @@
 // error bars (mean ± std over seeds).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,15 @@ struct Plot {
 // Writes `png_path` (and the .dat/.gp beside it). Throws an Error if gnuplot is missing (naming
 // the package) or fails.
 void write_plot(const Plot& plot, const std::string& png_path);
+
+// A heat map of a row-major [rows, cols] matrix (row 0 at the top, like an attention matrix:
+// queries down, keys across), with optional tick labels (e.g. the characters of the input).
+struct Heatmap {
+    std::string title, x_label = "key position", y_label = "query position";
+    int64_t rows = 0, cols = 0;
+    std::vector<double> values;
+    std::vector<std::string> row_labels, col_labels;  // empty, or one per row / column
+};
+void write_heatmap(const Heatmap& map, const std::string& png_path);
 
 }  // namespace attnlab::experiments
