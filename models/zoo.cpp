@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "attn_linformer.h"
 #include "attn_performer.h"
 
 namespace attnlab {
@@ -10,7 +11,7 @@ namespace {
 
 // Kinds with their own path; they are whole layers and cannot join a "+" mixture.
 const std::vector<std::string>& standalone_kind_names() {
-    static const std::vector<std::string> names = {"performer"};
+    static const std::vector<std::string> names = {"performer", "linformer"};
     return names;
 }
 
@@ -63,6 +64,7 @@ const std::vector<std::string>& token_mixer_kind_names() {
 std::unique_ptr<TokenMixer> make_token_mixer(const AttentionConfig& config, Rng& rng) {
     check_kind(config.kind);
     if (config.kind == "performer") return std::make_unique<PerformerAttention>(config, rng);
+    if (config.kind == "linformer") return std::make_unique<LinformerAttention>(config, rng);
     return std::make_unique<MultiHeadAttention>(config, rng);
 }
 

@@ -1,0 +1,88 @@
+// attn_linformer.cpp — the Linformer layer: projections, the shared length projection E, softmax
+// over the k projected keys.
+#include "attn_linformer.h"
+
+#include <cmath>
+
+#include "engine/init.h"
+#include "engine/ops.h"
+
+namespace attnlab {
+namespace {
+
+const AttentionConfig& checked(const AttentionConfig& config) {
+    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
+                  "linformer: d_model ", config.d_model, " must be a positive multiple of heads ",
+                  config.heads);
+    ATTNLAB_CHECK(config.max_len > 0, "linformer: max_len must be positive, got ", config.max_len);
+    ATTNLAB_CHECK(config.linformer_k > 0, "linformer: linformer_k must be positive, got ",
+                  config.linformer_k);
+    ATTNLAB_CHECK(config.dropout >= 0 && config.dropout < 1, "linformer: dropout ", config.dropout,
+                  " outside [0, 1)");
+    ATTNLAB_CHECK(!config.causal,
+                  "linformer: bidirectional only (each projected key mixes every position, so no "
+                  "causal mask exists); set causal = false or pick another kind");
+    return config;
+}
+
+}  // namespace
+
+LinformerProjection::LinformerProjection(int64_t k, int64_t max_len, Rng& rng) {
+    e_ = register_parameter("e", Tensor::empty({k, max_len}));
+    init::normal(e_, rng, 0, 1 / std::sqrt(double(max_len)));
+}
+
+LinformerAttention::LinformerAttention(const AttentionConfig& config, Rng& rng)
+    : config_(checked(config)),
+      w_q_(config.d_model, config.d_model, rng),
+      w_k_(config.d_model, config.d_model, rng),
+      w_v_(config.d_model, config.d_model, rng),
+      w_o_(config.d_model, config.d_model, rng),
+      projection_(config.linformer_k, config.max_len, rng) {
+    register_module("w_q", w_q_);
+    register_module("w_k", w_k_);
+    register_module("w_v", w_v_);
+    register_module("w_o", w_o_);
+    register_module("linformer", projection_);
+}
+
+Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
+    ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == config_.d_model && x.size(1) >= 1, "linformer: x ",
+                  shape_str(x.shape()), " (expected [B, L, d] with L ≥ 1 and d = ", config_.d_model,
+                  ")");
+    const int64_t B = x.size(0), L = x.size(1), h = config_.heads, dh = config_.d_model / h;
+    const int64_t k = config_.linformer_k;
+    ATTNLAB_CHECK(L <= config_.max_len, "linformer: sequence length ", L, " exceeds max_len ",
+                  config_.max_len, " (E is [k, max_len] = [", k, ", ", config_.max_len, "])");
+
+    Tensor keys = w_k_.forward(x), values = w_v_.forward(x);  // [B, L, d]
+    if (key_padding.defined()) {
+        ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), "linformer: key_padding ",
+                      shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
+        for (int64_t i = 0; i < B * L; ++i) {
+            const real keep = key_padding.data()[i];
+            ATTNLAB_CHECK(keep == 0 || keep == 1, "linformer: key_padding holds ", keep,
+                          " (expected 1 = token, 0 = pad)");
+        }
+        const Tensor keep = reshape(key_padding, {B, L, 1});
+        keys = mul(keys, keep);
+        values = mul(values, keep);
+    }
+    // (E_L t)ᵀ = tᵀ E_Lᵀ: [B, L, d] → [B, d, k], whose rows are head-major (c = head·dh + i), so
+    // the reshape to [B, h, dh, k] is every head's K̄ᵀ (or V̄ᵀ) without a permute.
+    const Tensor e = slice(projection_.e(), 1, 0, L);  // [k, L]
+    auto project = [&](const Tensor& t) {
+        return reshape(matmul(t, e, true, true), {B, h, dh, k});
+    };
+    const Tensor keys_t = project(keys), values_t = project(values);  // [B, h, dh, k]
+
+    const Tensor queries = split_heads(w_q_.forward(x), h);  // [B, h, L, dh]
+    Tensor weights = softmax(matmul(queries, keys_t), Tensor(), real(1 / std::sqrt(double(dh))));
+    if (training() && config_.dropout > 0)
+        weights =
+            dropout(weights, real(config_.dropout), mix(config_.dropout_seed, dropout_calls_++));
+    const Tensor heads_out = matmul(weights, values_t, false, true);  // [B, h, L, dh]
+    return w_o_.forward(merge_heads(heads_out));                      // [B, L, d]
+}
+
+}  // namespace attnlab
