@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "attn_dynamic_conv.h"
+#include "attn_lightweight_conv.h"
 #include "attn_performer.h"
 
 namespace attnlab {
@@ -10,7 +12,7 @@ namespace {
 
 // Kinds with their own path; they are whole layers and cannot join a "+" mixture.
 const std::vector<std::string>& standalone_kind_names() {
-    static const std::vector<std::string> names = {"performer"};
+    static const std::vector<std::string> names = {"performer", "lightweight_conv", "dynamic_conv"};
     return names;
 }
 
@@ -63,6 +65,8 @@ const std::vector<std::string>& token_mixer_kind_names() {
 std::unique_ptr<TokenMixer> make_token_mixer(const AttentionConfig& config, Rng& rng) {
     check_kind(config.kind);
     if (config.kind == "performer") return std::make_unique<PerformerAttention>(config, rng);
+    if (config.kind == "lightweight_conv") return std::make_unique<LightweightConv>(config, rng);
+    if (config.kind == "dynamic_conv") return std::make_unique<DynamicConv>(config, rng);
     return std::make_unique<MultiHeadAttention>(config, rng);
 }
 
