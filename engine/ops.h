@@ -36,6 +36,9 @@
 //   cumsum(x, axis)       y_i = Σ_{j ≤ i} x_j                   dx_i += Σ_{j ≥ i} dy_j
 //   masked_fill(x, m, v)  y = m ? v : x                         dx += dy · [¬m]
 //   where(c, a, b)        y = c ? a : b                         da += sum_to(dy·[c]), db += sum_to(dy·[¬c])
+//   dynamic_depthwise_    y[b,t,c] = Σ_j w[b,t,head(c),j] ·     dx[b,t+j−o,c] += w[b,t,head(c),j] · dy[b,t,c]
+//     conv(x, w, o)                  x[b,t+j−o,c]  (0 outside)  dw[b,t,h,j] += Σ_{c∈h} dy[b,t,c] · x[b,t+j−o,c]
+//                         (w broadcast over b and/or t)           (summed over the broadcast b, t)
 // clang-format on
 //
 // Misuse throws attnlab::Error naming the op, the shapes or values it saw, and what it expected.
@@ -137,5 +140,14 @@ Tensor cumsum(const Tensor& x, int axis);
 Tensor masked_fill(const Tensor& x, const Tensor& mask, real value);
 // condition, a and b broadcast together; condition ≠ 0 picks a.
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+
+// --- convolution (engine/ops/conv.cpp) -----------------------------------------------------
+// The multi-head depthwise 1-d convolution of Wu et al. (ICLR 2019): x [B, L, d] has h heads of d/h
+// channels, each convolved with its head's K taps (already normalised by the caller):
+//     y[b, t, c] = Σ_{j<K} w[b, t, c / (d/h), j] · x[b, t + j − offset, c],  x = 0 outside [0, L).
+// weights [B or 1, L or 1, h, K]: [1, 1, h, K] is one kernel for every position (lightweight),
+// [B, L, h, K] one per position (dynamic). offset in [0, K − 1]: K − 1 looks only back (causal),
+// (K − 1) / 2 centres an odd kernel. → [B, L, d].
+Tensor dynamic_depthwise_conv(const Tensor& x, const Tensor& weights, int64_t offset);
 
 }  // namespace attnlab

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "attn_dynamic_conv.h"
+#include "attn_lightweight_conv.h"
 #include "attn_linformer.h"
 #include "attn_performer.h"
 
@@ -11,7 +13,8 @@ namespace {
 
 // Kinds with their own path; they are whole layers and cannot join a "+" mixture.
 const std::vector<std::string>& standalone_kind_names() {
-    static const std::vector<std::string> names = {"performer", "linformer"};
+    static const std::vector<std::string> names = {"performer", "linformer", "lightweight_conv",
+                                                   "dynamic_conv"};
     return names;
 }
 
@@ -65,6 +68,8 @@ std::unique_ptr<TokenMixer> make_token_mixer(const AttentionConfig& config, Rng&
     check_kind(config.kind);
     if (config.kind == "performer") return std::make_unique<PerformerAttention>(config, rng);
     if (config.kind == "linformer") return std::make_unique<LinformerAttention>(config, rng);
+    if (config.kind == "lightweight_conv") return std::make_unique<LightweightConv>(config, rng);
+    if (config.kind == "dynamic_conv") return std::make_unique<DynamicConv>(config, rng);
     return std::make_unique<MultiHeadAttention>(config, rng);
 }
 

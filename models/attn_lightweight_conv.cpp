@@ -1,0 +1,77 @@
+// attn_lightweight_conv.cpp — the convolution frame (GLU, padding, DropConnect, depthwise conv,
+// output projection) and LightConv's position-independent kernel.
+#include "attn_lightweight_conv.h"
+
+#include "engine/init.h"
+#include "engine/ops.h"
+
+namespace attnlab {
+namespace {
+
+const AttentionConfig& checked(const AttentionConfig& config, const char* name) {
+    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
+                  name, ": d_model ", config.d_model, " must be a positive multiple of heads ",
+                  config.heads);
+    ATTNLAB_CHECK(config.conv_kernel >= 1, name, ": conv_kernel must be positive, got ",
+                  config.conv_kernel);
+    ATTNLAB_CHECK(config.causal || config.conv_kernel % 2 == 1, name,
+                  ": conv_kernel K = ", config.conv_kernel,
+                  " must be odd for a bidirectional (causal = false) layer, whose kernel is "
+                  "centred on the token; use an odd K or causal = true");
+    ATTNLAB_CHECK(config.dropout >= 0 && config.dropout < 1, name, ": dropout ", config.dropout,
+                  " outside [0, 1)");
+    return config;
+}
+
+}  // namespace
+
+ConvolutionMixer::ConvolutionMixer(const AttentionConfig& config, Rng& rng, const char* name)
+    : name_(name),
+      config_(checked(config, name)),
+      glu_in_(config.d_model, 2 * config.d_model, rng),
+      w_o_(config.d_model, config.d_model, rng) {
+    register_module("glu_in", glu_in_);
+    register_module("w_o", w_o_);
+}
+
+int64_t ConvolutionMixer::offset() const {
+    const int64_t K = config_.conv_kernel;
+    return config_.causal ? K - 1 : (K - 1) / 2;
+}
+
+Tensor ConvolutionMixer::forward(const Tensor& x, const Tensor& key_padding) {
+    const int64_t d = config_.d_model;
+    ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == d && x.size(1) >= 1, name_, ": x ",
+                  shape_str(x.shape()), " (expected [B, L, d] with L ≥ 1 and d = ", d, ")");
+    const int64_t B = x.size(0), L = x.size(1);
+    const std::vector<Tensor> halves = split(glu_in_.forward(x), 2, {d, d});
+    Tensor u = mul(halves[0], sigmoid(halves[1]));  // GLU: [B, L, d]
+    if (key_padding.defined()) {
+        ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), name_, ": key_padding ",
+                      shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
+        for (int64_t i = 0; i < B * L; ++i) {
+            const real keep = key_padding.data()[i];
+            ATTNLAB_CHECK(keep == 0 || keep == 1, name_, ": key_padding holds ", keep,
+                          " (expected 1 = token, 0 = pad)");
+        }
+        u = mul(u, reshape(key_padding, {B, L, 1}));
+    }
+    Tensor weights = kernel(u);  // [1 or B, 1 or L, h, K], each row sums to 1
+    if (training() && config_.dropout > 0)
+        weights =
+            dropout(weights, real(config_.dropout), mix(config_.dropout_seed, dropout_calls_++));
+    return w_o_.forward(dynamic_depthwise_conv(u, weights, offset()));  // [B, L, d]
+}
+
+LightweightConv::LightweightConv(const AttentionConfig& config, Rng& rng)
+    : ConvolutionMixer(config, rng, "lightweight_conv") {
+    kernel_ = register_parameter("kernel", Tensor::empty({config.heads, config.conv_kernel}));
+    init::xavier_uniform(kernel_, rng);
+}
+
+Tensor LightweightConv::kernel(const Tensor& u) {
+    const Shape shape = {1, 1, kernel_.size(0), kernel_.size(1)};
+    return reshape(softmax(kernel_), shape);
+}
+
+}  // namespace attnlab
