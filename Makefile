@@ -57,7 +57,7 @@ TOOLS   := $(patsubst train/main_%.cpp,$(BIN)/%,$(TOOL_SRC))
 
 # Debian packages the build and the tests need; `deps` installs whichever are missing.
 BUILD_PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev catch2 nlohmann-json3-dev \
-                  zlib1g-dev
+                  zlib1g-dev bible-kjv
 DEMO_PACKAGES  := $(BUILD_PACKAGES) gnuplot-nox bible-kjv dataset-fashion-mnist
 
 .PHONY: all test check demo deps deps-demo format clean
