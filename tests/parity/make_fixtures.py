@@ -1,0 +1,310 @@
+#!/usr/bin/python3
+"""make_fixtures.py — writes the PyTorch parity fixtures that tests/test_parity.cpp checks.
+
+An independent float64 re-implementation, in plain torch, of attnlab's causal language model
+(models/lm.h) with every attention kind the fixtures cover, written from the papers' definitions
+as the C++ headers document them, not from the C++ code paths: e.g. causal FAVOR+ attention is
+computed here as a masked L × L product of the features, the C++ as a prefix-sum scan.
+
+For each kind it draws the parameters from a torch seed, runs one batch, and saves to
+tests/parity/fixtures/<name>.safetensors: every model parameter under its attnlab name, the batch
+("ids", "targets", float64 holding integers, since attnlab's reader takes F32/F64 only), the
+expected "logits" [B, L, V] and "loss" [], "grad.<name>" for every trainable parameter, and the
+LmConfig as string metadata. torch is needed only to regenerate; `make test` reads the files.
+
+    /usr/bin/python3 tests/parity/make_fixtures.py
+"""
+
+import json
+import math
+import os
+import struct
+
+import torch
+import torch.nn.functional as F
+
+DTYPE = torch.float64
+IGNORE_INDEX = -100  # LanguageModel::loss's default; one target per batch uses it
+LN_EPS = 1e-5  # models/layer_norm.h
+LINEAR_ATTENTION_STABILIZER = 1e-6  # engine/linear_attention.h: D_i = φq_i·z_i + 1e-6
+
+# Tiny sizes: 70–110 KB per fixture, about 700 KB in all. max_len > L, so the synthetic kinds'
+# slicing to the top-left L × L block (and the zero gradient of the unused rows) is exercised.
+BASE = dict(vocab=11, d_model=16, heads=2, layers=2, d_ff=32, max_len=12)
+BATCH, LENGTH = 2, 8
+
+# fixture name → (seed, attention kind, options written to the metadata as given)
+FIXTURES = {
+    "vanilla": (1, "vanilla", {}),
+    "dense": (2, "dense", {"dense_hidden": 6}),
+    "factorized_dense": (3, "factorized_dense", {"factorized_a": 3, "factorized_b": 4}),
+    "random": (4, "random", {}),
+    "factorized_random": (5, "factorized_random", {"factorized_k": 3}),
+    "mixture_random_vanilla": (6, "random+vanilla", {}),
+    "mixture_dense_factorized_random_vanilla": (
+        7, "dense+factorized_random+vanilla", {"factorized_k": 3}),
+    "performer": (8, "performer", {
+        "performer_features": 8, "performer_feature_kind": "softmax",
+        "performer_key_stabilizer": "none"}),
+}
+
+
+# --- parameters -----------------------------------------------------------------------------------
+
+def logit_kind_shapes(kind, config, options):
+    """{name: shape} of one logit kind's own parameters (the kind's header), names relative."""
+    d, h, n = config["d_model"], config["heads"], config["max_len"]
+    hidden = options.get("dense_hidden", 0) or d // h
+    if kind == "vanilla":
+        return {"w_q.weight": [d, d], "w_q.bias": [d], "w_k.weight": [d, d], "w_k.bias": [d]}
+    if kind == "dense":
+        return {"w1": [d, h * hidden], "b1": [h * hidden], "w2": [h, hidden, n], "b2": [h, n]}
+    if kind == "factorized_dense":
+        a, b = options["factorized_a"], options["factorized_b"]
+        assert a * b == n
+        return {"w1": [d, h * hidden], "b1": [h * hidden], "wa": [h, hidden, a], "ba": [h, a],
+                "wb": [h, hidden, b], "bb": [h, b]}
+    if kind == "random":
+        return {"r": [h, n, n]}
+    if kind == "factorized_random":
+        k = options.get("factorized_k", 8)
+        return {"r1": [h, n, k], "r2": [h, n, k]}
+    raise ValueError(f"unknown logit kind {kind}")
+
+
+def attention_shapes(kind, config, options):
+    """{name: shape} of one attention layer (attention.h, attn_mixture.h, attn_performer.h)."""
+    d = config["d_model"]
+    linear = lambda name: {f"{name}.weight": [d, d], f"{name}.bias": [d]}
+    if kind == "performer":
+        shapes = {**linear("w_q"), **linear("w_k"), **linear("w_v"), **linear("w_o")}
+        shapes["performer.projection"] = [options["performer_features"], d // config["heads"]]
+        return shapes
+    shapes = {**linear("w_v"), **linear("w_o")}
+    parts = kind.split("+")
+    if len(parts) == 1:
+        own = logit_kind_shapes(kind, config, options)
+        return {**shapes, **{f"{kind}.{k}": s for k, s in own.items()}}
+    shapes["mixture.alpha"] = [len(parts)]
+    for part in parts:
+        for k, s in logit_kind_shapes(part, config, options).items():
+            shapes[f"mixture.{part}.{k}"] = s
+    return shapes
+
+
+def model_shapes(config, kind, options):
+    d, f = config["d_model"], config["d_ff"]
+    shapes = {"embed.weight": [config["vocab"], d], "pos.weight": [config["max_len"], d]}
+    for i in range(config["layers"]):
+        p = f"blocks.{i}."
+        shapes.update({p + "ln1.gamma": [d], p + "ln1.beta": [d]})
+        attention = attention_shapes(kind, config, options)
+        shapes.update({p + "attn." + k: s for k, s in attention.items()})
+        shapes.update({p + "ln2.gamma": [d], p + "ln2.beta": [d],
+                       p + "ffn.up.weight": [d, f], p + "ffn.up.bias": [f],
+                       p + "ffn.down.weight": [f, d], p + "ffn.down.bias": [d]})
+    shapes.update({"ln_f.gamma": [d], "ln_f.beta": [d]})
+    return shapes
+
+
+def orthogonal_gaussian_projection(m, dh, generator):
+    """ω [m, dh]: orthonormal rows (QR of Gaussian blocks) with χ(dh) norms (§2.1 ORFs)."""
+    blocks = []
+    for start in range(0, m, dh):
+        q, _ = torch.linalg.qr(torch.randn(dh, dh, generator=generator, dtype=DTYPE))
+        blocks.append(q.T[: min(dh, m - start)])
+    omega = torch.cat(blocks)
+    norms = torch.randn(m, dh, generator=generator, dtype=DTYPE).norm(dim=1, keepdim=True)
+    return omega * norms
+
+
+def init_parameters(shapes, generator):
+    """Random values giving O(1) activations; gains and biases away from 1 and 0, so tested."""
+    params = {}
+    for name, shape in shapes.items():
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf == "projection":
+            value = orthogonal_gaussian_projection(shape[0], shape[1], generator)
+        elif leaf == "gamma":
+            value = 1 + 0.2 * torch.randn(shape, generator=generator, dtype=DTYPE)
+        elif leaf in ("beta", "bias", "b1", "b2", "ba", "bb", "alpha"):
+            value = 0.3 * torch.randn(shape, generator=generator, dtype=DTYPE)
+        elif leaf in ("weight", "w1", "w2", "wa", "wb"):
+            # Tables: σ = 0.5, so the tied logits LN(h) · Eᵀ are O(1), not saturated.
+            fan_in = 4 if name in ("embed.weight", "pos.weight") else shape[-2]
+            value = torch.randn(shape, generator=generator, dtype=DTYPE) / math.sqrt(fan_in)
+        elif leaf in ("r", "r1", "r2"):
+            value = torch.randn(shape, generator=generator, dtype=DTYPE)
+            if leaf != "r":
+                value = value / shape[-1] ** 0.25  # logits R1 R2ᵀ of unit variance
+        else:
+            raise ValueError(f"no initialiser for {name}")
+        params[name] = value.requires_grad_(leaf != "projection")  # ω is frozen
+    return params
+
+
+# --- the model ------------------------------------------------------------------------------------
+
+def linear(p, prefix, x):
+    return x @ p[prefix + ".weight"] + p[prefix + ".bias"]  # W stored [in, out] (linear.h)
+
+
+def split_heads(x, heads):  # [B, L, d] → [B, h, L, d/h]
+    B, L, d = x.shape
+    return x.reshape(B, L, heads, d // heads).transpose(1, 2)
+
+
+def merge_heads(x):  # [B, h, L, dh] → [B, L, h·dh]
+    B, h, L, dh = x.shape
+    return x.transpose(1, 2).reshape(B, L, h * dh)
+
+
+def dense_hidden(p, prefix, x, heads):
+    """σ_R(W1 x + b1) per head: [B, L, h, n] (Synthesizer §3.1; w1's columns are head-major)."""
+    hid = torch.relu(x @ p[prefix + "w1"] + p[prefix + "b1"])
+    return hid.reshape(x.shape[0], x.shape[1], heads, -1)
+
+
+def logits_of(kind, p, prefix, x, heads):
+    """S [B or 1, h, L, L] of one logit kind (attention.h)."""
+    L = x.shape[1]
+    if kind == "vanilla":  # Vaswani et al. eq. 1: q kᵀ / √(d/h)
+        q = split_heads(linear(p, prefix + "w_q", x), heads)
+        k = split_heads(linear(p, prefix + "w_k", x), heads)
+        return q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
+    if kind == "dense":  # B_i = W2 σ_R(W1 X_i + b1) + b2, columns j < L
+        hid = dense_hidden(p, prefix, x, heads)
+        return (torch.einsum("bihn,hnj->bhij", hid, p[prefix + "w2"][:, :, :L])
+                + p[prefix + "b2"][None, :, None, :L])
+    if kind == "factorized_dense":  # C[j] = A[j / b] · B[j mod b]: the flattened outer product
+        hid = dense_hidden(p, prefix, x, heads)
+        A = torch.einsum("bihn,hna->bhia", hid, p[prefix + "wa"]) + p[prefix + "ba"][:, None]
+        Bf = torch.einsum("bihn,hnc->bhic", hid, p[prefix + "wb"]) + p[prefix + "bb"][:, None]
+        outer = A[..., :, None] * Bf[..., None, :]  # [B, h, L, a, b]
+        return outer.flatten(-2)[..., :L]
+    if kind == "random":  # Softmax(R): the top-left L × L block
+        return p[prefix + "r"][None, :, :L, :L]
+    if kind == "factorized_random":  # Softmax(R1 R2ᵀ)
+        r1, r2 = p[prefix + "r1"][:, :L], p[prefix + "r2"][:, :L]
+        return (r1 @ r2.transpose(-1, -2))[None]
+    raise ValueError(kind)
+
+
+def synthesizer_attention(kind, p, prefix, x, heads):
+    """Y = softmax(S + causal mask) G(X) W_o + b_o; a mixture mixes S by softmax(α) first."""
+    parts = kind.split("+")
+    if len(parts) == 1:
+        S = logits_of(kind, p, prefix + kind + ".", x, heads)
+    else:
+        w = torch.softmax(p[prefix + "mixture.alpha"], 0)
+        S = sum(w[i] * logits_of(part, p, f"{prefix}mixture.{part}.", x, heads)
+                for i, part in enumerate(parts))
+    L = x.shape[1]
+    future = torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)
+    P = torch.softmax(S.masked_fill(future, float("-inf")), dim=-1)
+    values = split_heads(linear(p, prefix + "w_v", x), heads)
+    return linear(p, prefix + "w_o", merge_heads(P @ values))
+
+
+def positive_features(x, omega, per_token_stabilizer):
+    """FAVOR+ (Lemma 1) on x' = dh^(−1/4) x: exp(ωᵀx' − ‖x'‖²/2 − c) / √m.
+
+    c = 0, or the token's own max exponent (the PerToken stabiliser, for queries)."""
+    xs = x * x.shape[-1] ** -0.25
+    exponent = xs @ omega.T - (xs * xs).sum(-1, keepdim=True) / 2
+    if per_token_stabilizer:
+        exponent = exponent - exponent.amax(-1, keepdim=True)
+    return torch.exp(exponent) / math.sqrt(omega.shape[0])
+
+
+def performer_attention(p, prefix, x, heads):
+    """Causal FAVOR+ (Alg. 1): out_i = Σ_{j≤i} (φq_i·φk_j) v_j / (Σ_{j≤i} φq_i·φk_j + 1e-6)."""
+    omega = p[prefix + "performer.projection"]
+    q = split_heads(linear(p, prefix + "w_q", x), heads)
+    k = split_heads(linear(p, prefix + "w_k", x), heads)
+    v = split_heads(linear(p, prefix + "w_v", x), heads)
+    phi_q = positive_features(q, omega, per_token_stabilizer=True)  # queries: PerToken
+    phi_k = positive_features(k, omega, per_token_stabilizer=False)  # keys: "none"
+    A = torch.tril(phi_q @ phi_k.transpose(-1, -2))  # [B, h, L, L], A_ij = φq_i·φk_j for j ≤ i
+    out = (A @ v) / (A.sum(-1, keepdim=True) + LINEAR_ATTENTION_STABILIZER)
+    return linear(p, prefix + "w_o", merge_heads(out))
+
+
+def layer_norm(p, prefix, x):
+    return F.layer_norm(x, x.shape[-1:], p[prefix + ".gamma"], p[prefix + ".beta"], LN_EPS)
+
+
+def lm_logits(config, kind, p, ids):
+    """lm.h: embed + positions → pre-LN blocks (block.h) → LN → h · Eᵀ (tied)."""
+    L = ids.shape[1]
+    h = p["embed.weight"][ids] + p["pos.weight"][:L][None]
+    for i in range(config["layers"]):
+        b = f"blocks.{i}."
+        x = layer_norm(p, b + "ln1", h)
+        if kind == "performer":
+            h = h + performer_attention(p, b + "attn.", x, config["heads"])
+        else:
+            h = h + synthesizer_attention(kind, p, b + "attn.", x, config["heads"])
+        x = layer_norm(p, b + "ln2", h)
+        h = h + linear(p, b + "ffn.down", F.gelu(linear(p, b + "ffn.up", x), approximate="tanh"))
+    return layer_norm(p, "ln_f", h) @ p["embed.weight"].T
+
+
+# --- safetensors ----------------------------------------------------------------------------------
+
+def write_safetensors(path, tensors, metadata):
+    """8-byte little-endian header length, JSON header (padded to 8), then raw F64 bytes."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().to(DTYPE).contiguous()
+        blob = struct.pack(f"<{t.numel()}d", *t.flatten().tolist())
+        header[name] = {"dtype": "F64", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    header["__metadata__"] = metadata
+    text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def make_fixture(name, seed, kind, options, out_dir):
+    if kind == "performer":  # the only feature map and key stabiliser written out here
+        assert options["performer_feature_kind"] == "softmax"
+        assert options["performer_key_stabilizer"] == "none"
+    config = dict(BASE)
+    generator = torch.Generator().manual_seed(seed)
+    params = init_parameters(model_shapes(config, kind, options), generator)
+    ids = torch.randint(0, config["vocab"], (BATCH, LENGTH), generator=generator)
+    targets = torch.randint(0, config["vocab"], (BATCH, LENGTH), generator=generator)
+    targets[1, -1] = IGNORE_INDEX
+
+    logits = lm_logits(config, kind, params, ids)
+    loss = F.cross_entropy(logits.reshape(-1, config["vocab"]), targets.reshape(-1),
+                           ignore_index=IGNORE_INDEX)
+    loss.backward()
+
+    tensors = {"ids": ids, "targets": targets, "logits": logits, "loss": loss}
+    for pname, value in params.items():
+        tensors[pname] = value
+        if value.requires_grad:
+            tensors["grad." + pname] = value.grad
+    metadata = {key: str(value) for key, value in config.items()}
+    metadata["kind"] = kind
+    metadata.update({key: str(value) for key, value in options.items()})
+    path = os.path.join(out_dir, name + ".safetensors")
+    write_safetensors(path, tensors, metadata)
+    print(f"{path}: {len(params)} parameters, loss {loss.item():.6f}, "
+          f"{os.path.getsize(path)} bytes")
+
+
+def main():
+    out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+    os.makedirs(out_dir, exist_ok=True)
+    for name, (seed, kind, options) in FIXTURES.items():
+        make_fixture(name, seed, kind, options, out_dir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+// test_parity.cpp — the causal LM of every attention kind against PyTorch float64 fixtures
+// (tests/parity/README.md): the same weights and batch must give the same logits, loss and
+// gradient of the loss w.r.t. every parameter as an independent torch implementation of the papers.
+//
+// Fixtures are read relative to the working directory, which is the repository root when the
+// suites run (tests/run_suites.sh). A missing fixture fails the test; torch is never needed here.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "engine/autograd.h"
+#include "engine/safetensors.h"
+#include "models/lm.h"
+
+using namespace attnlab;
+
+namespace {
+
+const std::string kFixtureDir = "tests/parity/fixtures/";
+constexpr double kTolerance = 1e-4;
+// The denominator's floor in max|a − b| / max(max|b|, floor). Some gradients vanish exactly: the
+// key bias of dot-product attention adds q_i·b_k to every logit of row i, which the softmax
+// ignores, so torch gives ~1e-17 and the float build ~1e-8 of rounding noise. With the floor such
+// a tensor must be below 1e-7 in absolute terms; every other gradient of the fixtures is ≥ 8e-3.
+constexpr double kFloor = 1e-3;
+
+// The tensors a fixture holds besides the parameters and their "grad." entries.
+const std::set<std::string> kBatchAndOutputs = {"ids", "targets", "logits", "loss"};
+const std::string kGradPrefix = "grad.";
+
+SafetensorsFile load_fixture(const std::string& path) {
+    if (!std::ifstream(path).good())
+        FAIL("parity fixture missing: " << path
+                                        << " (run the tests from the repository root; regenerate "
+                                           "with /usr/bin/python3 tests/parity/make_fixtures.py)");
+    return load_safetensors(path);
+}
+
+// The LmConfig from the fixture's metadata; a key this test does not know fails, so an option
+// the generator sets can never be silently ignored.
+LmConfig config_from(const Metadata& metadata) {
+    LmConfig config;
+    AttentionConfig& attention = config.attention;
+    const std::map<std::string, int64_t*> integers = {
+        {"vocab", &config.vocab},
+        {"d_model", &config.d_model},
+        {"heads", &config.heads},
+        {"layers", &config.layers},
+        {"d_ff", &config.d_ff},
+        {"max_len", &config.max_len},
+        {"dense_hidden", &attention.dense_hidden},
+        {"factorized_a", &attention.factorized_a},
+        {"factorized_b", &attention.factorized_b},
+        {"factorized_k", &attention.factorized_k},
+        {"performer_features", &attention.performer_features}};
+    const std::map<std::string, std::string*> strings = {
+        {"kind", &attention.kind},
+        {"performer_feature_kind", &attention.performer_feature_kind},
+        {"performer_key_stabilizer", &attention.performer_key_stabilizer}};
+    for (const char* key : {"vocab", "d_model", "heads", "layers", "d_ff", "max_len", "kind"}) {
+        INFO("metadata key " << key);
+        REQUIRE(metadata.count(key) == 1);
+    }
+    for (const auto& [key, value] : metadata) {
+        if (integers.count(key))
+            *integers.at(key) = std::stoll(value);
+        else if (strings.count(key))
+            *strings.at(key) = value;
+        else
+            FAIL("unknown metadata key \"" << key << "\" = \"" << value << "\"");
+    }
+    return config;
+}
+
+// A float tensor of whole numbers (the fixture's ids and targets) as an IntTensor.
+IntTensor integers_of(const std::string& name, const Tensor& t) {
+    std::vector<int32_t> values;
+    for (const real v : t.to_vector()) {
+        INFO(name << " holds " << v);
+        REQUIRE(v == std::round(v));
+        values.push_back(int32_t(v));
+    }
+    return IntTensor(t.shape(), values);
+}
+
+// max|a − b| / max(max|b|, kFloor) over all elements; the shapes must agree.
+double relative_error(const Tensor& actual, const Tensor& expected) {
+    REQUIRE(actual.shape() == expected.shape());
+    double diff = 0, scale = kFloor;
+    for (int64_t i = 0; i < expected.numel(); ++i) {
+        diff = std::max(diff, std::abs(double(actual.data()[i]) - double(expected.data()[i])));
+        scale = std::max(scale, std::abs(double(expected.data()[i])));
+    }
+    return diff / scale;
+}
+
+// Builds the model of the fixture's config and copies the fixture's weights in by name, checking
+// the names both ways: every parameter has a weight and every weight or gradient a parameter.
+std::unique_ptr<LanguageModel> model_from(const SafetensorsFile& fixture) {
+    Rng rng(0);  // the initial values are all overwritten
+    auto model = std::make_unique<LanguageModel>(config_from(fixture.metadata), rng);
+    std::map<std::string, Parameter> parameters;
+    for (const Parameter& p : model->parameters()) {
+        INFO("parameter " << p.name);
+        parameters[p.name] = p;
+        REQUIRE(fixture.tensors.count(p.name) == 1);
+        const Tensor& weight = fixture.tensors.at(p.name);
+        REQUIRE(weight.shape() == p.tensor.shape());
+        std::copy(weight.data(), weight.data() + weight.numel(), p.tensor.data());
+        CHECK(fixture.tensors.count(kGradPrefix + p.name) == (p.trainable ? 1u : 0u));
+    }
+    for (const auto& entry : fixture.tensors) {
+        const std::string& name = entry.first;
+        if (kBatchAndOutputs.count(name)) continue;
+        const bool is_grad = name.compare(0, kGradPrefix.size(), kGradPrefix) == 0;
+        const std::string parameter = is_grad ? name.substr(kGradPrefix.size()) : name;
+        INFO("fixture tensor " << name << " has no parameter of that name in the model");
+        CHECK(parameters.count(parameter) == 1);
+    }
+    return model;
+}
+
+// Loads tests/parity/fixtures/<name>.safetensors and checks logits, loss and every gradient.
+void check_parity(const std::string& name) {
+    const std::string path = kFixtureDir + name + ".safetensors";
+    INFO("fixture " << path);
+    const SafetensorsFile fixture = load_fixture(path);
+    for (const char* key : {"ids", "targets", "logits", "loss"}) {
+        INFO("tensor " << key);
+        REQUIRE(fixture.tensors.count(key) == 1);
+    }
+    auto model = model_from(fixture);
+    const IntTensor ids = integers_of("ids", fixture.tensors.at("ids"));
+    const IntTensor targets = integers_of("targets", fixture.tensors.at("targets"));
+
+    {
+        NoGradGuard no_grad;
+        const double error = relative_error(model->forward(ids), fixture.tensors.at("logits"));
+        INFO("logits: relative error " << error);
+        CHECK(error <= kTolerance);
+    }
+    const Tensor loss = model->loss(ids, targets);
+    const double loss_error = relative_error(loss, fixture.tensors.at("loss"));
+    INFO("loss " << loss.item() << " vs " << fixture.tensors.at("loss").item());
+    CHECK(loss_error <= kTolerance);
+    loss.backward();
+
+    for (const Parameter& p : model->parameters()) {
+        INFO("gradient of " << p.name);
+        if (!p.trainable) {
+            CHECK_FALSE(p.tensor.grad().defined());
+            continue;
+        }
+        REQUIRE(p.tensor.grad().defined());
+        const double error =
+            relative_error(p.tensor.grad(), fixture.tensors.at(kGradPrefix + p.name));
+        INFO("relative error " << error);
+        CHECK(error <= kTolerance);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("parity: vanilla LM matches PyTorch", "[parity]") {
+    check_parity("vanilla");
+}
+
+TEST_CASE("parity: dense synthesizer LM matches PyTorch", "[parity]") {
+    check_parity("dense");
+}
+
+TEST_CASE("parity: factorized dense synthesizer LM matches PyTorch", "[parity]") {
+    check_parity("factorized_dense");
+}
+
+TEST_CASE("parity: random synthesizer LM matches PyTorch", "[parity]") {
+    check_parity("random");
+}
+
+TEST_CASE("parity: factorized random synthesizer LM matches PyTorch", "[parity]") {
+    check_parity("factorized_random");
+}
+
+TEST_CASE("parity: random+vanilla mixture LM matches PyTorch", "[parity]") {
+    check_parity("mixture_random_vanilla");
+}
+
+TEST_CASE("parity: dense+factorized_random+vanilla mixture LM matches PyTorch", "[parity]") {
+    check_parity("mixture_dense_factorized_random_vanilla");
+}
+
+TEST_CASE("parity: performer (FAVOR+, causal) LM matches PyTorch", "[parity]") {
+    check_parity("performer");
+}
+
+// The comparison can fail: adding 0.05 to one of the 256 entries of one W_q (entries are ~0.25)
+// moves the gradients well past the tolerance.
+TEST_CASE("parity: a perturbed weight is detected", "[parity]") {
+    const SafetensorsFile fixture = load_fixture(kFixtureDir + "vanilla.safetensors");
+    auto model = model_from(fixture);
+    for (const Parameter& p : model->parameters())
+        if (p.name == "blocks.1.attn.vanilla.w_q.weight") p.tensor.data()[0] += real(0.05);
+    const IntTensor ids = integers_of("ids", fixture.tensors.at("ids"));
+    const IntTensor targets = integers_of("targets", fixture.tensors.at("targets"));
+    const Tensor loss = model->loss(ids, targets);
+    loss.backward();
+    double worst = 0;
+    for (const Parameter& p : model->parameters())
+        worst = std::max(worst,
+                         relative_error(p.tensor.grad(), fixture.tensors.at(kGradPrefix + p.name)));
+    INFO("worst relative error " << worst);
+    CHECK(worst > 10 * kTolerance);
+}
