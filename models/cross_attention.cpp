@@ -1,0 +1,66 @@
+// cross_attention.cpp — dot-product attention from decoder queries to encoder keys and values.
+#include "cross_attention.h"
+
+#include <cmath>
+#include <limits>
+
+#include "engine/ops.h"
+
+namespace attnlab {
+
+static const AttentionConfig& checked(const AttentionConfig& config) {
+    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
+                  "cross-attention: d_model ", config.d_model,
+                  " must be a positive multiple of heads ", config.heads);
+    ATTNLAB_CHECK(config.dropout >= 0 && config.dropout < 1, "cross-attention: dropout ",
+                  config.dropout, " outside [0, 1)");
+    return config;
+}
+
+CrossAttention::CrossAttention(const AttentionConfig& config, Rng& rng)
+    : d_model_(checked(config).d_model),
+      heads_(config.heads),
+      dropout_(config.dropout),
+      dropout_seed_(config.dropout_seed),
+      w_q_(config.d_model, config.d_model, rng),
+      w_k_(config.d_model, config.d_model, rng),
+      w_v_(config.d_model, config.d_model, rng),
+      w_o_(config.d_model, config.d_model, rng) {
+    register_module("w_q", w_q_);
+    register_module("w_k", w_k_);
+    register_module("w_v", w_v_);
+    register_module("w_o", w_o_);
+}
+
+Tensor CrossAttention::forward(const Tensor& x, const Tensor& memory,
+                               const Tensor& memory_padding) {
+    ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == d_model_ && memory.ndim() == 3 &&
+                      memory.size(0) == x.size(0) && memory.size(2) == d_model_,
+                  "cross-attention: x ", shape_str(x.shape()), " and memory ",
+                  shape_str(memory.shape()),
+                  " (expected [B, T, d] and [B, S, d] with d = ", d_model_, ")");
+    const int64_t B = x.size(0), S = memory.size(1);
+    Tensor mask;  // [B, 1, 1, S], additive: −∞ removes a padded source key
+    if (memory_padding.defined()) {
+        ATTNLAB_CHECK(memory_padding.shape() == Shape({B, S}), "cross-attention: memory_padding ",
+                      shape_str(memory_padding.shape()), " (expected [B, S] = [", B, ", ", S, "])");
+        mask = Tensor::zeros({B, 1, 1, S});
+        for (int64_t i = 0; i < B * S; ++i) {
+            const real keep = memory_padding.data()[i];
+            ATTNLAB_CHECK(keep == 0 || keep == 1, "cross-attention: memory_padding holds ", keep,
+                          " (expected 1 = token, 0 = pad)");
+            if (keep == 0) mask.data()[i] = -std::numeric_limits<real>::infinity();
+        }
+    }
+    const Tensor q = split_heads(w_q_.forward(x), heads_);       // [B, h, T, dh]
+    const Tensor k = split_heads(w_k_.forward(memory), heads_);  // [B, h, S, dh]
+    const Tensor v = split_heads(w_v_.forward(memory), heads_);  // [B, h, S, dh]
+    const real temperature = real(1 / std::sqrt(double(d_model_ / heads_)));
+    Tensor weights = softmax(matmul(q, k, false, true), mask, temperature);  // [B, h, T, S]
+    if (training() && dropout_ > 0)
+        weights = dropout(weights, real(dropout_), mix(dropout_seed_, dropout_calls_++));
+    last_weights_ = weights.detach();
+    return w_o_.forward(merge_heads(matmul(weights, v)));  // [B, T, d]
+}
+
+}  // namespace attnlab

@@ -1,0 +1,88 @@
+// encoder.cpp — the bidirectional encoder: embed + positions → blocks with key padding → LN.
+#include "encoder.h"
+
+#include "engine/ops.h"
+
+namespace attnlab {
+
+AttentionConfig EncoderConfig::block_attention(int64_t layer) const {
+    AttentionConfig config = attention;
+    config.d_model = d_model;
+    config.heads = heads;
+    config.max_len = max_len;
+    config.dropout = dropout;
+    config.causal = false;
+    config.dropout_seed = seed + uint64_t(layer);
+    return config;
+}
+
+IntTensor position_ids(int64_t B, int64_t L) {
+    std::vector<int32_t> positions(size_t(B * L));
+    for (int64_t i = 0; i < B * L; ++i) positions[size_t(i)] = int32_t(i % L);
+    return IntTensor({B, L}, positions);
+}
+
+void check_key_padding(const char* who, const Tensor& key_padding, int64_t B, int64_t L) {
+    if (!key_padding.defined()) return;
+    ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), who, ": key padding mask ",
+                  shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
+    const real* keep = key_padding.data();
+    for (int64_t b = 0; b < B; ++b) {
+        int64_t real_tokens = 0;
+        for (int64_t t = 0; t < L; ++t) {
+            const real value = keep[b * L + t];
+            ATTNLAB_CHECK(value == 0 || value == 1, who, ": key padding mask holds ", value,
+                          " at [", b, ", ", t, "] (expected 1 = token, 0 = pad)");
+            real_tokens += value == 1;
+        }
+        ATTNLAB_CHECK(real_tokens > 0, who, ": row ", b,
+                      " of the key padding mask has no real token");
+    }
+}
+
+// Checks the sizes before the members are built (they would fail with less helpful messages).
+static const EncoderConfig& checked(const EncoderConfig& config) {
+    ATTNLAB_CHECK(config.vocab > 0 && config.layers > 0 && config.max_len > 0 && config.d_ff > 0,
+                  "Encoder: vocab, layers, max_len and d_ff must be positive, got vocab ",
+                  config.vocab, ", layers ", config.layers, ", max_len ", config.max_len, ", d_ff ",
+                  config.d_ff);
+    return config;
+}
+
+Encoder::Encoder(const EncoderConfig& config, Rng& rng)
+    : config_(checked(config)),
+      embed_(config.vocab, config.d_model, rng),
+      pos_(config.max_len, config.d_model, rng),
+      ln_f_(config.d_model) {
+    for (int64_t i = 0; i < config.layers; ++i)
+        blocks_.add(
+            std::make_unique<TransformerBlock>(config.block_attention(i), config.d_ff, rng));
+    register_module("embed", embed_);
+    register_module("pos", pos_);
+    register_module("blocks", blocks_);
+    register_module("ln_f", ln_f_);
+}
+
+Tensor Encoder::embed(const IntTensor& ids) const {
+    ATTNLAB_CHECK(ids.shape.size() == 2, "Encoder: ids ", shape_str(ids.shape),
+                  " (expected [B, L])");
+    return embedding(embed_.weight(), ids);
+}
+
+Tensor Encoder::forward_embedded(const Tensor& x, const Tensor& key_padding) {
+    ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == config_.d_model, "Encoder: x ",
+                  shape_str(x.shape()), " (expected [B, L, d] with d = ", config_.d_model, ")");
+    const int64_t B = x.size(0), L = x.size(1);
+    ATTNLAB_CHECK(L >= 1 && L <= config_.max_len, "Encoder: sequence length ", L,
+                  " exceeds max_len ", config_.max_len, " (or is empty)");
+    check_key_padding("Encoder", key_padding, B, L);
+    Tensor h = add(x, embedding(pos_.weight(), position_ids(B, L)));
+    for (size_t i = 0; i < blocks_.size(); ++i) h = blocks_[i].forward(h, key_padding);
+    return ln_f_.forward(h);
+}
+
+Tensor Encoder::forward(const IntTensor& ids, const Tensor& key_padding) {
+    return forward_embedded(embed(ids), key_padding);
+}
+
+}  // namespace attnlab

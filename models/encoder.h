@@ -1,0 +1,93 @@
+// encoder.h — the bidirectional Transformer encoder shared by the classifier (classifier.h) and
+// the encoder-decoder (seq2seq.h): token embedding + learned positions → N pre-LN blocks
+// (block.h) of the configured attention kind, NOT causal, with the key padding mask passed to
+// every block → a final LayerNorm.
+//
+//     h = E[ids] + P[0 .. L)            [B, L, d]
+//     h = block_i(h, key_padding)       i = 0 .. layers − 1
+//     out = LN_f(h)                     [B, L, d]
+//
+// Padded positions still get outputs (their queries attend to the real keys) but, since every
+// block masks them as keys, they never change a real position's output: callers pool over real
+// tokens only. forward_embedded() takes ready token vectors so callers can prepend a learned
+// vector (the classifier's CLS) before the positions are added.
+//
+// Parameters: "embed.weight" [V, d] and "pos.weight" [max_len, d] (both N(0, 0.02²)),
+// "blocks.<i>.{ln1,attn,ln2,ffn}....", "ln_f.{gamma,beta}".
+// Count: V·d + max_len·d + layers · block + 2d, with block = attention's + 4d + 2·d·d_ff + d_ff + d
+// (block.h) and attention's from attention.h / the kind's header.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lm.h"
+
+namespace attnlab {
+
+struct EncoderConfig {
+    int64_t vocab = 256;
+    int64_t d_model = 64;
+    int64_t heads = 4;
+    int64_t layers = 2;
+    int64_t d_ff = 256;
+    int64_t max_len = 128;
+    double dropout = 0;  // attention weights and both residual branches, training only
+    uint64_t seed = 0;   // dropout seed; block i uses seed + i
+    // The attention kind and its options, as in LmConfig: block_attention() overrides d_model,
+    // heads, max_len, dropout, causal (always false here) and dropout_seed.
+    AttentionConfig attention;
+
+    // The (bidirectional) attention config of block `layer`.
+    AttentionConfig block_attention(int64_t layer) const;
+};
+
+// Owned child modules registered as "0", "1", ... in the order added.
+template <class Child>
+class ModuleList : public Module {
+  public:
+    Child& add(std::unique_ptr<Child> child) {
+        items_.push_back(std::move(child));
+        register_module(std::to_string(items_.size() - 1), *items_.back());
+        return *items_.back();
+    }
+    size_t size() const { return items_.size(); }
+    Child& operator[](size_t i) { return *items_[i]; }
+
+  private:
+    std::vector<std::unique_ptr<Child>> items_;
+};
+
+// Position ids [B, L] holding 0 .. L − 1 in every row.
+IntTensor position_ids(int64_t B, int64_t L);
+
+// Checks a key padding mask: [B, L], only 0/1, at least one real token per row. `who` names the
+// caller in the message. An undefined mask passes (no padding).
+void check_key_padding(const char* who, const Tensor& key_padding, int64_t B, int64_t L);
+
+class Encoder : public Module {
+  public:
+    // Initialises, in order: embed, pos, then each block, from `rng`.
+    Encoder(const EncoderConfig& config, Rng& rng);
+
+    // ids [B, L] with 0 <= id < vocab → token vectors E[ids] [B, L, d] (no positions).
+    Tensor embed(const IntTensor& ids) const;
+    // x [B, L, d] token vectors with L <= max_len → [B, L, d]; key_padding [B, L] (1 = token,
+    // 0 = pad) or undefined for none. Adds positions 0 .. L − 1 first.
+    Tensor forward_embedded(const Tensor& x, const Tensor& key_padding = Tensor());
+    // forward_embedded(embed(ids), key_padding).
+    Tensor forward(const IntTensor& ids, const Tensor& key_padding = Tensor());
+
+    const Tensor& embedding_weight() const { return embed_.weight(); }
+    TransformerBlock& block(size_t i) { return blocks_[i]; }
+    const EncoderConfig& config() const { return config_; }
+
+  private:
+    EncoderConfig config_;
+    EmbeddingTable embed_, pos_;
+    ModuleList<TransformerBlock> blocks_;
+    LayerNorm ln_f_;
+};
+
+}  // namespace attnlab

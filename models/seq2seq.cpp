@@ -1,0 +1,202 @@
+// seq2seq.cpp — the decoder block and stack, the tied-embedding encoder-decoder, its loss and
+// greedy decoding.
+#include "seq2seq.h"
+
+#include "engine/autograd.h"
+#include "engine/ops.h"
+
+namespace attnlab {
+
+EncoderConfig Seq2SeqConfig::encoder() const {
+    EncoderConfig config;
+    config.vocab = vocab;
+    config.d_model = d_model;
+    config.heads = heads;
+    config.layers = encoder_layers;
+    config.d_ff = d_ff;
+    config.max_len = max_len;
+    config.dropout = dropout;
+    config.seed = seed;
+    config.attention = attention;
+    return config;
+}
+
+AttentionConfig Seq2SeqConfig::decoder_attention(int64_t layer) const {
+    AttentionConfig config = attention;
+    config.d_model = d_model;
+    config.heads = heads;
+    config.max_len = max_len;
+    config.dropout = dropout;
+    config.causal = true;
+    config.dropout_seed = seed + uint64_t(encoder_layers + layer);
+    return config;
+}
+
+// The cross-attention's config: the block's, with its own dropout stream.
+static AttentionConfig cross_config(AttentionConfig config) {
+    config.dropout_seed ^= 0xc2b2ae3d27d4eb4full;
+    return config;
+}
+
+DecoderBlock::DecoderBlock(const AttentionConfig& attention, int64_t d_ff, Rng& rng)
+    : dropout_(attention.dropout),
+      dropout_seed_(attention.dropout_seed),
+      ln1_(attention.d_model),
+      attn_(make_token_mixer(attention, rng)),
+      ln_cross_(attention.d_model),
+      cross_(cross_config(attention), rng),
+      ln2_(attention.d_model),
+      ffn_(attention.d_model, d_ff, rng) {
+    ATTNLAB_CHECK(attention.causal, "DecoderBlock: the self-attention config must be causal");
+    register_module("ln1", ln1_);
+    register_module("attn", *attn_);
+    register_module("ln_cross", ln_cross_);
+    register_module("cross", cross_);
+    register_module("ln2", ln2_);
+    register_module("ffn", ffn_);
+}
+
+Tensor DecoderBlock::residual_dropout(const Tensor& x) {
+    if (!training() || dropout_ == 0) return x;
+    // A different stream from the attention weights' (as in TransformerBlock).
+    return dropout(x, real(dropout_), mix(dropout_seed_ ^ 0x9e3779b97f4a7c15ull, dropout_calls_++));
+}
+
+Tensor DecoderBlock::forward(const Tensor& x, const Tensor& self_padding, const Tensor& memory,
+                             const Tensor& memory_padding) {
+    Tensor h = add(x, residual_dropout(attn_->forward(ln1_.forward(x), self_padding)));
+    h = add(h, residual_dropout(cross_.forward(ln_cross_.forward(h), memory, memory_padding)));
+    return add(h, residual_dropout(ffn_.forward(ln2_.forward(h))));
+}
+
+Decoder::Decoder(const Seq2SeqConfig& config, Rng& rng)
+    : max_len_(config.max_len), pos_(config.max_len, config.d_model, rng), ln_f_(config.d_model) {
+    for (int64_t i = 0; i < config.decoder_layers; ++i)
+        blocks_.add(std::make_unique<DecoderBlock>(config.decoder_attention(i), config.d_ff, rng));
+    register_module("pos", pos_);
+    register_module("blocks", blocks_);
+    register_module("ln_f", ln_f_);
+}
+
+Tensor Decoder::forward(const Tensor& embedding_weight, const IntTensor& ids,
+                        const Tensor& self_padding, const Tensor& memory,
+                        const Tensor& memory_padding) {
+    ATTNLAB_CHECK(ids.shape.size() == 2, "Decoder: ids ", shape_str(ids.shape),
+                  " (expected [B, T])");
+    const int64_t B = ids.shape[0], T = ids.shape[1];
+    ATTNLAB_CHECK(T >= 1 && T <= max_len_, "Decoder: sequence length ", T, " exceeds max_len ",
+                  max_len_, " (or is empty)");
+    check_key_padding("Decoder", self_padding, B, T);
+    Tensor h = add(embedding(embedding_weight, ids), embedding(pos_.weight(), position_ids(B, T)));
+    for (size_t i = 0; i < blocks_.size(); ++i)
+        h = blocks_[i].forward(h, self_padding, memory, memory_padding);
+    return ln_f_.forward(h);
+}
+
+// Checks the sizes before the members are built (they would fail with less helpful messages).
+static const Seq2SeqConfig& checked(const Seq2SeqConfig& config) {
+    ATTNLAB_CHECK(config.encoder_layers > 0 && config.decoder_layers > 0,
+                  "Seq2Seq: encoder_layers and decoder_layers must be positive, got ",
+                  config.encoder_layers, " and ", config.decoder_layers);
+    return config;
+}
+
+Seq2Seq::Seq2Seq(const Seq2SeqConfig& config, Rng& rng)
+    : config_(checked(config)), encoder_(config.encoder(), rng), decoder_(config, rng) {
+    register_module("encoder", encoder_);
+    register_module("decoder", decoder_);
+}
+
+Tensor Seq2Seq::encode(const IntTensor& source, const Tensor& source_mask) {
+    return encoder_.forward(source, source_mask);
+}
+
+Tensor Seq2Seq::decode(const IntTensor& decoder_input, const Tensor& decoder_mask,
+                       const Tensor& memory, const Tensor& source_mask) {
+    const Tensor& table = encoder_.embedding_weight();  // [V, d], tied
+    const Tensor h = decoder_.forward(table, decoder_input, decoder_mask, memory, source_mask);
+    return matmul(h, table, false, true);  // [B, T, d] · [V, d]ᵀ → [B, T, V]
+}
+
+Tensor Seq2Seq::forward(const Batch& batch) {
+    ATTNLAB_CHECK(batch.input.shape.size() == 2 && batch.second.shape.size() == 2 &&
+                      batch.input.shape[0] == batch.second.shape[0],
+                  "Seq2Seq: source ", shape_str(batch.input.shape), " and decoder input ",
+                  shape_str(batch.second.shape), " (expected [B, S] and [B, T])");
+    const Tensor memory = encode(batch.input, batch.input_mask);
+    return decode(batch.second, batch.second_mask, memory, batch.input_mask);
+}
+
+Tensor Seq2Seq::loss(const Batch& batch) {
+    ATTNLAB_CHECK(batch.target.shape == batch.second.shape, "Seq2Seq::loss: target ",
+                  shape_str(batch.target.shape), " differs from the decoder input ",
+                  shape_str(batch.second.shape));
+    const Tensor logits = forward(batch);
+    return cross_entropy(reshape(logits, {-1, config_.vocab}),
+                         IntTensor({batch.target.numel()}, batch.target.values), kIgnoreIndex);
+}
+
+namespace {
+
+// Puts a module in eval mode for its scope and restores the previous mode, even on a throw.
+class EvalModeGuard {
+  public:
+    explicit EvalModeGuard(Module& module) : module_(module), was_training_(module.training()) {
+        module_.set_training(false);
+    }
+    ~EvalModeGuard() { module_.set_training(was_training_); }
+    EvalModeGuard(const EvalModeGuard&) = delete;
+    EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+  private:
+    Module& module_;
+    bool was_training_;
+};
+
+}  // namespace
+
+std::vector<std::vector<int32_t>> Seq2Seq::greedy_decode(const IntTensor& source,
+                                                         const Tensor& source_mask, int32_t bos,
+                                                         int32_t eos, int64_t max_steps) {
+    const int64_t V = config_.vocab;
+    ATTNLAB_CHECK(bos >= 0 && bos < V && eos >= 0 && eos < V, "greedy_decode: bos ", bos,
+                  " and eos ", eos, " must be token ids in [0, ", V, ")");
+    ATTNLAB_CHECK(max_steps >= 1 && max_steps <= config_.max_len, "greedy_decode: max_steps ",
+                  max_steps, " outside [1, max_len = ", config_.max_len, "]");
+    ATTNLAB_CHECK(source.shape.size() == 2, "greedy_decode: source ", shape_str(source.shape),
+                  " (expected [B, S])");
+    NoGradGuard no_grad;
+    EvalModeGuard eval(*this);
+    const int64_t B = source.shape[0];
+    const Tensor memory = encode(source, source_mask);
+
+    // prefix holds BOS and every prediction so far, row after row; finished rows keep decoding
+    // (their tokens are ignored) so the batch stays rectangular.
+    std::vector<std::vector<int32_t>> prefix(size_t(B), std::vector<int32_t>{bos});
+    std::vector<std::vector<int32_t>> out(static_cast<size_t>(B));
+    std::vector<bool> finished(size_t(B), false);
+    for (int64_t step = 1; step <= max_steps; ++step) {
+        std::vector<int32_t> ids;
+        for (const auto& row : prefix) ids.insert(ids.end(), row.begin(), row.end());
+        const Tensor logits = decode(IntTensor({B, step}, ids), Tensor(), memory, source_mask);
+        bool all_finished = true;
+        for (int64_t b = 0; b < B; ++b) {
+            const real* last = logits.data() + (b * step + step - 1) * V;  // [b, step − 1, :]
+            int32_t best = 0;
+            for (int32_t v = 1; v < V; ++v)
+                if (last[v] > last[best]) best = v;
+            prefix[size_t(b)].push_back(best);
+            if (!finished[size_t(b)]) {
+                if (best == eos)
+                    finished[size_t(b)] = true;
+                else
+                    out[size_t(b)].push_back(best);
+            }
+            all_finished = all_finished && finished[size_t(b)];
+        }
+        if (all_finished) break;
+    }
+    return out;
+}
+
+}  // namespace attnlab
