@@ -5,6 +5,7 @@
 
 #include "temp_dir.h"
 #include "train/cli.h"
+#include "train/config.h"
 
 using namespace attnlab;
 using Catch::Contains;
@@ -127,4 +128,45 @@ TEST_CASE("cli: train, inspect, eval and sample a tiny copy model", "[cli]") {
     const Result from_config = cli(inspect);
     CHECK(from_config.status == kExitOk);
     CHECK_THAT(from_config.out, Contains("\"task\": \"copy_lm\""));
+}
+
+TEST_CASE("cli: a character model trains on a text file and samples from a text prompt", "[cli]") {
+    testing::TempDir dir;
+    std::string text;
+    for (int i = 0; i < 40; ++i) text += "the cat sat on the mat. ";
+    testing::write_file(dir.file("corpus.txt"), text);
+    const Result trained = cli({"train", "--quiet",
+                                "--set", "data.task=text_file",
+                                "--set", "data.path=" + dir.file("corpus.txt"),
+                                "--set", "data.seq_len=16",
+                                "--set", "model.d_model=16",
+                                "--set", "model.layers=1",
+                                "--set", "model.d_ff=32",
+                                "--set", "train.steps=3",
+                                "--set", "train.batch_size=4",
+                                "--set", "train.eval_batches=1",
+                                "--set", "train.threads=1",
+                                "--set", "train.out_dir=" + dir.path()});
+    INFO(trained.err);
+    REQUIRE(trained.status == kExitOk);
+    const std::string checkpoint = dir.file("last.safetensors");
+    const Result sampled =
+        cli({"sample", checkpoint, "--prompt", "the ", "--length", "5", "--threads", "1"});
+    CHECK(sampled.status == kExitOk);
+    CHECK(sampled.out.size() == 4 + 5 + 1);  // prompt, 5 characters, newline
+    CHECK_THAT(sampled.out, StartsWith("the "));
+    const Result unknown = cli({"sample", checkpoint, "--prompt", "the dog"});  // no 'd', 'g'
+    CHECK(unknown.status == kExitUsage);
+    CHECK_THAT(unknown.err, Contains("--prompt") && Contains("'d'"));
+    const Result evaluated = cli({"eval", checkpoint, "--threads", "1"});
+    CHECK(evaluated.status == kExitOk);
+    CHECK_THAT(evaluated.out, Contains("on valid:") && Contains("bpc"));
+}
+
+TEST_CASE("cli: the sample configs resolve", "[cli]") {
+    for (const char* path :
+         {"train/configs/copy_lm.json", "train/configs/text_file_performer.json"}) {
+        INFO(path);
+        CHECK_NOTHROW(load_config(path));
+    }
 }

@@ -6,18 +6,21 @@
 #include <numeric>
 
 #include "engine/autograd.h"
+#include "train/data/dataset.h"
 
 namespace attnlab {
 namespace {
 
 // Draws an index of `logits` (one row) as described in sampling.h.
 int32_t draw(const real* logits, int64_t V, const SamplingOptions& options, Rng& rng) {
-    if (options.temperature == 0) return int32_t(std::max_element(logits, logits + V) - logits);
-    std::vector<int32_t> order(static_cast<size_t>(V));
-    std::iota(order.begin(), order.end(), 0);
-    const int64_t k = options.top_k > 0 ? std::min(options.top_k, V) : V;
-    std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                      [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+    std::vector<int32_t> order;  // the candidates: every id but padding
+    for (int32_t id = 0; id < int32_t(V); ++id)
+        if (id != kPadId) order.push_back(id);
+    auto larger = [&](int32_t a, int32_t b) { return logits[a] > logits[b]; };
+    if (options.temperature == 0) return *std::min_element(order.begin(), order.end(), larger);
+    const int64_t n = int64_t(order.size());
+    const int64_t k = options.top_k > 0 ? std::min(options.top_k, n) : n;
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), larger);
     std::vector<double> weights(static_cast<size_t>(k));
     const double top = double(logits[order[0]]);
     double total = 0;
@@ -51,6 +54,7 @@ std::vector<int32_t> sample_lm(LanguageModel& model, const std::vector<int32_t>&
     NoGradGuard no_grad;
     std::vector<int32_t> tokens = prompt, generated;
     const int64_t max_len = model.config().max_len, V = model.config().vocab;
+    ATTNLAB_CHECK(V >= 2, "sample_lm: a vocabulary of ", V, " has no token besides padding");
     for (int64_t n = 0; n < options.length; ++n) {
         const int64_t L = std::min<int64_t>(int64_t(tokens.size()), max_len);
         const IntTensor ids({1, L}, std::vector<int32_t>(tokens.end() - L, tokens.end()));

@@ -3,7 +3,8 @@
 // Each new token comes from a full forward pass over the last max_len tokens (no key/value cache:
 // simple, and fast enough for the small models here). The logits of the last position are divided
 // by the temperature, all but the top_k largest dropped (top_k 0 keeps all), and a token is drawn
-// from their softmax with `rng`. Temperature 0 means greedy decoding (the argmax).
+// from their softmax with `rng`. Temperature 0 means greedy decoding (the argmax). The padding id
+// (kPadId, dataset.h) is never produced.
 #pragma once
 
 #include <vector>

@@ -300,8 +300,6 @@ bool Trainer::run() {
     if (output_->progress) output_->progress->finish();
     if (step_ == steps_) return true;
     if (last_saved_step_ != step_) save(last_path());
-    if (output_->progress)
-        output_->progress->message(cat("stopped at step ", step_, "; saved ", last_path()));
     return false;
 }
 
