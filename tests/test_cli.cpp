@@ -99,6 +99,9 @@ TEST_CASE("cli: train, inspect, eval and sample a tiny copy model", "[cli]") {
     INFO(trained.err);
     REQUIRE(trained.status == kExitOk);
     CHECK_THAT(trained.out, Contains("trained steps 1..6"));
+    CHECK(cli(train).status == kExitUsage);  // the run is there already
+    train.push_back("--resume");
+    CHECK_THAT(cli(train).out, Contains("nothing to do"));
 
     const std::string checkpoint = dir.file("last.safetensors");
     const Result inspected = cli({"inspect", checkpoint});

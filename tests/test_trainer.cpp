@@ -136,8 +136,7 @@ TEST_CASE("trainer: a NaN loss stops the run naming the step and keeps the last 
             REQUIRE(std::isfinite(entry.second.data()[i]));
 }
 
-TEST_CASE("trainer: resuming with a different model is a config error naming the key",
-          "[trainer]") {
+TEST_CASE("trainer: a mismatched resume or an occupied out_dir is a config error", "[trainer]") {
     testing::TempDir dir;
     Trainer trainer(run_config(dir.path(), {"train.steps=1"}));
     REQUIRE(trainer.run());
@@ -148,6 +147,11 @@ TEST_CASE("trainer: resuming with a different model is a config error naming the
                       Contains("\"model.d_ff\" differs from the checkpoint"));
     CHECK_THROWS_WITH(Trainer(run_config(dir.file("empty"), {}), resume),
                       Contains("last.safetensors") && Contains("cannot open"));
+    CHECK_THROWS_WITH(Trainer(run_config(dir.path(), {"train.steps=1"})),
+                      Contains("already holds a run") && Contains("--overwrite"));
+    TrainerOptions overwrite;
+    overwrite.overwrite = true;
+    CHECK_NOTHROW(Trainer(run_config(dir.path(), {"train.steps=1"}), overwrite));
 }
 
 TEST_CASE("trainer: a small model learns the copy task", "[trainer]") {

@@ -11,7 +11,7 @@ namespace attnlab {
 namespace {
 
 const char* kHelp =
-    R"(usage: attnlab train [--config FILE] [--set KEY=VALUE]... [--resume] [--quiet]
+    R"(usage: attnlab train [--config FILE] [--set KEY=VALUE]... [--resume | --overwrite] [--quiet]
 
 Trains a model on a task as the JSON config says. Every key has a default (attnlab inspect
 --config FILE prints the resolved document); unknown keys and wrong types are errors.
@@ -23,6 +23,8 @@ options:
                      repeatable
   --resume           continue from <train.out_dir>/last.safetensors; with the same config and
                      thread count the losses match the uninterrupted run bit for bit
+  --overwrite        start afresh even if train.out_dir already holds a run (without it, that
+                     is an error, so a finished or interrupted run is never clobbered)
   --quiet            no progress output
 
 outputs in train.out_dir: config.json (resolved), metrics.jsonl (a line per logged step and per
@@ -40,7 +42,7 @@ example:
 }  // namespace
 
 int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const Args parsed("train", args, {"config", "set"}, {"resume", "quiet"}, 0);
+    const Args parsed("train", args, {"config", "set"}, {"resume", "overwrite", "quiet"}, 0);
     if (parsed.has("help")) {
         out << kHelp;
         return kExitOk;
@@ -50,6 +52,9 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostr
     StopSignalHandlers handlers;
     TrainerOptions options;
     options.resume = parsed.has("resume");
+    options.overwrite = parsed.has("overwrite");
+    if (options.resume && options.overwrite)
+        throw UsageError("train: --resume and --overwrite exclude each other");
     if (!parsed.has("quiet")) {
         options.progress = &err;
         options.terminal = &err == &std::cerr && isatty(STDERR_FILENO);
@@ -62,8 +67,11 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostr
             << trainer.last_path() << " (continue with --resume)" << std::endl;
         return kExitInterrupted;
     }
-    out << "trained steps " << first + 1 << ".." << trainer.step() << "; last checkpoint "
-        << trainer.last_path();
+    if (first == trainer.step())
+        out << "nothing to do: " << trainer.last_path() << " is at step " << first;
+    else
+        out << "trained steps " << first + 1 << ".." << trainer.step() << "; last checkpoint "
+            << trainer.last_path();
     if (!trainer.evals().empty()) {
         const Metrics& last = trainer.evals().back().metrics;
         const std::string metric = trainer.task().primary_metric();

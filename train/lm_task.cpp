@@ -1,6 +1,7 @@
 // lm_task.cpp — the language-modelling task of lm_task.h.
 #include "lm_task.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 

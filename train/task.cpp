@@ -1,6 +1,8 @@
 // task.cpp — batched evaluation and the registry lookups of task.h.
 #include "task.h"
 
+#include <algorithm>
+
 #include "engine/autograd.h"
 #include "train/config.h"
 

@@ -151,6 +151,10 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     ATTNLAB_CHECK(!error, "train: cannot create the output directory \"", out_dir_,
                   "\": ", error.message());
     std::vector<std::string> kept_lines;
+    if (!options_.resume && !options_.overwrite && std::filesystem::exists(last_path()))
+        throw ConfigError(cat("train: ", out_dir_, " already holds a run (", last_path(),
+                              "); continue it with --resume, replace it with --overwrite, or "
+                              "choose another train.out_dir"));
     if (options_.resume) {
         const Checkpoint checkpoint = read_checkpoint(last_path());
         for (const char* section : {"model", "data"}) {

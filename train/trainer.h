@@ -15,7 +15,8 @@
 // reproduces the uninterrupted run's losses bit for bit. The checkpoint restores the parameters
 // (Performer projections included, so the redraw state), the AdamW moments and step, the sampler's
 // (epoch, position) and the model's dropout counters; the schedule and the redraw seeds are
-// functions of the step. metrics.jsonl is truncated to the resumed step and appended to.
+// functions of the step. metrics.jsonl is truncated to the resumed step and appended to. A fresh
+// run refuses an out_dir that already holds last.safetensors unless told to overwrite it.
 //
 // Faults: a non-finite loss or gradient norm stops the run with an Error naming the step; the last
 // checkpoint on disk (written before) is left as it is, and no checkpoint is ever written from
@@ -65,6 +66,7 @@ class Trainer;
 
 struct TrainerOptions {
     bool resume = false;               // continue from out_dir/last.safetensors
+    bool overwrite = false;            // a fresh run may replace a run already in out_dir
     std::ostream* progress = nullptr;  // null: no progress output
     bool terminal = false;             // progress as an in-place bar
     // Called before every step with its 0-based index (tests: inject faults, request stops).
