@@ -110,8 +110,10 @@ Checkpoint read_checkpoint(const std::string& path) {
     checkpoint.path = path;
     try {
         checkpoint.file = load_safetensors(path);
-    } catch (const Error& e) {
-        fail(path, e.what());
+    } catch (const Error& e) {  // "safetensors: <path>: <problem>" → "<problem>"
+        const std::string message = e.what(), prefix = "safetensors: " + path + ": ";
+        fail(path, message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size())
+                                                                  : message);
     }
     const Metadata& metadata = checkpoint.file.metadata;
     auto format = metadata.find("format");

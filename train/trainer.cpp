@@ -132,10 +132,6 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     for (const char* key : {"train.eval_every", "train.eval_batches", "train.checkpoint_every",
                             "train.redraw_every", "train.log_every"})
         config_require(config_int(config, key) >= 0, config, key, "0 (off) or positive");
-    if (threads > 0) {
-        previous_threads_ = omp_get_max_threads();
-        omp_set_num_threads(int(threads));
-    }
 
     task_ = make_task(config);
     params_ = task_->model().parameters();
@@ -190,6 +186,10 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     if (options_.progress)
         output_->progress =
             std::make_unique<Progress>(*options_.progress, options_.terminal, steps_, log_every_);
+    if (threads > 0) {  // last, so that a constructor that throws leaves the count alone
+        previous_threads_ = omp_get_max_threads();
+        omp_set_num_threads(int(threads));
+    }
 }
 
 double Trainer::wall_seconds() const {
