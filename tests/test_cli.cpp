@@ -61,6 +61,7 @@ TEST_CASE("cli: usage and config mistakes exit 2 with one line", "[cli]") {
     CHECK_THAT(cli({"train", "--set", "train.setps=3"}).err,
                Contains("unknown key \"train.setps\""));
     CHECK(cli({}).status == kExitUsage);
+    CHECK(one_error_line(cli({}).err));
 }
 
 TEST_CASE("cli: missing or corrupted files exit 1 naming the file", "[cli]") {

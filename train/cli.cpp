@@ -36,10 +36,9 @@ std::string one_line(std::string message) {
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     try {
-        if (args.empty()) {
-            err << kUsage;
-            return kExitUsage;
-        }
+        if (args.empty())
+            throw UsageError(
+                "missing command: train, eval, sample or inspect (see attnlab --help)");
         const std::string& command = args[0];
         const std::vector<std::string> rest(args.begin() + 1, args.end());
         if (command == "--help" || command == "-h" || command == "help") {
