@@ -93,6 +93,7 @@ MultiHeadAttention::MultiHeadAttention(const AttentionConfig& config, Rng& rng)
     register_module("w_v", w_v_);
     register_module("w_o", w_o_);
     register_module(source_->name(), *source_);
+    register_counter(dropout_calls_);
 }
 
 // The additive mask: 0 keeps, −∞ removes. Causal [1, 1, L, L] (key j > query i removed) and/or

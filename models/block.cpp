@@ -26,6 +26,7 @@ TransformerBlock::TransformerBlock(const AttentionConfig& attention, int64_t d_f
     register_module("attn", *attn_);
     register_module("ln2", ln2_);
     register_module("ffn", ffn_);
+    register_counter(dropout_calls_);
 }
 
 Tensor TransformerBlock::residual_dropout(const Tensor& x) {

@@ -43,6 +43,27 @@ int64_t Module::count_parameters(bool trainable_only) const {
     return total;
 }
 
+void Module::collect_counters(std::vector<uint64_t*>& out) const {
+    out.insert(out.end(), counters_.begin(), counters_.end());
+    for (const auto& entry : children_) entry.second->collect_counters(out);
+}
+
+std::vector<uint64_t> Module::random_counters() const {
+    std::vector<uint64_t*> counters;
+    collect_counters(counters);
+    std::vector<uint64_t> values;
+    for (const uint64_t* counter : counters) values.push_back(*counter);
+    return values;
+}
+
+void Module::set_random_counters(const std::vector<uint64_t>& values) {
+    std::vector<uint64_t*> counters;
+    collect_counters(counters);
+    ATTNLAB_CHECK(values.size() == counters.size(), "Module::set_random_counters: got ",
+                  values.size(), " values for ", counters.size(), " counters");
+    for (size_t i = 0; i < values.size(); ++i) *counters[i] = values[i];
+}
+
 void Module::set_training(bool training) {
     training_ = training;
     for (auto& entry : children_) entry.second->set_training(training);

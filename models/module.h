@@ -42,16 +42,26 @@ class Module {
     // The direct children, in registration order (for walks such as redrawing features).
     const std::vector<std::pair<std::string, Module*>>& children() const { return children_; }
 
+    // The random-stream counters (e.g. dropout call counts) of this module and its children, depth
+    // first in registration order. A checkpoint saves them so that a resumed run draws the same
+    // dropout masks as an uninterrupted one. set_random_counters needs the same count.
+    std::vector<uint64_t> random_counters() const;
+    void set_random_counters(const std::vector<uint64_t>& values);
+
   protected:
     // Registers `tensor` (sets requires_grad = trainable) and returns it.
     Tensor register_parameter(const std::string& name, Tensor tensor, bool trainable = true);
     void register_module(const std::string& name, Module& child);
+    // Registers a member counter that selects a random stream (mix(seed, counter++)).
+    void register_counter(uint64_t& counter) { counters_.push_back(&counter); }
 
   private:
     void collect(const std::string& prefix, std::vector<Parameter>& out) const;
+    void collect_counters(std::vector<uint64_t*>& out) const;
 
     std::vector<Parameter> parameters_;
     std::vector<std::pair<std::string, Module*>> children_;
+    std::vector<uint64_t*> counters_;  // members of this module (modules never move)
     bool training_ = true;
 };
 

@@ -34,7 +34,9 @@ inline float exp_nonpositive(float x) {
     constexpr float kLog2e = 1.44269504088896341f;
     constexpr float kLn2High = 0.693359375f, kLn2Low = -2.12194440e-4f;
     constexpr float kSmallest = -87.3f;  // exp below this is denormal: flush to 0
-    const float clamped = x < kSmallest ? kSmallest : x;
+    // NaN fails the comparison and computes with kSmallest: converting NaN to int32_t below would
+    // be undefined behaviour. The NaN itself is returned at the end.
+    const float clamped = x >= kSmallest ? x : kSmallest;
     const float n = std::nearbyint(clamped * kLog2e);
     const float r = (clamped - n * kLn2High) - n * kLn2Low;
     float p = 1.9875691500e-4f;

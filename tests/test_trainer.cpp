@@ -1,0 +1,177 @@
+// The trainer: bit-exact resumption, clean stops, divergence handling, logs, and learning.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "temp_dir.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/trainer.h"
+
+using namespace attnlab;
+using Catch::Contains;
+
+namespace {
+
+// A tiny copy_lm run with dropout, a Performer redrawn every 3 steps and gradient accumulation.
+json run_config(const std::string& out_dir, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> overrides = {"data.symbols=4",
+                                          "data.length=3",
+                                          "data.train_size=40",
+                                          "data.valid_size=16",
+                                          "data.test_size=16",
+                                          "model.d_model=16",
+                                          "model.heads=2",
+                                          "model.layers=1",
+                                          "model.d_ff=32",
+                                          "model.dropout=0.1",
+                                          "model.attention.kind=performer",
+                                          "model.attention.performer_features=8",
+                                          "train.steps=12",
+                                          "train.batch_size=6",
+                                          "train.grad_accum=2",
+                                          "train.lr=0.01",
+                                          "train.schedule.warmup=3",
+                                          "train.redraw_every=3",
+                                          "train.eval_every=4",
+                                          "train.eval_batches=2",
+                                          "train.checkpoint_every=5",
+                                          "train.log_every=1",
+                                          "train.threads=1",
+                                          "train.out_dir=" + out_dir};
+    overrides.insert(overrides.end(), extra.begin(), extra.end());
+    return load_config("", overrides);
+}
+
+// Bitwise equality of two doubles (== would also accept -0 vs 0 and reject NaN vs NaN).
+bool same_bits(double a, double b) {
+    return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("trainer: a run stopped mid-way and resumed reproduces every loss bit for bit",
+          "[trainer]") {
+    // Performer: the redraw state; vanilla: the attention-weight dropout counters.
+    const std::string kind = GENERATE(as<std::string>(), "performer", "vanilla");
+    INFO("attention kind " << kind);
+    const std::vector<std::string> extra = {"model.attention.kind=" + kind};
+    testing::TempDir dir;
+    Trainer straight(run_config(dir.file("straight"), extra));
+    REQUIRE(straight.run());
+    REQUIRE(straight.history().size() == 12);
+
+    TrainerOptions options;
+    options.before_step = [](int64_t step, Trainer&) {
+        if (step == 6) request_stop();  // as SIGINT would, during step 7
+    };
+    Trainer first(run_config(dir.file("resumed"), extra), options);
+    CHECK_FALSE(first.run());
+    clear_stop_request();
+    CHECK(first.step() == 7);  // the current step finished
+    TrainerOptions resume;
+    resume.resume = true;
+    Trainer second(run_config(dir.file("resumed"), extra), resume);
+    CHECK(second.step() == 7);
+    REQUIRE(second.run());
+
+    std::vector<StepRecord> joined = first.history();
+    joined.insert(joined.end(), second.history().begin(), second.history().end());
+    REQUIRE(joined.size() == straight.history().size());
+    for (size_t i = 0; i < joined.size(); ++i) {
+        INFO("step " << joined[i].step << ": " << joined[i].loss << " vs "
+                     << straight.history()[i].loss);
+        CHECK(joined[i].step == straight.history()[i].step);
+        CHECK(same_bits(joined[i].loss, straight.history()[i].loss));
+        CHECK(same_bits(joined[i].grad_norm, straight.history()[i].grad_norm));
+        CHECK(same_bits(joined[i].lr, straight.history()[i].lr));
+    }
+    const Metrics& a = straight.evals().back().metrics;
+    const Metrics& b = second.evals().back().metrics;
+    CHECK(same_bits(a.at("loss"), b.at("loss")));
+    // metrics.jsonl holds each step once after the resume
+    std::ifstream log(dir.file("resumed/metrics.jsonl"));
+    int64_t step_lines = 0, eval_lines = 0;
+    for (std::string line; std::getline(log, line);) {
+        const json entry = json::parse(line);
+        (entry.contains("split") ? eval_lines : step_lines) += 1;
+        CHECK(entry.contains("loss"));
+    }
+    CHECK(step_lines == 12);
+    CHECK(eval_lines == 3);  // steps 4, 8, 12
+    CHECK(load_config(dir.file("resumed/config.json")) == run_config(dir.file("resumed"), extra));
+}
+
+TEST_CASE("trainer: a stop request leaves a loadable last checkpoint at the current step",
+          "[trainer]") {
+    testing::TempDir dir;
+    TrainerOptions options;
+    options.before_step = [](int64_t step, Trainer&) {
+        if (step == 2) request_stop();
+    };
+    Trainer trainer(run_config(dir.path()), options);
+    CHECK_FALSE(trainer.run());
+    clear_stop_request();
+    const Checkpoint checkpoint = read_checkpoint(trainer.last_path());
+    CHECK(checkpoint.state.step == 3);
+    std::unique_ptr<Task> task = make_task(checkpoint.state.config);
+    load_model(checkpoint, task->model());
+    CHECK(task->model().parameters()[0].tensor.data()[0] ==
+          trainer.task().model().parameters()[0].tensor.data()[0]);
+}
+
+TEST_CASE("trainer: a NaN loss stops the run naming the step and keeps the last good checkpoint",
+          "[trainer]") {
+    testing::TempDir dir;
+    TrainerOptions options;
+    options.before_step = [](int64_t step, Trainer& trainer) {
+        if (step == 6) trainer.task().model().parameters()[0].tensor.data()[0] = NAN;
+    };
+    Trainer trainer(run_config(dir.path()), options);
+    CHECK_THROWS_WITH(trainer.run(), Contains("training diverged: the loss is nan at step 7") &&
+                                         Contains("the last good checkpoint is " +
+                                                  trainer.last_path() + " (step 5)"));
+    const Checkpoint checkpoint = read_checkpoint(trainer.last_path());
+    CHECK(checkpoint.state.step == 5);
+    for (const auto& entry : checkpoint.file.tensors)
+        for (int64_t i = 0; i < entry.second.numel(); ++i)
+            REQUIRE(std::isfinite(entry.second.data()[i]));
+}
+
+TEST_CASE("trainer: a mismatched resume or an occupied out_dir is a config error", "[trainer]") {
+    testing::TempDir dir;
+    Trainer trainer(run_config(dir.path(), {"train.steps=1"}));
+    REQUIRE(trainer.run());
+    TrainerOptions resume;
+    resume.resume = true;
+    CHECK_THROWS_AS(Trainer(run_config(dir.path(), {"model.d_ff=48"}), resume), ConfigError);
+    CHECK_THROWS_WITH(Trainer(run_config(dir.path(), {"model.d_ff=48"}), resume),
+                      Contains("\"model.d_ff\" differs from the checkpoint"));
+    CHECK_THROWS_WITH(Trainer(run_config(dir.file("empty"), {}), resume),
+                      Contains("last.safetensors") && Contains("cannot open"));
+    CHECK_THROWS_WITH(Trainer(run_config(dir.path(), {"train.steps=1"})),
+                      Contains("already holds a run") && Contains("--overwrite"));
+    TrainerOptions overwrite;
+    overwrite.overwrite = true;
+    CHECK_NOTHROW(Trainer(run_config(dir.path(), {"train.steps=1"}), overwrite));
+}
+
+TEST_CASE("trainer: a small model learns the copy task", "[trainer]") {
+    testing::TempDir dir;
+    Trainer trainer(run_config(
+        dir.path(),
+        {"model.dropout=0", "model.attention.kind=vanilla", "model.d_model=32", "model.d_ff=64",
+         "data.train_size=2000", "train.grad_accum=1", "train.batch_size=16", "train.steps=150",
+         "train.lr=0.01", "train.schedule.warmup=10", "train.eval_every=150",
+         "train.eval_batches=4", "train.checkpoint_every=0", "train.weight_decay=0"}));
+    REQUIRE(trainer.run());
+    const double first = trainer.history().front().loss;
+    const double valid = trainer.evals().back().metrics.at("loss");
+    INFO("first training loss " << first << ", final valid loss " << valid);
+    CHECK(first > 1.0);  // about ln 4 at the start
+    CHECK(valid < 0.2);
+    CHECK(std::filesystem::exists(trainer.best_path()));
+    CHECK(std::filesystem::exists(trainer.last_path()));
+}

@@ -1,0 +1,202 @@
+// checkpoint.cpp — writing, verifying and restoring the checkpoints of checkpoint.h.
+#include "checkpoint.h"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <vector>
+
+namespace attnlab {
+namespace {
+
+using json = nlohmann::json;
+
+const std::string kModelPrefix = "model.", kOptimizerPrefix = "optimizer.";
+
+[[noreturn]] void fail(const std::string& path, const std::string& problem) {
+    throw Error(cat("checkpoint ", path, ": ", problem));
+}
+
+// CRC32 of the tensors' bytes in name order: exactly the file's byte buffer as the writer lays it.
+uint32_t payload_crc(const NamedTensors& tensors) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (const auto& entry : tensors)
+        crc = crc32_z(crc, reinterpret_cast<const Bytef*>(entry.second.data()),
+                      size_t(entry.second.numel()) * sizeof(real));
+    return uint32_t(crc);
+}
+
+// CRC32 of the file's byte buffer (everything after the 8-byte length and the header).
+uint32_t file_payload_crc(const std::string& path) {
+    FILE* file = std::fopen(path.c_str(), "rb");
+    if (!file) fail(path, "cannot reopen to check the payload");
+    uint8_t length_bytes[8];
+    uint64_t header_length = 0;
+    bool ok = std::fread(length_bytes, 1, 8, file) == 8;
+    for (int i = 0; i < 8; ++i) header_length |= uint64_t(length_bytes[i]) << (8 * i);
+    ok = ok && std::fseek(file, long(header_length), SEEK_CUR) == 0;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    std::vector<uint8_t> chunk(1 << 16);
+    size_t got = 0;
+    while (ok && (got = std::fread(chunk.data(), 1, chunk.size(), file)) > 0)
+        crc = crc32_z(crc, chunk.data(), got);
+    ok = ok && !std::ferror(file);
+    std::fclose(file);
+    if (!ok) fail(path, "cannot read the payload");
+    return uint32_t(crc);
+}
+
+// CRC32 over "key=value\n" of every metadata entry but the two checksums, in key order.
+uint32_t metadata_crc(const Metadata& metadata) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (const auto& [key, value] : metadata) {
+        if (key == "payload_crc32" || key == "metadata_crc32") continue;
+        const std::string line = key + "=" + value + "\n";
+        crc = crc32_z(crc, reinterpret_cast<const Bytef*>(line.data()), line.size());
+    }
+    return uint32_t(crc);
+}
+
+const std::string& entry(const std::string& path, const Metadata& metadata, const char* key) {
+    auto found = metadata.find(key);
+    if (found == metadata.end()) fail(path, cat("metadata lacks \"", key, "\""));
+    return found->second;
+}
+
+json parse_entry(const std::string& path, const Metadata& metadata, const char* key) {
+    json value = json::parse(entry(path, metadata, key), nullptr, false);
+    if (value.is_discarded()) fail(path, cat("metadata \"", key, "\" is not valid JSON"));
+    return value;
+}
+
+int64_t integer_entry(const std::string& path, const Metadata& metadata, const char* key) {
+    const json value = parse_entry(path, metadata, key);
+    if (!value.is_number_integer()) fail(path, cat("metadata \"", key, "\" is not an integer"));
+    return value.get<int64_t>();
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Module& model, const Optimizer* optimizer,
+                     const TrainingState& state) {
+    NamedTensors tensors;
+    for (const Parameter& p : model.parameters()) tensors[kModelPrefix + p.name] = p.tensor;
+    Metadata metadata{{"format", "attnlab-checkpoint"},
+                      {"format_version", std::to_string(kCheckpointFormatVersion)},
+                      {"config", state.config.dump()},
+                      {"step", std::to_string(state.step)},
+                      {"sampler_epoch", std::to_string(state.sampler_epoch)},
+                      {"sampler_position", std::to_string(state.sampler_position)},
+                      {"random_counters", json(model.random_counters()).dump()},
+                      {"best_metric", state.best_metric ? json(*state.best_metric).dump() : "null"},
+                      {"best_step", std::to_string(state.best_step)},
+                      {"wall_seconds", json(state.wall_seconds).dump()}};
+    if (optimizer) {
+        OptimizerState optimizer_state = optimizer->state_dict();
+        for (auto& [name, tensor] : optimizer_state.tensors)
+            tensors[kOptimizerPrefix + name] = tensor;
+        metadata["optimizer_kind"] = optimizer_state.kind;
+        metadata["optimizer_step"] = std::to_string(optimizer_state.step);
+    }
+    metadata["payload_crc32"] = std::to_string(payload_crc(tensors));
+    metadata["metadata_crc32"] = std::to_string(metadata_crc(metadata));
+    save_safetensors(path, tensors, metadata);
+}
+
+Checkpoint read_checkpoint(const std::string& path) {
+    Checkpoint checkpoint;
+    checkpoint.path = path;
+    try {
+        checkpoint.file = load_safetensors(path);
+    } catch (const Error& e) {  // "safetensors: <path>: <problem>" → "<problem>"
+        const std::string message = e.what(), prefix = "safetensors: " + path + ": ";
+        fail(path, message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size())
+                                                                  : message);
+    }
+    const Metadata& metadata = checkpoint.file.metadata;
+    auto format = metadata.find("format");
+    if (format == metadata.end() || format->second != "attnlab-checkpoint")
+        fail(path, "not an attnlab checkpoint (metadata \"format\" is not \"attnlab-checkpoint\")");
+    const std::string& version = entry(path, metadata, "format_version");
+    if (version != std::to_string(kCheckpointFormatVersion))
+        fail(path,
+             cat("format version ", version, " is not the supported ", kCheckpointFormatVersion));
+    if (entry(path, metadata, "metadata_crc32") != std::to_string(metadata_crc(metadata)))
+        fail(path, "metadata checksum mismatch (the file is corrupted)");
+    if (entry(path, metadata, "payload_crc32") != std::to_string(file_payload_crc(path)))
+        fail(path, "tensor data checksum mismatch (the file is corrupted)");
+
+    TrainingState& state = checkpoint.state;
+    state.config = parse_entry(path, metadata, "config");
+    state.step = integer_entry(path, metadata, "step");
+    state.sampler_epoch = integer_entry(path, metadata, "sampler_epoch");
+    state.sampler_position = integer_entry(path, metadata, "sampler_position");
+    state.best_step = integer_entry(path, metadata, "best_step");
+    const json counters = parse_entry(path, metadata, "random_counters");
+    const json best = parse_entry(path, metadata, "best_metric");
+    const json wall = parse_entry(path, metadata, "wall_seconds");
+    if (!state.config.is_object()) fail(path, "metadata \"config\" is not an object");
+    if (!counters.is_array()) fail(path, "metadata \"random_counters\" is not an array");
+    for (const json& counter : counters) {
+        if (!counter.is_number_unsigned())
+            fail(path, "metadata \"random_counters\" holds a non-counter");
+        state.random_counters.push_back(counter.get<uint64_t>());
+    }
+    if (!best.is_null() && !best.is_number())
+        fail(path, "metadata \"best_metric\" is not a number");
+    if (best.is_number()) state.best_metric = best.get<double>();
+    if (!wall.is_number()) fail(path, "metadata \"wall_seconds\" is not a number");
+    state.wall_seconds = wall.get<double>();
+    checkpoint.has_optimizer = metadata.count("optimizer_kind") > 0;
+    return checkpoint;
+}
+
+void load_model(const Checkpoint& checkpoint, Module& model) {
+    const std::string& path = checkpoint.path;
+    const std::vector<Parameter> params = model.parameters();
+    std::set<std::string> expected;
+    for (const Parameter& p : params) {
+        const std::string name = kModelPrefix + p.name;
+        expected.insert(name);
+        auto tensor = checkpoint.file.tensors.find(name);
+        if (tensor == checkpoint.file.tensors.end())
+            fail(path, cat("missing tensor \"", name, "\" of the model"));
+        if (tensor->second.shape() != p.tensor.shape())
+            fail(path, cat("tensor \"", name, "\" has shape ", shape_str(tensor->second.shape()),
+                           " but the model's is ", shape_str(p.tensor.shape())));
+    }
+    for (const auto& named : checkpoint.file.tensors)
+        if (named.first.compare(0, kModelPrefix.size(), kModelPrefix) == 0 &&
+            !expected.count(named.first))
+            fail(path,
+                 cat("unexpected tensor \"", named.first, "\" (not a parameter of the model)"));
+    const size_t counters = model.random_counters().size();
+    if (checkpoint.state.random_counters.size() != counters)
+        fail(path, cat("holds ", checkpoint.state.random_counters.size(),
+                       " random counters but the model has ", counters));
+    for (const Parameter& p : params) {
+        const Tensor& source = checkpoint.file.tensors.at(kModelPrefix + p.name);
+        std::memcpy(p.tensor.data(), source.data(), size_t(source.numel()) * sizeof(real));
+    }
+    model.set_random_counters(checkpoint.state.random_counters);
+}
+
+void load_optimizer(const Checkpoint& checkpoint, Optimizer& optimizer) {
+    const Metadata& metadata = checkpoint.file.metadata;
+    if (!checkpoint.has_optimizer) fail(checkpoint.path, "holds no optimizer state");
+    OptimizerState state;
+    state.kind = entry(checkpoint.path, metadata, "optimizer_kind");
+    state.step = integer_entry(checkpoint.path, metadata, "optimizer_step");
+    for (const auto& [name, tensor] : checkpoint.file.tensors)
+        if (name.compare(0, kOptimizerPrefix.size(), kOptimizerPrefix) == 0)
+            state.tensors[name.substr(kOptimizerPrefix.size())] = tensor;
+    try {
+        optimizer.load_state_dict(state);
+    } catch (const Error& e) {
+        fail(checkpoint.path, e.what());
+    }
+}
+
+}  // namespace attnlab

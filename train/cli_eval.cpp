@@ -1,0 +1,58 @@
+// cli_eval.cpp — `attnlab eval`: a checkpoint's metrics on one split of its task's data.
+#include <cstdio>
+
+#include "train/cli.h"
+#include "train/cli_common.h"
+
+namespace attnlab {
+namespace {
+
+const char* kHelp = R"(usage: attnlab eval CHECKPOINT [--split NAME] [--batches N] [--batch-size N]
+                    [--threads N]
+
+Evaluates CHECKPOINT on a split of the data its config names and prints the task's metrics:
+for language models loss (nats per token), bpc (bits per character = loss / ln 2) and the
+next-token accuracy.
+
+options:
+  --split NAME       train, valid or test (default valid)
+  --batches N        evaluate N batches of a fixed shuffled selection; 0 = the whole split in
+                     order (default 0)
+  --batch-size N     examples per batch (default: the config's train.batch_size)
+  --threads N        OpenMP threads (default: all)
+
+example:
+  attnlab eval runs/copy/best.safetensors --split test
+)";
+
+}  // namespace
+
+int cli_eval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    const Args parsed("eval", args, {"split", "batches", "batch-size", "threads"}, {}, 1);
+    if (parsed.has("help")) {
+        out << kHelp;
+        return kExitOk;
+    }
+    if (parsed.positional().empty())
+        throw UsageError("eval needs a CHECKPOINT (see attnlab eval --help)");
+    const ScopedThreads threads(parsed.get_int("threads", 0));
+    Checkpoint checkpoint;
+    std::unique_ptr<Task> task = load_task(parsed.positional()[0], &checkpoint);
+    const int64_t batch_size =
+        parsed.get_int("batch-size", config_int(checkpoint.state.config, "train.batch_size"));
+    if (batch_size < 1)
+        throw UsageError(cat("option --batch-size must be positive, got ", batch_size));
+    const std::string split = parsed.get("split", "valid");
+    const Metrics metrics =
+        task->evaluate(task->split(split), parsed.get_int("batches", 0), batch_size);
+    out << checkpoint.path << " (step " << checkpoint.state.step << ") on " << split << ":";
+    for (const auto& [key, value] : metrics) {
+        char text[64];
+        std::snprintf(text, sizeof text, " %s %.6g", key.c_str(), value);
+        out << text;
+    }
+    out << std::endl;
+    return kExitOk;
+}
+
+}  // namespace attnlab

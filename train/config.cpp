@@ -1,0 +1,295 @@
+// config.cpp — the default document, schema validation, overrides and typed access of config.h.
+#include "config.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "engine/rng.h"
+#include "models/zoo.h"
+#include "train/task.h"
+
+namespace attnlab {
+namespace {
+
+json model_defaults() {
+    const LmConfig lm;
+    const AttentionConfig a;
+    return {{"d_model", lm.d_model},
+            {"heads", lm.heads},
+            {"layers", lm.layers},
+            {"d_ff", lm.d_ff},
+            {"max_len", 0},
+            {"dropout", lm.dropout},
+            {"attention",
+             {{"kind", a.kind},
+              {"dense_hidden", a.dense_hidden},
+              {"factorized_a", a.factorized_a},
+              {"factorized_b", a.factorized_b},
+              {"factorized_k", a.factorized_k},
+              {"performer_features", a.performer_features},
+              {"performer_feature_kind", a.performer_feature_kind},
+              {"performer_orthogonal", a.performer_orthogonal},
+              {"performer_key_stabilizer", a.performer_key_stabilizer},
+              {"linformer_k", a.linformer_k},
+              {"conv_kernel", a.conv_kernel}}}};
+}
+
+json train_defaults() {
+    return {{"steps", 1000},
+            {"batch_size", 16},
+            {"grad_accum", 1},
+            {"lr", 1e-3},
+            {"schedule", {{"kind", "warmup_cosine"}, {"warmup", 100}, {"min_lr", 0.0}}},
+            {"weight_decay", 0.01},
+            {"clip", 1.0},
+            {"eval_every", 100},
+            {"eval_batches", 10},
+            {"checkpoint_every", 100},
+            {"redraw_every", 0},
+            {"log_every", 10},
+            {"seed", 0},
+            {"threads", 0},
+            {"out_dir", "runs/default"}};
+}
+
+// The closed sets of choices of some string keys ("model.attention.kind" is checked separately:
+// it also accepts "+"-joined mixtures).
+std::vector<std::string> choices_of(const std::string& path) {
+    if (path == "model.attention.performer_feature_kind")
+        return {"softmax", "hyperbolic", "trig", "relu"};
+    if (path == "model.attention.performer_key_stabilizer")
+        return {"none", "per_token", "per_sequence"};
+    if (path == "train.schedule.kind") return {"constant", "warmup_cosine", "inverse_sqrt"};
+    if (path == "data.task") return task_names();
+    return {};
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+const char* type_name(const json& value) {
+    if (value.is_number_integer()) return "integer";
+    if (value.is_number()) return "number";
+    return value.type_name();
+}
+
+std::string describe(const json& value) {
+    return cat(value.dump(), " (", type_name(value), ")");
+}
+
+void check_choice(const std::string& path, const std::string& value) {
+    std::vector<std::string> choices = choices_of(path);
+    if (path == "model.attention.kind") {
+        const std::vector<std::string>& kinds = token_mixer_kind_names();
+        std::stringstream parts(value);
+        std::string part;
+        bool ok = !value.empty();
+        while (std::getline(parts, part, '+'))
+            ok = ok && std::find(kinds.begin(), kinds.end(), part) != kinds.end();
+        if (!ok)
+            throw ConfigError(cat("config: \"", path, "\" is \"", value, "\"; valid choices: ",
+                                  join(kinds), " (or a \"+\"-joined mixture of logit kinds)"));
+        return;
+    }
+    if (!choices.empty() && std::find(choices.begin(), choices.end(), value) == choices.end())
+        throw ConfigError(
+            cat("config: \"", path, "\" is \"", value, "\"; valid choices: ", join(choices)));
+}
+
+// Checks `user` against `schema` (both objects) at `prefix`, recursively.
+void validate(const json& user, const json& schema, const std::string& prefix) {
+    for (const auto& [key, value] : user.items()) {
+        const std::string path = prefix.empty() ? key : prefix + "." + key;
+        if (!schema.contains(key)) {
+            std::vector<std::string> keys;
+            for (const auto& entry : schema.items()) keys.push_back(entry.key());
+            throw ConfigError(cat("config: unknown key \"", path, "\"; valid keys ",
+                                  prefix.empty() ? "at the top level" : "under " + prefix, ": ",
+                                  join(keys)));
+        }
+        const json& expected = schema.at(key);
+        std::string wanted;
+        if (expected.is_object() && !value.is_object())
+            wanted = "an object";
+        else if (expected.is_number_integer() && !value.is_number_integer())
+            wanted = "an integer";
+        else if (expected.is_number_float() && !value.is_number())
+            wanted = "a number";
+        else if (expected.is_boolean() && !value.is_boolean())
+            wanted = "true or false";
+        else if (expected.is_string() && !value.is_string())
+            wanted = "a string";
+        if (!wanted.empty())
+            throw ConfigError(
+                cat("config: \"", path, "\" must be ", wanted, ", got ", describe(value)));
+        if (expected.is_object()) validate(value, expected, path);
+        if (expected.is_string()) check_choice(path, value.get<std::string>());
+    }
+}
+
+const json& lookup(const json& config, const std::string& path) {
+    const json* node = &config;
+    std::stringstream parts(path);
+    std::string part;
+    while (std::getline(parts, part, '.')) {
+        if (!node->is_object() || !node->contains(part))
+            throw ConfigError(cat("config: missing key \"", path, "\""));
+        node = &node->at(part);
+    }
+    return *node;
+}
+
+}  // namespace
+
+json default_config(const std::string& task) {
+    json data = find_task(task).options;
+    data["task"] = task;
+    return {{"model", model_defaults()}, {"data", data}, {"train", train_defaults()}};
+}
+
+void apply_override(json& user, const std::string& assignment) {
+    const size_t equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0)
+        throw ConfigError(cat("config: override \"", assignment, "\" is not key.path=value"));
+    const std::string path = assignment.substr(0, equals), text = assignment.substr(equals + 1);
+    json value = json::parse(text, nullptr, false);
+    if (value.is_discarded()) value = text;
+    json* node = &user;
+    std::stringstream parts(path);
+    std::string part, walked;
+    while (std::getline(parts, part, '.')) {
+        if (part.empty())
+            throw ConfigError(cat("config: override key \"", path, "\" has an empty part"));
+        if (node->is_null()) *node = json::object();  // created by the previous part
+        if (!node->is_object())
+            throw ConfigError(
+                cat("config: \"", walked, "\" must be an object, got ", describe(*node)));
+        walked += (walked.empty() ? "" : ".") + part;
+        node = &(*node)[part];
+    }
+    *node = value;
+}
+
+json resolve_config(const json& user) {
+    if (!user.is_object())
+        throw ConfigError(cat("config: the document must be an object, got ", describe(user)));
+    std::string task = "copy_lm";
+    if (user.contains("data") && user["data"].is_object() && user["data"].contains("task")) {
+        const json& name = user["data"]["task"];
+        if (!name.is_string())
+            throw ConfigError(cat("config: \"data.task\" must be a string, got ", describe(name)));
+        check_choice("data.task", name.get<std::string>());
+        task = name.get<std::string>();
+    }
+    json config = default_config(task);
+    validate(user, config, "");
+    config.merge_patch(user);
+    return config;
+}
+
+json load_config(const std::string& path, const std::vector<std::string>& overrides) {
+    json user = json::object();
+    if (!path.empty()) {
+        std::ifstream in(path);
+        if (!in)
+            throw ConfigError(cat("config: cannot open \"", path, "\": ", std::strerror(errno)));
+        try {
+            user = json::parse(in);
+        } catch (const json::exception& e) {
+            throw ConfigError(cat("config: \"", path, "\" is not valid JSON: ", e.what()));
+        }
+    }
+    for (const std::string& assignment : overrides) apply_override(user, assignment);
+    return resolve_config(user);
+}
+
+void write_config(const std::string& path, const json& config) {
+    const std::string temporary = path + ".tmp", text = config.dump(2) + "\n";
+    FILE* file = std::fopen(temporary.c_str(), "wb");
+    bool ok = file && std::fwrite(text.data(), 1, text.size(), file) == text.size() &&
+              std::fflush(file) == 0 && fsync(fileno(file)) == 0;
+    const int error = errno;
+    if (file) ok = std::fclose(file) == 0 && ok;
+    if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
+        std::remove(temporary.c_str());
+        throw Error(
+            cat("config: cannot write \"", path, "\": ", std::strerror(ok ? errno : error)));
+    }
+}
+
+void config_require(bool ok, const json& config, const std::string& path,
+                    const std::string& expectation) {
+    if (!ok)
+        throw ConfigError(cat("config: \"", path, "\" must be ", expectation, ", got ",
+                              lookup(config, path).dump()));
+}
+
+int64_t config_int(const json& config, const std::string& path) {
+    const json& value = lookup(config, path);
+    config_require(value.is_number_integer(), config, path, "an integer");
+    return value.get<int64_t>();
+}
+
+double config_real(const json& config, const std::string& path) {
+    const json& value = lookup(config, path);
+    config_require(value.is_number(), config, path, "a number");
+    return value.get<double>();
+}
+
+std::string config_string(const json& config, const std::string& path) {
+    const json& value = lookup(config, path);
+    config_require(value.is_string(), config, path, "a string");
+    return value.get<std::string>();
+}
+
+bool config_bool(const json& config, const std::string& path) {
+    const json& value = lookup(config, path);
+    config_require(value.is_boolean(), config, path, "true or false");
+    return value.get<bool>();
+}
+
+LmConfig lm_config_from(const json& config, int64_t vocab, int64_t data_max_length) {
+    LmConfig lm;
+    lm.vocab = vocab;
+    lm.d_model = config_int(config, "model.d_model");
+    lm.heads = config_int(config, "model.heads");
+    lm.layers = config_int(config, "model.layers");
+    lm.d_ff = config_int(config, "model.d_ff");
+    const int64_t max_len = config_int(config, "model.max_len");
+    config_require(max_len >= 0, config, "model.max_len", "0 (from the data) or positive");
+    config_require(max_len == 0 || max_len >= data_max_length, config, "model.max_len",
+                   cat("0 or at least the data's longest sequence (", data_max_length, ")"));
+    lm.max_len = max_len == 0 ? data_max_length : max_len;
+    lm.dropout = config_real(config, "model.dropout");
+    config_require(lm.dropout >= 0 && lm.dropout < 1, config, "model.dropout", "in [0, 1)");
+    for (const char* key : {"model.d_model", "model.heads", "model.layers", "model.d_ff"})
+        config_require(config_int(config, key) > 0, config, key, "positive");
+    config_require(lm.d_model % lm.heads == 0, config, "model.d_model",
+                   cat("a multiple of model.heads (", lm.heads, ")"));
+    lm.seed = mix(uint64_t(config_int(config, "train.seed")), 1);
+    const std::string a = "model.attention.";
+    AttentionConfig& attention = lm.attention;
+    attention.kind = config_string(config, a + "kind");
+    attention.dense_hidden = config_int(config, a + "dense_hidden");
+    attention.factorized_a = config_int(config, a + "factorized_a");
+    attention.factorized_b = config_int(config, a + "factorized_b");
+    attention.factorized_k = config_int(config, a + "factorized_k");
+    attention.performer_features = config_int(config, a + "performer_features");
+    attention.performer_feature_kind = config_string(config, a + "performer_feature_kind");
+    attention.performer_orthogonal = config_bool(config, a + "performer_orthogonal");
+    attention.performer_key_stabilizer = config_string(config, a + "performer_key_stabilizer");
+    attention.linformer_k = config_int(config, a + "linformer_k");
+    attention.conv_kernel = config_int(config, a + "conv_kernel");
+    return lm;
+}
+
+}  // namespace attnlab

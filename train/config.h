@@ -1,0 +1,64 @@
+// config.h — run configurations: a JSON schema with a default for every key, JSON files, and
+// "--set key.path=value" overrides, resolved into one validated JSON document.
+//
+// The schema is a default document (default_config()): its leaves give each key's default and
+// type (an integer default only accepts integers; a real one any number; strings and booleans
+// their own kind), its objects the valid keys. "data.*" depends on the task: the schema of "data"
+// is {"task": name} plus that task's options (task.h). A few string keys also have a closed set
+// of choices (the attention kind, the schedule kind, ...).
+//
+// Resolution: defaults ← file ← overrides, in that order. Every mistake is a ConfigError with a
+// one-line message naming the key by its full path and what would be valid, e.g.
+//     config: unknown key "train.setps"; valid keys under train: batch_size, clip, ...
+//     config: "train.steps" must be an integer, got "ten" (string)
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/common.h"
+#include "models/lm.h"
+
+namespace attnlab {
+
+using json = nlohmann::json;
+
+// A mistake in the configuration or the command line (the CLI exits with status 2 for these).
+class ConfigError : public Error {
+  public:
+    using Error::Error;
+};
+
+// The full default document for `task` (its data options included).
+json default_config(const std::string& task = "copy_lm");
+
+// Applies one "a.b.c=value" assignment to `user` (creating objects on the way). The value is
+// parsed as JSON when it parses, else taken as a string: steps=10 is a number, kind=dense a string.
+void apply_override(json& user, const std::string& assignment);
+
+// Validates `user` (a partial document) against the schema and merges it over the defaults.
+json resolve_config(const json& user);
+
+// Reads `path` (empty: no file), applies `overrides` in order, resolves. A missing or malformed
+// file is a ConfigError naming it.
+json load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Writes `config` pretty-printed to `path` (atomically: "<path>.tmp", fsync, rename).
+void write_config(const std::string& path, const json& config);
+
+// Typed access to a resolved config's keys ("train.steps"); a ConfigError if absent or mistyped.
+int64_t config_int(const json& config, const std::string& path);
+double config_real(const json& config, const std::string& path);
+std::string config_string(const json& config, const std::string& path);
+bool config_bool(const json& config, const std::string& path);
+
+// A ConfigError "config: \"<path>\" must be <expectation>, got <value>" unless `ok`.
+void config_require(bool ok, const json& config, const std::string& path,
+                    const std::string& expectation);
+
+// The LM's configuration from "model.*" with the given data-derived sizes. max_len 0 in the
+// config means "the data's longest sequence". The dropout seed derives from train.seed.
+LmConfig lm_config_from(const json& config, int64_t vocab, int64_t data_max_length);
+
+}  // namespace attnlab

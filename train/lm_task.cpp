@@ -1,0 +1,87 @@
+// lm_task.cpp — the language-modelling task of lm_task.h.
+#include "lm_task.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "engine/ops.h"
+#include "engine/rng.h"
+#include "train/config.h"
+
+namespace attnlab {
+
+std::vector<int32_t> parse_token_ids(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<int32_t> ids;
+    int64_t id = 0;
+    while (in >> id) {
+        ATTNLAB_CHECK(id >= 0 && id <= INT32_MAX, "token ids: ", id, " is out of range");
+        ids.push_back(int32_t(id));
+    }
+    ATTNLAB_CHECK(in.eof(), "token ids: \"", text,
+                  "\" is not a list of whitespace-separated non-negative integers");
+    return ids;
+}
+
+LmTask::LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<Dataset> train,
+               std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test, Encoder encode)
+    : name_(std::move(name)),
+      train_(std::move(train)),
+      valid_(std::move(valid)),
+      test_(std::move(test)),
+      encode_(std::move(encode)) {
+    int64_t longest = 0;
+    for (const Dataset* data : {train_.get(), valid_.get(), test_.get()}) {
+        ATTNLAB_CHECK(
+            data->task() == TaskKind::LanguageModel && data->vocab_size() == train_->vocab_size(),
+            "LmTask ", name_, ": split ", data->name(), " is ", task_kind_name(data->task()),
+            " with vocabulary ", data->vocab_size(), " (expected language_model with ",
+            train_->vocab_size(), ")");
+        longest = std::max(longest, data->max_length());
+    }
+    const LmConfig lm = lm_config_from(config, train_->vocab_size(), longest);
+    Rng rng(uint64_t(config_int(config, "train.seed")));
+    model_ = std::make_unique<LanguageModel>(lm, rng);
+}
+
+const Dataset& LmTask::split(const std::string& name) const {
+    if (name == "train") return *train_;
+    if (name == "valid") return *valid_;
+    if (name == "test") return *test_;
+    throw ConfigError(
+        cat("task ", name_, ": unknown split \"", name, "\"; valid: train, valid, test"));
+}
+
+Tensor LmTask::loss(const Batch& batch) {
+    return model_->loss(batch.input, batch.target, kIgnoreIndex);
+}
+
+Metrics LmTask::evaluate_batch(const Batch& batch) {
+    const Tensor logits = model_->forward(batch.input);  // [B, L, V]
+    const int64_t V = logits.size(-1), rows = logits.numel() / V;
+    const Tensor rows_logits = reshape(logits, {rows, V});
+    const IntTensor targets({rows}, batch.target.values);
+    const int64_t tokens = batch.target_count();
+    Metrics sums{{"loss_sum", 0}, {"tokens", double(tokens)}, {"correct", 0}};
+    if (tokens == 0) return sums;
+    sums["loss_sum"] = double(cross_entropy(rows_logits, targets, kIgnoreIndex).item()) * tokens;
+    const real* z = rows_logits.data();
+    for (int64_t r = 0; r < rows; ++r) {
+        if (targets.values[size_t(r)] == kIgnoreIndex) continue;
+        const real* row = z + r * V;
+        sums["correct"] += std::max_element(row, row + V) - row == targets.values[size_t(r)];
+    }
+    return sums;
+}
+
+Metrics LmTask::finish_metrics(const Metrics& sums) const {
+    const double tokens = sums.at("tokens");
+    const double loss = tokens > 0 ? sums.at("loss_sum") / tokens : 0;
+    return {{"loss", loss},
+            {"bpc", loss / std::log(2.0)},
+            {"accuracy", tokens > 0 ? sums.at("correct") / tokens : 0},
+            {"tokens", tokens}};
+}
+
+}  // namespace attnlab

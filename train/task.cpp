@@ -1,0 +1,54 @@
+// task.cpp — batched evaluation and the registry lookups of task.h.
+#include "task.h"
+
+#include <algorithm>
+
+#include "engine/autograd.h"
+#include "train/config.h"
+
+namespace attnlab {
+
+Metrics Task::evaluate(const Dataset& data, int64_t max_batches, int64_t batch_size) {
+    ATTNLAB_CHECK(batch_size > 0, "Task::evaluate: batch size ", batch_size, " must be positive");
+    const bool was_training = model().training();
+    model().set_training(false);
+    NoGradGuard no_grad;
+    Metrics sums;
+    auto add = [&](const std::vector<int64_t>& indices) {
+        for (const auto& [key, value] : evaluate_batch(make_batch(data, indices)))
+            sums[key] += value;
+    };
+    if (max_batches > 0) {
+        BatchSampler sampler(data.size(), batch_size, /*seed=*/0x5eed);  // the same every call
+        for (int64_t b = 0; b < max_batches; ++b) add(sampler.next());
+    } else {
+        for (int64_t begin = 0; begin < data.size(); begin += batch_size) {
+            std::vector<int64_t> indices;
+            for (int64_t i = begin; i < std::min(data.size(), begin + batch_size); ++i)
+                indices.push_back(i);
+            add(indices);
+        }
+    }
+    model().set_training(was_training);
+    return finish_metrics(sums);
+}
+
+std::vector<std::string> task_names() {
+    std::vector<std::string> names;
+    for (const TaskInfo& info : task_infos()) names.push_back(info.name);
+    return names;
+}
+
+const TaskInfo& find_task(const std::string& name) {
+    for (const TaskInfo& info : task_infos())
+        if (info.name == name) return info;
+    std::string valid;
+    for (const std::string& known : task_names()) valid += (valid.empty() ? "" : ", ") + known;
+    throw ConfigError(cat("config: unknown task \"", name, "\" (data.task); valid tasks: ", valid));
+}
+
+std::unique_ptr<Task> make_task(const nlohmann::json& config) {
+    return find_task(config_string(config, "data.task")).make(config);
+}
+
+}  // namespace attnlab
