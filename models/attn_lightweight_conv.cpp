@@ -32,6 +32,7 @@ ConvolutionMixer::ConvolutionMixer(const AttentionConfig& config, Rng& rng, cons
       w_o_(config.d_model, config.d_model, rng) {
     register_module("glu_in", glu_in_);
     register_module("w_o", w_o_);
+    register_counter(dropout_calls_);
 }
 
 int64_t ConvolutionMixer::offset() const {

@@ -44,6 +44,7 @@ LinformerAttention::LinformerAttention(const AttentionConfig& config, Rng& rng)
     register_module("w_v", w_v_);
     register_module("w_o", w_o_);
     register_module("linformer", projection_);
+    register_counter(dropout_calls_);
 }
 
 Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {

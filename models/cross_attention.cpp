@@ -30,6 +30,7 @@ CrossAttention::CrossAttention(const AttentionConfig& config, Rng& rng)
     register_module("w_k", w_k_);
     register_module("w_v", w_v_);
     register_module("w_o", w_o_);
+    register_counter(dropout_calls_);
 }
 
 Tensor CrossAttention::forward(const Tensor& x, const Tensor& memory,

@@ -54,6 +54,7 @@ DecoderBlock::DecoderBlock(const AttentionConfig& attention, int64_t d_ff, Rng& 
     register_module("cross", cross_);
     register_module("ln2", ln2_);
     register_module("ffn", ffn_);
+    register_counter(dropout_calls_);
 }
 
 Tensor DecoderBlock::residual_dropout(const Tensor& x) {
