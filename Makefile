@@ -5,7 +5,7 @@
 #                    float (f32), double (f64: tight gradient checks) and float under
 #                    AddressSanitizer + UndefinedBehaviorSanitizer (san). Last line: N passed, N failed
 #   make test SAN=1  only the sanitizer suite;  make check: only the f32 suite (quick loop)
-#   make demo        the main job; until the experiments land, the engine benchmark
+#   make demo        the main job: the quick Synthesizer ablation (about 10 minutes), its table
 #   make format      clang-format every source file
 #
 # Optimisation flags: -O3 -march=native. -O3 lets GCC vectorise the elementwise loops with
@@ -92,8 +92,8 @@ test: deps
 	@bash tests/run_suites.sh $(SUITES)
 
 demo: deps-demo
-	@$(MAKE) --no-print-directory $(BIN)/bench_engine
-	$(BIN)/bench_engine
+	@$(MAKE) --no-print-directory $(BIN)/synthesizer_ablation
+	$(BIN)/synthesizer_ablation --preset quick
 
 check: deps
 	@$(MAKE) --no-print-directory build/f32/tests
