@@ -200,7 +200,7 @@ json resolve_config(const json& user) {
     json config = default_config(task);
     validate(
         user, config, "",
-        cat(" (task ", task, " trains a ", model_family_name(find_task(task).family), " model)"));
+        cat(" (the ", model_family_name(find_task(task).family), " family of task ", task, ")"));
     config.merge_patch(user);
     return config;
 }
