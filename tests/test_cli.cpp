@@ -169,7 +169,9 @@ TEST_CASE("cli: a character model trains on a text file and samples from a text 
 
 TEST_CASE("cli: the sample configs resolve", "[cli]") {
     for (const char* path :
-         {"train/configs/copy_lm.json", "train/configs/text_file_performer.json"}) {
+         {"train/configs/copy_lm.json", "train/configs/text_file_performer.json",
+          "train/configs/kjv_char.json", "train/configs/listops.json",
+          "train/configs/kjv_transduce.json", "train/configs/associative_recall.json"}) {
         INFO(path);
         CHECK_NOTHROW(load_config(path));
     }

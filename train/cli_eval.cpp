@@ -12,7 +12,8 @@ const char* kHelp = R"(usage: attnlab eval CHECKPOINT [--split NAME] [--batches 
 
 Evaluates CHECKPOINT on a split of the data its config names and prints the task's metrics:
 for language models loss (nats per token), bpc (bits per character = loss / ln 2) and the
-next-token accuracy.
+next-token accuracy; for classifiers loss and accuracy; for seq2seq models loss (per target
+token), token_accuracy (teacher forced) and exact_match (greedy decoding).
 
 options:
   --split NAME       train, valid or test (default valid)

@@ -48,7 +48,15 @@ int cli_sample(const std::vector<std::string>& args, std::ostream& out, std::ost
     const ScopedThreads threads(parsed.get_int("threads", 0));
     std::unique_ptr<Task> task = load_task(parsed.positional()[0]);
     auto* lm = dynamic_cast<LmTask*>(task.get());
-    if (!lm) throw UsageError(cat("sample: task ", task->name(), " is not a language model"));
+    if (!lm) {
+        std::string lm_tasks;
+        for (const TaskInfo& info : task_infos())
+            if (info.family == ModelFamily::LanguageModel)
+                lm_tasks += (lm_tasks.empty() ? "" : ", ") + info.name;
+        throw UsageError(cat("sample: task ", task->name(), " trains a ",
+                             model_family_name(find_task(task->name()).family),
+                             ", not a language model; sample works for the tasks ", lm_tasks));
+    }
     std::vector<int32_t> prompt;
     if (parsed.has("prompt")) {
         try {

@@ -17,27 +17,30 @@
 namespace attnlab {
 namespace {
 
-json model_defaults() {
+// The "model.*" schema: the keys every family shares, plus "pooling" for classifiers.
+json model_defaults(ModelFamily family) {
     const LmConfig lm;
     const AttentionConfig a;
-    return {{"d_model", lm.d_model},
-            {"heads", lm.heads},
-            {"layers", lm.layers},
-            {"d_ff", lm.d_ff},
-            {"max_len", 0},
-            {"dropout", lm.dropout},
-            {"attention",
-             {{"kind", a.kind},
-              {"dense_hidden", a.dense_hidden},
-              {"factorized_a", a.factorized_a},
-              {"factorized_b", a.factorized_b},
-              {"factorized_k", a.factorized_k},
-              {"performer_features", a.performer_features},
-              {"performer_feature_kind", a.performer_feature_kind},
-              {"performer_orthogonal", a.performer_orthogonal},
-              {"performer_key_stabilizer", a.performer_key_stabilizer},
-              {"linformer_k", a.linformer_k},
-              {"conv_kernel", a.conv_kernel}}}};
+    json model = {{"d_model", lm.d_model},
+                  {"heads", lm.heads},
+                  {"layers", lm.layers},
+                  {"d_ff", lm.d_ff},
+                  {"max_len", 0},
+                  {"dropout", lm.dropout},
+                  {"attention",
+                   {{"kind", a.kind},
+                    {"dense_hidden", a.dense_hidden},
+                    {"factorized_a", a.factorized_a},
+                    {"factorized_b", a.factorized_b},
+                    {"factorized_k", a.factorized_k},
+                    {"performer_features", a.performer_features},
+                    {"performer_feature_kind", a.performer_feature_kind},
+                    {"performer_orthogonal", a.performer_orthogonal},
+                    {"performer_key_stabilizer", a.performer_key_stabilizer},
+                    {"linformer_k", a.linformer_k},
+                    {"conv_kernel", a.conv_kernel}}}};
+    if (family == ModelFamily::Classifier) model["pooling"] = "mean";
+    return model;
 }
 
 json train_defaults() {
@@ -65,6 +68,7 @@ std::vector<std::string> choices_of(const std::string& path) {
         return {"softmax", "hyperbolic", "trig", "relu"};
     if (path == "model.attention.performer_key_stabilizer")
         return {"none", "per_token", "per_sequence"};
+    if (path == "model.pooling") return {"mean", "cls"};
     if (path == "train.schedule.kind") return {"constant", "warmup_cosine", "inverse_sqrt"};
     if (path == "data.task") return task_names();
     return {};
@@ -105,8 +109,10 @@ void check_choice(const std::string& path, const std::string& value) {
             cat("config: \"", path, "\" is \"", value, "\"; valid choices: ", join(choices)));
 }
 
-// Checks `user` against `schema` (both objects) at `prefix`, recursively.
-void validate(const json& user, const json& schema, const std::string& prefix) {
+// Checks `user` against `schema` (both objects) at `prefix`, recursively. `model_note` ends the
+// message of an unknown "model.*" key (its valid keys depend on the task's model family).
+void validate(const json& user, const json& schema, const std::string& prefix,
+              const std::string& model_note) {
     for (const auto& [key, value] : user.items()) {
         const std::string path = prefix.empty() ? key : prefix + "." + key;
         if (!schema.contains(key)) {
@@ -114,7 +120,7 @@ void validate(const json& user, const json& schema, const std::string& prefix) {
             for (const auto& entry : schema.items()) keys.push_back(entry.key());
             throw ConfigError(cat("config: unknown key \"", path, "\"; valid keys ",
                                   prefix.empty() ? "at the top level" : "under " + prefix, ": ",
-                                  join(keys)));
+                                  join(keys), prefix == "model" ? model_note : ""));
         }
         const json& expected = schema.at(key);
         std::string wanted;
@@ -131,7 +137,7 @@ void validate(const json& user, const json& schema, const std::string& prefix) {
         if (!wanted.empty())
             throw ConfigError(
                 cat("config: \"", path, "\" must be ", wanted, ", got ", describe(value)));
-        if (expected.is_object()) validate(value, expected, path);
+        if (expected.is_object()) validate(value, expected, path, model_note);
         if (expected.is_string()) check_choice(path, value.get<std::string>());
     }
 }
@@ -151,9 +157,10 @@ const json& lookup(const json& config, const std::string& path) {
 }  // namespace
 
 json default_config(const std::string& task) {
-    json data = find_task(task).options;
+    const TaskInfo& info = find_task(task);
+    json data = info.options;
     data["task"] = task;
-    return {{"model", model_defaults()}, {"data", data}, {"train", train_defaults()}};
+    return {{"model", model_defaults(info.family)}, {"data", data}, {"train", train_defaults()}};
 }
 
 void apply_override(json& user, const std::string& assignment) {
@@ -191,7 +198,9 @@ json resolve_config(const json& user) {
         task = name.get<std::string>();
     }
     json config = default_config(task);
-    validate(user, config, "");
+    validate(
+        user, config, "",
+        cat(" (the ", model_family_name(find_task(task).family), " family of task ", task, ")"));
     config.merge_patch(user);
     return config;
 }

@@ -25,7 +25,7 @@ std::vector<int32_t> parse_token_ids(const std::string& text) {
 }
 
 LmTask::LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<Dataset> train,
-               std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test, Encoder encode)
+               std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test, PromptEncoder encode)
     : name_(std::move(name)),
       train_(std::move(train)),
       valid_(std::move(valid)),

@@ -17,7 +17,8 @@
 
 namespace attnlab {
 
-using Encoder = std::function<std::vector<int32_t>(const std::string&)>;
+// Text → token ids for prompts (named apart from models/encoder.h's Encoder).
+using PromptEncoder = std::function<std::vector<int32_t>(const std::string&)>;
 
 // Parses "5 7 3" into ids; throws an Error on anything else.
 std::vector<int32_t> parse_token_ids(const std::string& text);
@@ -29,7 +30,7 @@ class LmTask : public Task {
     // train.seed.
     LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<Dataset> train,
            std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test,
-           Encoder encode = parse_token_ids);
+           PromptEncoder encode = parse_token_ids);
 
     std::string name() const override { return name_; }
     Module& model() override { return *model_; }
@@ -46,7 +47,7 @@ class LmTask : public Task {
   private:
     std::string name_;
     std::unique_ptr<Dataset> train_, valid_, test_;
-    Encoder encode_;
+    PromptEncoder encode_;
     std::unique_ptr<LanguageModel> model_;
 };
 

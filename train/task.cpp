@@ -33,6 +33,18 @@ Metrics Task::evaluate(const Dataset& data, int64_t max_batches, int64_t batch_s
     return finish_metrics(sums);
 }
 
+const char* model_family_name(ModelFamily family) {
+    switch (family) {
+        case ModelFamily::LanguageModel:
+            return "language_model";
+        case ModelFamily::Classifier:
+            return "classifier";
+        case ModelFamily::Seq2Seq:
+            return "seq2seq";
+    }
+    return "?";
+}
+
 std::vector<std::string> task_names() {
     std::vector<std::string> names;
     for (const TaskInfo& info : task_infos()) names.push_back(info.name);

@@ -2,9 +2,10 @@
 // registry that builds one from a config's "data.task" name.
 //
 // The trainer, the checkpoints and the CLI know only this interface, so a new task plugs in by
-// deriving from Task (or reusing LmTask, lm_task.h) and adding one TaskInfo to task_infos() in
-// tasks.cpp: its name, a line of description, its data options with their defaults (the config
-// schema of "data.*"), and a factory taking the resolved config.
+// deriving from Task (or reusing LmTask, ClassifierTask or Seq2SeqTask) and adding one TaskInfo to
+// task_infos() in tasks.cpp: its name, a line of description, its model family (which selects the
+// config schema of "model.*", config.h), its data options with their defaults (the config schema
+// of "data.*"), and a factory taking the resolved config.
 //
 // Evaluation is summed over batches, then finished: evaluate_batch returns sums (e.g. "loss_sum",
 // "tokens", "correct") so that batches of different sizes weigh correctly, and finish_metrics turns
@@ -48,9 +49,18 @@ class Task {
     Metrics evaluate(const Dataset& data, int64_t max_batches, int64_t batch_size);
 };
 
+// The kind of model a task trains; it decides which "model.*" keys the config accepts.
+enum class ModelFamily {
+    LanguageModel,  // LmTask (models/lm.h)
+    Classifier,     // ClassifierTask (models/classifier.h): also "model.pooling"
+    Seq2Seq,        // Seq2SeqTask (models/seq2seq.h)
+};
+const char* model_family_name(ModelFamily family);  // "language_model", "classifier", "seq2seq"
+
 struct TaskInfo {
     std::string name;
     std::string description;
+    ModelFamily family;
     nlohmann::json options;  // the data options besides "task", with their defaults
     std::function<std::unique_ptr<Task>(const nlohmann::json& config)> make;
 };

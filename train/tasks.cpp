@@ -1,13 +1,28 @@
 // tasks.cpp — the registry of tasks: every name "data.task" accepts, its options and its factory.
 //
 // To add a task: write its datasets (train/data/), then append one TaskInfo below.
+//
+// Generated tasks (listops, associative_recall, copy, reverse, sort) draw the train split from
+// data.seed and the valid and test splits from mix(data.seed, 1) and mix(data.seed, 2), so the
+// three never share an example stream (listops.h). KJV tasks split the text itself (kjv.h).
 #include <fstream>
 #include <sstream>
 
+#include "engine/rng.h"
+#include "train/classifier_task.h"
 #include "train/config.h"
+#include "train/data/associative_recall.h"
 #include "train/data/copy_lm.h"
+#include "train/data/fashion_mnist.h"
+#include "train/data/kjv_classify.h"
+#include "train/data/kjv_lm.h"
+#include "train/data/kjv_retrieval.h"
+#include "train/data/kjv_transduce.h"
+#include "train/data/listops.h"
+#include "train/data/synthetic_seq2seq.h"
 #include "train/data/text_lm.h"
 #include "train/lm_task.h"
+#include "train/seq2seq_task.h"
 
 namespace attnlab {
 namespace {
@@ -49,12 +64,185 @@ std::unique_ptr<Task> make_copy_lm(const json& config) {
                                     split("test", "data.test_size", 2));
 }
 
+int64_t positive_int(const json& config, const std::string& key) {
+    const int64_t value = config_int(config, key);
+    config_require(value > 0, config, key, "positive");
+    return value;
+}
+
+// The seed of split `index` (0 train, 1 valid, 2 test) of a generated task.
+uint64_t split_seed(const json& config, uint64_t index) {
+    const uint64_t seed = uint64_t(config_int(config, "data.seed"));
+    return index == 0 ? seed : mix(seed, index);
+}
+
+const char* const kSplits[] = {"train", "valid", "test"};
+
+std::unique_ptr<Task> make_kjv_char(const json& config) {
+    KjvLanguageModelOptions options;
+    options.context_length = positive_int(config, "data.context_length");
+    auto train = std::make_unique<KjvLanguageModel>("train", options);
+    const KjvLanguageModel* vocabulary_owner = train.get();  // owned by the task, outlives encode
+    return std::make_unique<LmTask>("kjv_char", config, std::move(train),
+                                    std::make_unique<KjvLanguageModel>("valid", options),
+                                    std::make_unique<KjvLanguageModel>("test", options),
+                                    [vocabulary_owner](const std::string& s) {
+                                        return vocabulary_owner->vocabulary().encode(s);
+                                    });
+}
+
+// Reads the passage-length and size options the KJV classification, retrieval and transduction
+// tasks share into `options`.
+template <class Options>
+Options kjv_options(const json& config) {
+    Options options;
+    options.min_length = positive_int(config, "data.min_length");
+    options.max_length = positive_int(config, "data.max_length");
+    config_require(options.max_length >= options.min_length, config, "data.max_length",
+                   "at least data.min_length");
+    options.train_examples = positive_int(config, "data.train_examples");
+    options.eval_examples = positive_int(config, "data.eval_examples");
+    options.seed = uint64_t(config_int(config, "data.seed"));
+    return options;
+}
+
+template <class Data, class Options>
+std::unique_ptr<Task> make_kjv_classifier(const char* name, const json& config,
+                                          const Options& options) {
+    return std::make_unique<ClassifierTask>(name, config, std::make_unique<Data>("train", options),
+                                            std::make_unique<Data>("valid", options),
+                                            std::make_unique<Data>("test", options));
+}
+
+std::unique_ptr<Task> make_kjv_classify(const json& config) {
+    auto options = kjv_options<KjvClassificationOptions>(config);
+    const std::string label = config_string(config, "data.label");
+    config_require(label == "book" || label == "testament", config, "data.label",
+                   "\"book\" or \"testament\"");
+    options.label = label == "book" ? KjvLabel::Book : KjvLabel::Testament;
+    return make_kjv_classifier<KjvClassification>("kjv_classify", config, options);
+}
+
+std::unique_ptr<Task> make_kjv_retrieval(const json& config) {
+    return make_kjv_classifier<KjvRetrieval>("kjv_retrieval", config,
+                                             kjv_options<KjvRetrievalOptions>(config));
+}
+
+std::unique_ptr<Task> make_kjv_transduce(const json& config) {
+    const auto options = kjv_options<KjvTransductionOptions>(config);
+    auto train = std::make_unique<KjvTransduction>("train", options);
+    const int32_t bos = train->vocabulary().bos_id(), eos = train->vocabulary().eos_id();
+    return std::make_unique<Seq2SeqTask>("kjv_transduce", config, std::move(train),
+                                         std::make_unique<KjvTransduction>("valid", options),
+                                         std::make_unique<KjvTransduction>("test", options), bos,
+                                         eos);
+}
+
+std::unique_ptr<Task> make_listops(const json& config) {
+    std::unique_ptr<Dataset> splits[3];
+    for (uint64_t i = 0; i < 3; ++i) {
+        ListOpsOptions options;
+        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
+        options.seed = split_seed(config, i);
+        options.min_length = positive_int(config, "data.min_length");
+        options.max_length = positive_int(config, "data.max_length");
+        options.max_depth = int(positive_int(config, "data.max_depth"));
+        options.max_args = int(config_int(config, "data.max_args"));
+        config_require(options.max_args >= 2, config, "data.max_args", "at least 2");
+        config_require(options.max_length >= options.min_length, config, "data.max_length",
+                       "at least data.min_length");
+        splits[i] = std::make_unique<ListOps>(options);
+    }
+    return std::make_unique<ClassifierTask>("listops", config, std::move(splits[0]),
+                                            std::move(splits[1]), std::move(splits[2]));
+}
+
+std::unique_ptr<Task> make_associative_recall(const json& config) {
+    std::unique_ptr<Dataset> splits[3];
+    for (uint64_t i = 0; i < 3; ++i) {
+        AssociativeRecallOptions options;
+        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
+        options.seed = split_seed(config, i);
+        options.min_pairs = positive_int(config, "data.min_pairs");
+        options.max_pairs = positive_int(config, "data.max_pairs");
+        options.key_alphabet = int(positive_int(config, "data.key_alphabet"));
+        options.value_alphabet = int(positive_int(config, "data.value_alphabet"));
+        config_require(options.max_pairs >= options.min_pairs, config, "data.max_pairs",
+                       "at least data.min_pairs");
+        config_require(options.key_alphabet >= options.max_pairs, config, "data.key_alphabet",
+                       "at least data.max_pairs (the keys of an example are distinct)");
+        splits[i] = std::make_unique<AssociativeRecall>(options);
+    }
+    return std::make_unique<ClassifierTask>("associative_recall", config, std::move(splits[0]),
+                                            std::move(splits[1]), std::move(splits[2]));
+}
+
+std::unique_ptr<Task> make_fashion_mnist(const json& config) {
+    std::unique_ptr<Dataset> splits[3];
+    const FashionMnistSplit which[] = {FashionMnistSplit::Train, FashionMnistSplit::Valid,
+                                       FashionMnistSplit::Test};
+    for (int i = 0; i < 3; ++i) {
+        FashionMnistOptions options;
+        options.directory = config_string(config, "data.directory");
+        options.split = which[i];
+        options.valid_size = positive_int(config, "data.valid_size");
+        options.max_examples = config_int(config, "data.max_examples");
+        config_require(options.max_examples >= 0, config, "data.max_examples",
+                       "0 (every image) or positive");
+        splits[i] = std::make_unique<FashionMnist>(options);
+    }
+    return std::make_unique<ClassifierTask>("fashion_mnist", config, std::move(splits[0]),
+                                            std::move(splits[1]), std::move(splits[2]));
+}
+
+// copy, reverse and sort (synthetic_seq2seq.h).
+std::unique_ptr<Task> make_synthetic(const std::string& name, const json& config) {
+    std::unique_ptr<Dataset> splits[3];
+    for (uint64_t i = 0; i < 3; ++i) {
+        SyntheticSeq2SeqOptions options;
+        options.task = parse_synthetic_task(name);
+        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
+        options.seed = split_seed(config, i);
+        options.min_length = positive_int(config, "data.min_length");
+        options.max_length = positive_int(config, "data.max_length");
+        options.alphabet_size = int(config_int(config, "data.alphabet_size"));
+        config_require(options.max_length >= options.min_length, config, "data.max_length",
+                       "at least data.min_length");
+        config_require(options.alphabet_size >= 1 && options.alphabet_size <= 62, config,
+                       "data.alphabet_size", "in [1, 62]");
+        splits[i] = std::make_unique<SyntheticSeq2Seq>(options);
+    }
+    return std::make_unique<Seq2SeqTask>(name, config, std::move(splits[0]), std::move(splits[1]),
+                                         std::move(splits[2]), kSeq2SeqBos, kSeq2SeqEos);
+}
+
+json kjv_passage_options(int64_t min_length, int64_t max_length) {
+    return {{"min_length", min_length},
+            {"max_length", max_length},
+            {"train_examples", 10000},
+            {"eval_examples", 1000},
+            {"seed", 1}};
+}
+
+json generated_sizes(json options) {
+    options["train_size"] = 10000;
+    options["valid_size"] = 1000;
+    options["test_size"] = 1000;
+    options["seed"] = 1;
+    return options;
+}
+
+json synthetic_options() {
+    return generated_sizes({{"min_length", 4}, {"max_length", 16}, {"alphabet_size", 10}});
+}
+
 }  // namespace
 
 const std::vector<TaskInfo>& task_infos() {
     static const std::vector<TaskInfo> infos = {
         {"copy_lm",
          "synthetic LM: copy a random string after a separator (train/data/copy_lm.h)",
+         ModelFamily::LanguageModel,
          {{"symbols", 8},
           {"length", 8},
           {"train_size", 10000},
@@ -64,12 +252,66 @@ const std::vector<TaskInfo>& task_infos() {
          make_copy_lm},
         {"text_file",
          "character LM over a local text file (train/data/text_lm.h)",
+         ModelFamily::LanguageModel,
          {{"path", ""},
           {"seq_len", 128},
           {"stride", 0},
           {"valid_fraction", 0.05},
           {"test_fraction", 0.05}},
          make_text_file},
+        {"kjv_char",
+         "character LM over the King James Bible's train/valid/test chapters "
+         "(train/data/kjv_lm.h)",
+         ModelFamily::LanguageModel,
+         {{"context_length", 256}},
+         make_kjv_char},
+        {"kjv_classify",
+         "KJV passage -> its book (66 classes) or testament (2), byte level "
+         "(train/data/kjv_classify.h)",
+         ModelFamily::Classifier,
+         [] {
+             json options = kjv_passage_options(256, 1024);
+             options["label"] = "book";
+             return options;
+         }(),
+         make_kjv_classify},
+        {"kjv_retrieval",
+         "do two KJV passages come from the same book? two towers, byte level "
+         "(train/data/kjv_retrieval.h)",
+         ModelFamily::Classifier, kjv_passage_options(256, 1024), make_kjv_retrieval},
+        {"listops",
+         "LRA ListOps: the value 0-9 of a nested prefix expression (train/data/listops.h)",
+         ModelFamily::Classifier,
+         generated_sizes(
+             {{"min_length", 64}, {"max_length", 256}, {"max_depth", 10}, {"max_args", 10}}),
+         make_listops},
+        {"associative_recall",
+         "the value paired with a query key among key-value pairs "
+         "(train/data/associative_recall.h)",
+         ModelFamily::Classifier,
+         generated_sizes(
+             {{"min_pairs", 4}, {"max_pairs", 12}, {"key_alphabet", 16}, {"value_alphabet", 10}}),
+         make_associative_recall},
+        {"fashion_mnist",
+         "Fashion-MNIST images as 784-pixel sequences, 10 classes (train/data/fashion_mnist.h)",
+         ModelFamily::Classifier,
+         {{"directory", FashionMnistOptions().directory},
+          {"valid_size", 5000},
+          {"max_examples", 0}},
+         make_fashion_mnist},
+        {"kjv_transduce",
+         "KJV passage -> the same with every word's letters reversed, characters "
+         "(train/data/kjv_transduce.h)",
+         ModelFamily::Seq2Seq, kjv_passage_options(16, 48), make_kjv_transduce},
+        {"copy", "seq2seq: copy a random string (train/data/synthetic_seq2seq.h)",
+         ModelFamily::Seq2Seq, synthetic_options(),
+         [](const json& config) { return make_synthetic("copy", config); }},
+        {"reverse", "seq2seq: reverse a random string (train/data/synthetic_seq2seq.h)",
+         ModelFamily::Seq2Seq, synthetic_options(),
+         [](const json& config) { return make_synthetic("reverse", config); }},
+        {"sort", "seq2seq: sort a random string ascending (train/data/synthetic_seq2seq.h)",
+         ModelFamily::Seq2Seq, synthetic_options(),
+         [](const json& config) { return make_synthetic("sort", config); }},
     };
     return infos;
 }

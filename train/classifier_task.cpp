@@ -1,0 +1,91 @@
+// classifier_task.cpp — the classification task of classifier_task.h.
+#include "classifier_task.h"
+
+#include <algorithm>
+
+#include "engine/ops.h"
+#include "engine/rng.h"
+#include "train/config.h"
+
+namespace attnlab {
+
+ClassifierTask::ClassifierTask(std::string name, const nlohmann::json& config,
+                               std::unique_ptr<Dataset> train, std::unique_ptr<Dataset> valid,
+                               std::unique_ptr<Dataset> test)
+    : name_(std::move(name)),
+      train_(std::move(train)),
+      valid_(std::move(valid)),
+      test_(std::move(test)) {
+    const TaskKind kind = train_->task();
+    ATTNLAB_CHECK(kind == TaskKind::Classification || kind == TaskKind::PairClassification,
+                  "ClassifierTask ", name_, ": split ", train_->name(), " is ",
+                  task_kind_name(kind), " (expected classification or pair_classification)");
+    int64_t longest = 0;
+    for (const Dataset* data : {train_.get(), valid_.get(), test_.get()}) {
+        ATTNLAB_CHECK(data->task() == kind && data->vocab_size() == train_->vocab_size() &&
+                          data->num_classes() == train_->num_classes(),
+                      "ClassifierTask ", name_, ": split ", data->name(), " is ",
+                      task_kind_name(data->task()), " with vocabulary ", data->vocab_size(),
+                      " and ", data->num_classes(), " classes (expected ", task_kind_name(kind),
+                      " with ", train_->vocab_size(), " and ", train_->num_classes(), ")");
+        longest = std::max(longest, data->max_length());
+    }
+    ClassifierConfig classifier;
+    classifier.pooling = config_string(config, "model.pooling");
+    // The shared keys are read and checked as for a language model; CLS takes one more position.
+    const LmConfig shared = lm_config_from(config, train_->vocab_size(),
+                                           longest + (classifier.pooling == "cls" ? 1 : 0));
+    classifier.vocab = shared.vocab;
+    classifier.d_model = shared.d_model;
+    classifier.heads = shared.heads;
+    classifier.layers = shared.layers;
+    classifier.d_ff = shared.d_ff;
+    classifier.max_len = shared.max_len;
+    classifier.dropout = shared.dropout;
+    classifier.seed = shared.seed;
+    classifier.attention = shared.attention;
+    classifier.num_classes = train_->num_classes();
+    classifier.towers = kind == TaskKind::PairClassification ? 2 : 1;
+    Rng rng(uint64_t(config_int(config, "train.seed")));
+    model_ = std::make_unique<Classifier>(classifier, rng);
+}
+
+const Dataset& ClassifierTask::split(const std::string& name) const {
+    if (name == "train") return *train_;
+    if (name == "valid") return *valid_;
+    if (name == "test") return *test_;
+    throw ConfigError(
+        cat("task ", name_, ": unknown split \"", name, "\"; valid: train, valid, test"));
+}
+
+Tensor ClassifierTask::loss(const Batch& batch) {
+    return model_->loss(batch);
+}
+
+Tensor ClassifierTask::logits(const Batch& batch) {
+    if (model_->config().towers == 1) return model_->forward(batch.input, batch.input_mask);
+    return model_->forward(batch.input, batch.input_mask, batch.second, batch.second_mask);
+}
+
+Metrics ClassifierTask::evaluate_batch(const Batch& batch) {
+    const Tensor z = logits(batch);  // [B, C]
+    const int64_t B = z.size(0), C = z.size(1);
+    Metrics sums{{"loss_sum", double(cross_entropy(z, batch.labels).item()) * B},
+                 {"examples", double(B)},
+                 {"correct", 0}};
+    for (int64_t b = 0; b < B; ++b) {
+        const real* row = z.data() + b * C;
+        sums["correct"] += std::max_element(row, row + C) - row == batch.labels.values[size_t(b)];
+    }
+    return sums;
+}
+
+Metrics ClassifierTask::finish_metrics(const Metrics& sums) const {
+    auto sum = [&](const char* key) { return sums.count(key) ? sums.at(key) : 0.0; };
+    const double examples = sum("examples");
+    return {{"loss", examples > 0 ? sum("loss_sum") / examples : 0},
+            {"accuracy", examples > 0 ? sum("correct") / examples : 0},
+            {"examples", examples}};
+}
+
+}  // namespace attnlab
