@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "models/attn_linformer.h"
 #include "temp_dir.h"
 #include "train/attention_maps.h"
 #include "train/cli.h"
@@ -149,6 +150,23 @@ TEST_CASE("attention-map: the Performer's implicit attention is causal with rows
     REQUIRE(drawn.status == kExitOk);
     CHECK(count_png(dir.file("maps")) == 4);
     CHECK(std::filesystem::file_size(dir.file("maps/layer1_head1_implicit.png")) > 1024);
+}
+
+TEST_CASE("attention-map: Linformer keeps its L × k weights, rows summing to 1",
+          "[attention-map]") {
+    AttentionConfig config;
+    config.d_model = 8;
+    config.heads = 2;
+    config.max_len = 6;
+    config.linformer_k = 3;
+    Rng rng(11);
+    LinformerAttention linformer(config, rng);
+    linformer.forward(Tensor::randn({2, 5, 8}, rng));
+    const Tensor& weights = linformer.last_weights();
+    REQUIRE(weights.shape() == Shape({2, 2, 5, 3}));
+    for (int64_t row = 0; row < 2 * 2 * 5; ++row)
+        CHECK(weights.data()[row * 3] + weights.data()[row * 3 + 1] + weights.data()[row * 3 + 2] ==
+              Approx(1).epsilon(1e-5));
 }
 
 TEST_CASE("attention-map: usage and runtime errors", "[attention-map]") {
