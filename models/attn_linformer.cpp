@@ -82,6 +82,7 @@ Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
     if (training() && config_.dropout > 0)
         weights =
             dropout(weights, real(config_.dropout), mix(config_.dropout_seed, dropout_calls_++));
+    last_weights_ = weights.detach();
     const Tensor heads_out = matmul(weights, values_t, false, true);  // [B, h, L, dh]
     return w_o_.forward(merge_heads(heads_out));                      // [B, L, d]
 }

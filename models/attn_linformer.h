@@ -56,6 +56,9 @@ class LinformerAttention : public TokenMixer {
     // x [B, L, d] (L ≤ max_len) → [B, L, d]; key_padding (optional) [B, L], 1 = real, 0 = pad.
     Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor()) override;
 
+    // The attention weights P [B, h, L, k] of the last forward (after dropout), detached: queries
+    // against the k projected keys.
+    const Tensor& last_weights() const { return last_weights_; }
     const Tensor& projection() const { return projection_.e(); }
     const AttentionConfig& config() const { return config_; }
 
@@ -63,6 +66,7 @@ class LinformerAttention : public TokenMixer {
     AttentionConfig config_;
     Linear w_q_, w_k_, w_v_, w_o_;
     LinformerProjection projection_;
+    Tensor last_weights_;
     uint64_t dropout_calls_ = 0;
 };
 

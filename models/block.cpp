@@ -36,7 +36,9 @@ Tensor TransformerBlock::residual_dropout(const Tensor& x) {
 }
 
 Tensor TransformerBlock::forward(const Tensor& x, const Tensor& key_padding) {
-    Tensor h = add(x, residual_dropout(attn_->forward(ln1_.forward(x), key_padding)));
+    const Tensor mixer_input = ln1_.forward(x);
+    if (keep_mixer_input_) last_mixer_input_ = mixer_input.detach();
+    Tensor h = add(x, residual_dropout(attn_->forward(mixer_input, key_padding)));
     return add(h, residual_dropout(ffn_.forward(ln2_.forward(h))));
 }
 

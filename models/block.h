@@ -40,12 +40,20 @@ class TransformerBlock : public Module {
 
     TokenMixer& attention() { return *attn_; }
 
+    // When kept (off by default), forward remembers the token mixer's input LN1(x), detached, for
+    // tools that need a layer's input after a whole-model forward: the Performer's implicit
+    // attention (attn_performer.h) is a function of it (train/attention_maps.h draws it).
+    void set_keep_mixer_input(bool keep) { keep_mixer_input_ = keep; }
+    const Tensor& last_mixer_input() const { return last_mixer_input_; }
+
   private:
     Tensor residual_dropout(const Tensor& x);
 
     double dropout_;
     uint64_t dropout_seed_;
     uint64_t dropout_calls_ = 0;
+    bool keep_mixer_input_ = false;
+    Tensor last_mixer_input_;
     LayerNorm ln1_;
     std::unique_ptr<TokenMixer> attn_;
     LayerNorm ln2_;

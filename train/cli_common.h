@@ -63,5 +63,6 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostr
 int cli_eval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int cli_sample(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int cli_inspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int cli_attention_map(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace attnlab
