@@ -49,8 +49,7 @@ Count expected_count(const std::string& kind, const AttentionConfig& c) {
     if (kind == "linformer") return trainable(4 * (d * d + d) + c.linformer_k * c.max_len);
     // attn_lightweight_conv.h / attn_dynamic_conv.h: GLU in (d → 2d), out (d → d), the kernel.
     if (kind == "lightweight_conv") return trainable(3 * d * d + 3 * d + c.heads * c.conv_kernel);
-    if (kind == "dynamic_conv")
-        return trainable(3 * d * d + 3 * d + d * c.heads * c.conv_kernel);
+    if (kind == "dynamic_conv") return trainable(3 * d * d + 3 * d + d * c.heads * c.conv_kernel);
     // Logit kinds and "+" mixtures (attn_mixture.h: N alphas + Σ components), inside the frame.
     std::vector<std::string> parts;
     for (size_t start = 0;;) {
