@@ -27,6 +27,20 @@ AttentionConfig tiny(const std::string& kind, bool causal) {
     return config;
 }
 
+// A causal LM over 5 tokens of length 6 around the mixer of `kind`.
+LmConfig tiny_lm(const std::string& kind, int64_t layers, double dropout) {
+    LmConfig config;
+    config.vocab = 5;
+    config.d_model = 8;
+    config.heads = 2;
+    config.layers = layers;
+    config.d_ff = 16;
+    config.max_len = 6;
+    config.dropout = dropout;
+    config.attention = tiny(kind, true);
+    return config;
+}
+
 }  // namespace
 
 TEST_CASE("zoo: every kind name builds a layer mapping [B, L, d] to [B, L, d]", "[zoo]") {
@@ -62,16 +76,8 @@ TEST_CASE("zoo: an LM of every kind trains a step and redraw reaches each Perfor
     for (const std::string& kind : token_mixer_kind_names()) {
         if (kind == "linformer") continue;  // bidirectional only; an LM is causal
         INFO(kind);
-        LmConfig config;
-        config.vocab = 5;
-        config.d_model = 8;
-        config.heads = 2;
-        config.layers = 2;
-        config.d_ff = 16;
-        config.max_len = 6;
-        config.attention = tiny(kind, true);
         Rng rng(3);
-        LanguageModel model(config, rng);
+        LanguageModel model(tiny_lm(kind, 2, 0), rng);
         const IntTensor ids({1, 6}, {1, 2, 3, 4, 0, 1}), targets({1, 6}, {2, 3, 4, 0, 1, 2});
         Tensor loss = model.loss(ids, targets);
         CHECK(std::isfinite(double(loss.item())));
@@ -86,15 +92,7 @@ TEST_CASE("zoo: restoring the random counters replays every kind's dropout masks
     for (const std::string& kind : token_mixer_kind_names()) {
         if (kind == "linformer") continue;  // bidirectional only; an LM is causal
         INFO(kind);
-        LmConfig config;
-        config.vocab = 5;
-        config.d_model = 8;
-        config.heads = 2;
-        config.layers = 1;
-        config.d_ff = 16;
-        config.max_len = 6;
-        config.dropout = 0.3;
-        config.attention = tiny(kind, true);
+        const LmConfig config = tiny_lm(kind, 1, 0.3);
         const IntTensor ids({1, 6}, {1, 2, 3, 4, 0, 1});
         Rng rng_a(3), rng_b(3);
         LanguageModel first(config, rng_a), second(config, rng_b);
