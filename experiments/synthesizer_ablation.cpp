@@ -9,8 +9,6 @@
 // Every kind trains the same model (size, steps, schedule, data order) on each task; only the
 // attention kind differs. Each (task, kind, seed) cell trains with train/trainer.h and is stored
 // in results.json as soon as it finishes, so a rerun resumes where it stopped.
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <map>
 
@@ -18,8 +16,7 @@
 #include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
-#include "train/config.h"
-#include "train/trainer.h"
+#include "experiments/lib/training_cell.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;
@@ -104,33 +101,13 @@ std::string cell_prefix(const std::string& preset, const TaskSpec& task, const s
     return preset + "/" + task.id + "/" + kind + "/";
 }
 
-// Trains one cell and returns its metrics (test split, final weights).
-json run_cell(const ExperimentOptions& options, const TaskSpec& task, const std::string& kind,
-              int64_t seed, json& resolved) {
+TrainedCell run_cell(const ExperimentOptions& options, const TaskSpec& task,
+                     const std::string& kind, int64_t seed) {
     json user = task.config;
     user["model"]["attention"] = {{"kind", kind}};
     user["train"]["seed"] = seed;
-    user["train"]["out_dir"] = options.out_dir + "/runs/" +
-                               cell_prefix(options.preset, task, kind) + "seed" +
-                               std::to_string(seed);
-    resolved = resolve_config(user);
-    TrainerOptions trainer_options;
-    trainer_options.overwrite = true;  // an unfinished cell from an interrupted run starts over
-    Trainer trainer(resolved, trainer_options);
-    ATTNLAB_CHECK(trainer.run(), "interrupted");
-    Task& trained = trainer.task();
-    const Metrics test =
-        trained.evaluate(trained.split("test"), 16, resolved["train"]["batch_size"].get<int64_t>());
-    std::vector<double> speeds;
-    for (const StepRecord& record : trainer.history())
-        if (record.step > 2) speeds.push_back(record.tokens_per_s);  // skip warm-up steps
-    std::nth_element(speeds.begin(), speeds.begin() + speeds.size() / 2, speeds.end());
-    json metrics(test);
-    metrics["parameters"] = trained.model().count_parameters();
-    metrics["trainable_parameters"] = trained.model().count_parameters(true);
-    metrics["tokens_per_s"] = speeds.empty() ? 0.0 : speeds[speeds.size() / 2];
-    metrics["final_train_loss"] = trainer.history().empty() ? 0.0 : trainer.history().back().loss;
-    return metrics;
+    return train_cell(user, options.out_dir + "/runs/" + cell_prefix(options.preset, task, kind) +
+                                "seed" + std::to_string(seed));
 }
 
 // The paper's WMT'14 EnDe BLEU (papers.md §1.4) as the reference ordering; "–" where unreported.
@@ -193,29 +170,14 @@ int run(const ExperimentOptions& options) {
     const int64_t seeds = options.seeds > 0 ? options.seeds : (full ? 3 : 1);
     const std::vector<TaskSpec> tasks = task_specs(full);
     ResultStore store(options.out_dir, kName);
-    const auto started = std::chrono::steady_clock::now();
-    int64_t done = 0;
-    const int64_t total = int64_t(tasks.size() * kKinds.size()) * seeds;
+    std::vector<Cell> cells;
     for (const TaskSpec& task : tasks)
         for (const std::string& kind : kKinds)
-            for (int64_t seed = 0; seed < seeds; ++seed) {
-                const std::string key =
-                    cell_prefix(options.preset, task, kind) + "seed" + std::to_string(seed);
-                ++done;
-                if (store.has(key)) continue;
-                const auto cell_start = std::chrono::steady_clock::now();
-                json resolved;
-                const json metrics = run_cell(options, task, kind, seed, resolved);
-                const double wall =
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - cell_start)
-                        .count();
-                store.put(key, metrics, resolved, wall);
-                std::fprintf(stderr, "[%2ld/%ld] %-8s %-18s seed %ld: %s %.4f  (%.0f s)\n",
-                             long(done), long(total), task.id.c_str(), kind.c_str(), long(seed),
-                             task.metric.c_str(), metrics[task.metric].get<double>(), wall);
-            }
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            for (int64_t seed = 0; seed < seeds; ++seed)
+                cells.push_back(
+                    {cell_prefix(options.preset, task, kind) + "seed" + std::to_string(seed),
+                     task.metric, [&, kind, seed] { return run_cell(options, task, kind, seed); }});
+    const double wall = run_cells(store, cells);
     store.record_run({{"preset", options.preset}, {"seeds", seeds}, {"wall_s", wall}});
 
     Table table{

@@ -1,0 +1,41 @@
+// training_cell.h — one training run of an experiment grid, and the resumable loop over a grid.
+//
+// Every training experiment (synthesizer_ablation, synthesizer_vs_dynconv, performer_stability,
+// lra_cpu, ...) does the same thing per cell: resolve a config, train it with train/trainer.h,
+// evaluate the final weights on the test split, and store the numbers under a key such as
+// "quick/lm/random/seed0" in results.json. A rerun skips cells already stored.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "experiments/lib/results.h"
+
+namespace attnlab::experiments {
+
+struct TrainedCell {
+    json resolved;  // the full config the run used (defaults filled in)
+    // Test metrics of the task (bpc, accuracy, exact_match, ...) plus "parameters",
+    // "trainable_parameters", "tokens_per_s" (median over steps after the first two),
+    // "final_train_loss" and "train_curve": [[step, loss], ...] at most 100 points.
+    json metrics;
+};
+
+// Trains `user_config` (overrides of the defaults in train/config.h) into `run_dir`, replacing an
+// unfinished run there, then evaluates up to `test_batches` batches of the test split. Throws
+// attnlab::Error if the run diverges or is interrupted.
+TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches = 16);
+
+// One cell of a grid: its results.json key, the metric its progress line shows, and how to run it.
+struct Cell {
+    std::string key;
+    std::string metric;
+    std::function<TrainedCell()> run;
+};
+
+// Runs every cell whose key is not yet in `store`, storing each as soon as it finishes, with one
+// progress line per cell on stderr: "[3/27] quick/lm/random/seed0: bpc 2.6812 (41 s)".
+// Returns the wall time spent in this call, in seconds.
+double run_cells(ResultStore& store, const std::vector<Cell>& cells);
+
+}  // namespace attnlab::experiments
