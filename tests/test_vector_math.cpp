@@ -33,3 +33,17 @@ TEST_CASE("row_maximum equals std::max_element for every length", "[kernel][math
     }
     CHECK(kernels::row_maximum(nullptr, 0) == -std::numeric_limits<real>::infinity());
 }
+
+TEST_CASE("tanh_absolute matches std::tanh to an absolute 3e-7", "[kernel][math]") {
+    double worst = 0;
+    for (int i = -200000; i <= 200000; ++i) {
+        const real u = real(12.0 * i / 200000.0);
+        worst = std::max(worst, std::abs(double(kernels::tanh_absolute(u)) - std::tanh(double(u))));
+    }
+    INFO("worst absolute error " << worst);
+    CHECK(worst < 3e-7);
+    CHECK(kernels::tanh_absolute(real(0)) == 0);
+    CHECK(kernels::tanh_absolute(real(50)) == 1);
+    CHECK(kernels::tanh_absolute(real(-50)) == -1);
+    CHECK(std::isnan(kernels::tanh_absolute(std::numeric_limits<real>::quiet_NaN())));
+}

@@ -1,4 +1,4 @@
-// vector_math.h — an exp that GCC can vectorise, for the softmax-family kernels.
+// vector_math.h — exp and tanh that GCC can vectorise, for softmax-family kernels and GELU.
 //
 // glibc's expf is a scalar call that GCC only vectorises under -ffast-math, which attnlab never
 // uses. A softmax row spends most of its time in exp, so the fused kernels call exp_nonpositive:
@@ -52,6 +52,22 @@ inline float exp_nonpositive(float x) {
     const float result = exp_r * two_to_n;
     if (x != x) return x;  // NaN in, NaN out
     return x < kSmallest ? 0.0f : result;
+}
+#endif
+
+// tanh with an ABSOLUTE error below 3e-7 in float, for GELU, where t = tanh(·) only ever enters as
+// 1 ± t or 1 − t², so absolute accuracy is what counts (near 0 the relative error is larger than
+// std::tanh's). Odd symmetry and e = exp(−2|u|) ∈ (0, 1]:  tanh|u| = (1 − e) / (1 + e).
+// Saturates to ±1 for |u| > 43 (e underflows to 0). NaN stays NaN.
+#ifdef ATTNLAB_DOUBLE
+inline double tanh_absolute(double u) {
+    return std::tanh(u);
+}
+#else
+#pragma omp declare simd notinbranch
+inline float tanh_absolute(float u) {
+    const float e = exp_nonpositive(-2.0f * std::fabs(u));
+    return std::copysign((1.0f - e) / (1.0f + e), u);
 }
 #endif
 
