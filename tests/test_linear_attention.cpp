@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "engine/gradcheck.h"
+#include "engine/kernels/linear_attention.h"
 #include "engine/linear_attention.h"
 #include "engine/rng.h"
 #include "helpers.h"
@@ -170,4 +171,44 @@ TEST_CASE("linear_attention: causal kernels give the same bits on 1 and 2 thread
     const std::vector<real> two = run();
     omp_set_num_threads(threads);
     CHECK(one == two);
+}
+
+TEST_CASE("linear_attention: chunked causal kernels equal the plain scan across chunks",
+          "[kernel][performer]") {
+    // L = 150 spans three chunks of 64, the last one partial; the scan is the reference.
+    const int64_t L = 150, m = 20, dv = 7;
+    Rng rng(17);
+    const Tensor q = exp(Tensor::randn({L, m}, rng, 0, real(0.5)));
+    const Tensor k = exp(Tensor::randn({L, m}, rng, 0, real(0.5)));
+    const Tensor v = Tensor::randn({L, dv}, rng);
+    const Tensor dout = Tensor::randn({L, dv}, rng);
+    auto compare = [](const Tensor& got, const Tensor& want, const char* what) {
+        double worst = 0;
+        for (int64_t i = 0; i < got.numel(); ++i)
+            worst = std::max(worst, std::abs(double(got.data()[i] - want.data()[i])) /
+                                        std::max(1.0, std::abs(double(want.data()[i]))));
+        INFO(what << ": worst relative difference " << worst);
+        CHECK(worst < kMatchTolerance);
+    };
+    Tensor out = Tensor::zeros({L, dv}), denom = Tensor::zeros({L});
+    Tensor out_ref = Tensor::zeros({L, dv}), denom_ref = Tensor::zeros({L});
+    kernels::linear_attention_forward(q.data(), k.data(), v.data(), 1, L, m, dv, true, kStabilizer,
+                                      out.data(), denom.data());
+    kernels::linear_attention_causal_reference_forward(
+        q.data(), k.data(), v.data(), L, m, dv, kStabilizer, out_ref.data(), denom_ref.data());
+    compare(out, out_ref, "out");
+    compare(denom, denom_ref, "denominator");
+
+    Tensor dq = Tensor::zeros({L, m}), dk = Tensor::zeros({L, m}), dv_grad = Tensor::zeros({L, dv});
+    Tensor dq_ref = Tensor::zeros({L, m}), dk_ref = Tensor::zeros({L, m}),
+           dv_ref = Tensor::zeros({L, dv});
+    kernels::linear_attention_backward(q.data(), k.data(), v.data(), out_ref.data(),
+                                       denom_ref.data(), dout.data(), 1, L, m, dv, true, dq.data(),
+                                       dk.data(), dv_grad.data());
+    kernels::linear_attention_causal_reference_backward(
+        q.data(), k.data(), v.data(), out_ref.data(), denom_ref.data(), dout.data(), L, m, dv,
+        dq_ref.data(), dk_ref.data(), dv_ref.data());
+    compare(dq, dq_ref, "dq");
+    compare(dk, dk_ref, "dk");
+    compare(dv_grad, dv_ref, "dv");
 }

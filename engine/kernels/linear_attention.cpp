@@ -1,6 +1,7 @@
 // linear_attention.cpp — FAVOR attention on precomputed features: the bidirectional form through
-// gemm, the causal form as a prefix-sum scan with an m × (dv+1) running state (the pattern of
-// fast-transformers' causal_product_cpu.cpp, extended with the normaliser column of Algorithm 1).
+// gemm; the causal form as a prefix-sum scan with an m × (dv+1) running state (the pattern of
+// fast-transformers' causal_product_cpu.cpp, extended with the normaliser column of Algorithm 1),
+// kept as the reference, and the same sums regrouped chunk by chunk into gemms, which run.
 //
 // Notation for one (batch, head) slice: q_i, k_i [m] are rows of φq, φk; c_i = [v_i 1] [dv+1];
 // G_i = Σ_j k_j c_jᵀ [m, dv+1] (j over all positions, or j ≤ i when causal); y_i = G_iᵀ q_i [dv+1];
@@ -120,6 +121,88 @@ void augment(const real* v, int64_t L, int64_t dv, real* C) {
     }
 }
 
+// --- causal, chunked: the scan above regrouped into gemms ---------------------------------------
+// Positions are cut into chunks of n ≤ kChunk rows. For a chunk starting at r with state G =
+// G_{r−1} (everything before the chunk) and T = tril(φq_c φk_cᵀ) [n, n] (entries j > i zeroed):
+//     Y_c = φq_c G + T C_c,    then  G += φk_cᵀ C_c.
+// The backward regroups the same way, with A = tril(Ĝ_c C_cᵀ) [n, n] (A_ij = ĝ_i · c_j, j ≤ i):
+//     dφq_c += Ĝ_c Gᵀ + A φk_c                   (forward sweep, G before the chunk)
+//     dφk_c += C_c Rᵀ + Aᵀ φq_c,  dC_c += φk_c R + Tᵀ Ĝ_c   (reverse sweep, R = Σ of later chunks'
+//     φq_iᵀ ĝ_i, then R += φq_cᵀ Ĝ_c).
+// Same O(L·m·dv) work as the scan plus O(L·n·(m + dv)) for the triangles, but all of it in
+// cache-friendly gemms instead of rank-1 updates of an m × (dv+1) state per position.
+constexpr int64_t kChunk = 64;
+
+// T = tril(a bᵀ) for a, b [n, width]: the lower triangle (j ≤ i) of the chunk's products.
+void lower_triangle_product(const real* a, const real* b, int64_t n, int64_t width, real* T) {
+    gemm(false, true, n, n, width, 1, a, width, b, width, 0, T, n);
+    for (int64_t i = 0; i < n; ++i) std::fill(T + i * n + i + 1, T + (i + 1) * n, real(0));
+}
+
+void causal_forward_chunked(const real* q, const real* k, const real* v, int64_t L, int64_t m,
+                            int64_t dv, real stabilizer, real* out, real* denom) {
+    const int64_t w = dv + 1;
+    std::vector<real> C(static_cast<size_t>(L * w)), G(static_cast<size_t>(m * w), 0),
+        T(static_cast<size_t>(kChunk * kChunk)), Y(static_cast<size_t>(kChunk * w));
+    augment(v, L, dv, C.data());
+    for (int64_t r = 0; r < L; r += kChunk) {
+        const int64_t n = std::min(kChunk, L - r);
+        const real *qc = q + r * m, *kc = k + r * m, *Cc = C.data() + r * w;
+        gemm(false, false, n, w, m, 1, qc, m, G.data(), w, 0, Y.data(), w);  // Y = φq_c G
+        lower_triangle_product(qc, kc, n, m, T.data());
+        gemm(false, false, n, w, n, 1, T.data(), n, Cc, w, 1, Y.data(), w);  // Y += T C_c
+        gemm(true, false, m, w, n, 1, kc, m, Cc, w, 1, G.data(), w);         // G += φk_cᵀ C_c
+        for (int64_t i = 0; i < n; ++i) {
+            const real D = Y[i * w + dv] + stabilizer;
+            denom[r + i] = D;
+            for (int64_t e = 0; e < dv; ++e) out[(r + i) * dv + e] = Y[i * w + e] / D;
+        }
+    }
+}
+
+void causal_backward_chunked(const real* q, const real* k, const real* v, const real* out,
+                             const real* denom, const real* dout, int64_t L, int64_t m, int64_t dv,
+                             real* dq, real* dk, real* dv_grad) {
+    const int64_t w = dv + 1;
+    std::vector<real> C(static_cast<size_t>(L * w)), Gy(static_cast<size_t>(L * w)),
+        state(static_cast<size_t>(m * w), 0), T(static_cast<size_t>(kChunk * kChunk));
+    augment(v, L, dv, C.data());
+    for (int64_t i = 0; i < L; ++i)
+        output_gradient(dout + i * dv, out + i * dv, denom[i], dv, Gy.data() + i * w);
+    if (dq) {  // forward sweep: state = G before the chunk
+        for (int64_t r = 0; r < L; r += kChunk) {
+            const int64_t n = std::min(kChunk, L - r);
+            const real *kc = k + r * m, *Cc = C.data() + r * w, *Gyc = Gy.data() + r * w;
+            real* dqc = dq + r * m;
+            gemm(false, true, n, m, w, 1, Gyc, w, state.data(), w, 1, dqc, m);  // += Ĝ_c Gᵀ
+            lower_triangle_product(Gyc, Cc, n, w, T.data());                    // A
+            gemm(false, false, n, m, n, 1, T.data(), n, kc, m, 1, dqc, m);      // += A φk_c
+            gemm(true, false, m, w, n, 1, kc, m, Cc, w, 1, state.data(), w);    // G += φk_cᵀ C_c
+        }
+    }
+    if (!dk && !dv_grad) return;
+    std::fill(state.begin(), state.end(), real(0));
+    const int64_t last = (L - 1) / kChunk * kChunk;
+    for (int64_t r = last; r >= 0; r -= kChunk) {  // reverse sweep: state = R after the chunk
+        const int64_t n = std::min(kChunk, L - r);
+        const real *qc = q + r * m, *kc = k + r * m, *Cc = C.data() + r * w,
+                   *Gyc = Gy.data() + r * w;
+        if (dk) {
+            real* dkc = dk + r * m;
+            gemm(false, true, n, m, w, 1, Cc, w, state.data(), w, 1, dkc, m);  // += C_c Rᵀ
+            lower_triangle_product(Gyc, Cc, n, w, T.data());                   // A
+            gemm(true, false, n, m, n, 1, T.data(), n, qc, m, 1, dkc, m);      // += Aᵀ φq_c
+        }
+        if (dv_grad) {  // the first dv columns of dC_c = φk_c R + Tᵀ Ĝ_c
+            real* dvc = dv_grad + r * dv;
+            gemm(false, false, n, dv, m, 1, kc, m, state.data(), w, 1, dvc, dv);
+            lower_triangle_product(qc, kc, n, m, T.data());  // T
+            gemm(true, false, n, dv, n, 1, T.data(), n, Gyc, w, 1, dvc, dv);
+        }
+        gemm(true, false, m, w, n, 1, qc, m, Gyc, w, 1, state.data(), w);  // R += φq_cᵀ Ĝ_c
+    }
+}
+
 }  // namespace
 
 void linear_attention_forward(const real* q, const real* k, const real* v, int64_t slices,
@@ -128,8 +211,8 @@ void linear_attention_forward(const real* q, const real* k, const real* v, int64
     if (causal) {
 #pragma omp parallel for schedule(static) if (slices * L * m * dv > kParallelWork)
         for (int64_t s = 0; s < slices; ++s)
-            causal_forward_slice(q + s * L * m, k + s * L * m, v + s * L * dv, L, m, dv, stabilizer,
-                                 out + s * L * dv, denom + s * L);
+            causal_forward_chunked(q + s * L * m, k + s * L * m, v + s * L * dv, L, m, dv,
+                                   stabilizer, out + s * L * dv, denom + s * L);
         return;
     }
     const int64_t w = dv + 1;
@@ -156,9 +239,9 @@ void linear_attention_backward(const real* q, const real* k, const real* v, cons
     if (causal) {
 #pragma omp parallel for schedule(static) if (slices * L * m * dv > kParallelWork)
         for (int64_t s = 0; s < slices; ++s)
-            causal_backward_slice(q + s * L * m, k + s * L * m, v + s * L * dv, out + s * L * dv,
-                                  denom + s * L, dout + s * L * dv, L, m, dv, at(dq, s * L * m),
-                                  at(dk, s * L * m), at(dv_grad, s * L * dv));
+            causal_backward_chunked(q + s * L * m, k + s * L * m, v + s * L * dv, out + s * L * dv,
+                                    denom + s * L, dout + s * L * dv, L, m, dv, at(dq, s * L * m),
+                                    at(dk, s * L * m), at(dv_grad, s * L * dv));
         return;
     }
     const int64_t w = dv + 1;
@@ -181,6 +264,19 @@ void linear_attention_backward(const real* q, const real* k, const real* v, cons
         if (dv_grad)  // dv = φk R[:, :dv] [L, dv]
             gemm(false, false, L, dv, m, 1, ks, m, R.data(), w, 1, dv_grad + s * L * dv, dv);
     }
+}
+
+void linear_attention_causal_reference_forward(const real* q, const real* k, const real* v,
+                                               int64_t L, int64_t m, int64_t dv, real stabilizer,
+                                               real* out, real* denom) {
+    causal_forward_slice(q, k, v, L, m, dv, stabilizer, out, denom);
+}
+
+void linear_attention_causal_reference_backward(const real* q, const real* k, const real* v,
+                                                const real* out, const real* denom,
+                                                const real* dout, int64_t L, int64_t m, int64_t dv,
+                                                real* dq, real* dk, real* dv_grad) {
+    causal_backward_slice(q, k, v, out, denom, dout, L, m, dv, dq, dk, dv_grad);
 }
 
 }  // namespace attnlab::kernels

@@ -6,9 +6,9 @@
 // dv+1]:
 //     out_i = (φq_i · S_i) / D_i,   D_i = φq_i · z_i + stabilizer,
 // where [S_i z_i] = G_i [m, dv+1] is Σ_j φk_j c_jᵀ over all j (bidirectional) or over j ≤ i
-// (causal). Bidirectional runs through gemm; causal keeps one running m × (dv+1) state per slice
-// (OpenMP over slices), never a per-position state. Backward kernels ADD into their gradient
-// outputs; a null gradient pointer is skipped.
+// (causal). Bidirectional runs through gemm; causal runs chunk by chunk through gemm with one
+// running m × (dv+1) state per slice (OpenMP over slices), never a per-position state. Backward
+// kernels ADD into their gradient outputs; a null gradient pointer is skipped.
 #pragma once
 
 #include <cstdint>
@@ -28,5 +28,15 @@ void linear_attention_backward(const real* q, const real* k, const real* v, cons
                                const real* denom, const real* dout, int64_t slices, int64_t L,
                                int64_t m, int64_t dv, bool causal, real* dq, real* dk,
                                real* dv_grad);
+
+// The plain causal scan for ONE slice (fast-transformers' causal_product pattern: a rank-1 update
+// of the m × (dv+1) state per position): the reference the chunked kernels are tested against.
+void linear_attention_causal_reference_forward(const real* q, const real* k, const real* v,
+                                               int64_t L, int64_t m, int64_t dv, real stabilizer,
+                                               real* out, real* denom);
+void linear_attention_causal_reference_backward(const real* q, const real* k, const real* v,
+                                                const real* out, const real* denom,
+                                                const real* dout, int64_t L, int64_t m, int64_t dv,
+                                                real* dq, real* dk, real* dv_grad);
 
 }  // namespace attnlab::kernels
