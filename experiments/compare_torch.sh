@@ -18,6 +18,9 @@
 #     SkylakeX on such a CPU unless OPENBLAS_CORETYPE already names an AVX-512 kernel set, else the
 #     inherited value. COMPARE_CORETYPE=NAME forces NAME instead (e.g. Haswell, to compare the
 #     AVX2 kernels). ATTNLAB_NO_REEXEC=1 keeps attnlab on exactly the exported setting.
+# Causal FAVOR+ runs chunked on both sides, 64 positions per chunk (attnlab's kernel and
+# torch_ref.py --chunk 64): torch_ref.py's default per-position cumsum materialises a
+# [B, h, T, m, dh] tensor (1 GiB per layer at LM-S) and takes minutes per step, no fair baseline.
 # torch_ref.py reads the whole `bible Gen1:1-Rev22:21` text (package bible-kjv) and builds its own
 # character vocabulary, a few symbols larger than attnlab's (train split + pad/unknown ids), which
 # changes the tied output projection's share of the FLOPs by well under 1%.
@@ -67,8 +70,10 @@ for kind in vanilla dense random performer; do
     "$bench" --config "$config" --kinds "$kind" --steps "$steps" --warmup "$warmup" \
         --json-out "$work/attnlab.jsonl" >>"$log" 2>&1
     echo "  $kind: PyTorch ..."
+    chunk=()
+    [ "$kind" = performer ] && chunk=(--chunk 64)
     /usr/bin/python3 "$torch_ref" --threads 2 --json-out "$work/torch.jsonl" train \
-        --config "$config" --attn "$kind" --steps "$steps" --warmup "$warmup" \
+        --config "$config" --attn "$kind" "${chunk[@]}" --steps "$steps" --warmup "$warmup" \
         --corpus "$work/kjv.txt" >>"$log" 2>&1
 done
 
