@@ -241,6 +241,7 @@ json measure_training(const BenchConfig& config, const std::string& kind, int st
             {"loss_first", losses.front()},
             {"loss_last", losses.back()},
             {"openblas_core", blas.core},
+            {"omp_wait_policy", blas.omp_wait_policy},
             {"threads", blas.threads}};
 }
 
@@ -308,9 +309,13 @@ int run(const Options& options) {
     std::printf("machine: %s, %s cores, %s; git %s\n", machine["cpu"].get<std::string>().c_str(),
                 machine["cores"].dump().c_str(), machine["memory"].get<std::string>().c_str(),
                 git_commit().c_str());
-    std::printf("OpenBLAS: core %s, %d threads, %s flavour; OPENBLAS_CORETYPE=%s%s\n", blas.core,
-                blas.threads, blas.openmp ? "OpenMP" : "pthreads", coretype ? coretype : "(unset)",
-                blas.coretype_forced ? " (set by attnlab's re-exec, engine/kernels/blas.cpp)" : "");
+    std::printf(
+        "OpenBLAS: core %s, %d threads, %s flavour; OPENBLAS_CORETYPE=%s%s; "
+        "OMP_WAIT_POLICY=%s\n",
+        blas.core, blas.threads, blas.openmp ? "OpenMP" : "pthreads",
+        coretype ? coretype : "(unset)",
+        blas.coretype_forced ? " (set by attnlab's re-exec, engine/kernels/blas.cpp)" : "",
+        blas.omp_wait_policy);
     std::fflush(stdout);
 
     const json gemm = run_child({"--run-sgemm"}, "sgemm peak");

@@ -18,6 +18,8 @@
 #     SkylakeX on such a CPU unless OPENBLAS_CORETYPE already names an AVX-512 kernel set, else the
 #     inherited value. COMPARE_CORETYPE=NAME forces NAME instead (e.g. Haswell, to compare the
 #     AVX2 kernels). ATTNLAB_NO_REEXEC=1 keeps attnlab on exactly the exported setting.
+#   - the same OpenMP wait policy: attnlab's default PASSIVE (engine/kernels/blas.cpp) for both,
+#     unless OMP_WAIT_POLICY is already set.
 # Causal FAVOR+ runs chunked on both sides, 64 positions per chunk (attnlab's kernel and
 # torch_ref.py --chunk 64): torch_ref.py's default per-position cumsum materialises a
 # [B, h, T, m, dh] tensor (1 GiB per layer at LM-S) and takes minutes per step, no fair baseline.
@@ -45,6 +47,7 @@ bench=$root/build/bin/bench
 command -v bible >/dev/null || { echo "$0: bible missing; apt-get install bible-kjv" >&2; exit 1; }
 
 export OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 ATTNLAB_NO_REEXEC=1
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 if [ -n "${COMPARE_CORETYPE:-}" ]; then
     export OPENBLAS_CORETYPE=$COMPARE_CORETYPE
 else

@@ -1,4 +1,4 @@
-// The OPENBLAS_CORETYPE fix-up (engine/kernels/blas.cpp) must be in force in every attnlab process.
+// The load-time fix-ups (engine/kernels/blas.cpp) must be in force in every attnlab process.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
@@ -23,4 +23,14 @@ TEST_CASE("blas: AVX-512 CPUs get OpenBLAS's AVX-512 kernels", "[blas]") {
     } else {
         CHECK_FALSE(info.coretype_forced);
     }
+}
+
+TEST_CASE("blas: an OpenMP wait policy is always in force", "[blas]") {
+    // The user's own OMP_WAIT_POLICY, or PASSIVE set by the re-exec (engine/kernels/blas.cpp).
+    const kernels::BlasInfo info = kernels::blas_info();
+    INFO("OMP_WAIT_POLICY " << info.omp_wait_policy);
+    if (std::getenv("ATTNLAB_NO_REEXEC"))
+        SUCCEED("ATTNLAB_NO_REEXEC is set: the wait policy is the user's choice");
+    else
+        CHECK(std::strcmp(info.omp_wait_policy, "(unset)") != 0);
 }

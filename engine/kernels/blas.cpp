@@ -45,18 +45,27 @@ void gemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
         }
 }
 
-// --- OPENBLAS_CORETYPE ----------------------------------------------------------------------
-// OpenBLAS 0.3.21 picks its kernel set when libopenblas is loaded, before any code of ours runs.
-// On recent AVX-512 CPUs that choice can be the Haswell (AVX2) kernels: 0.3.21 does not know
-// every AVX-512 CPU, and machine images pin OPENBLAS_CORETYPE=Haswell to paper over that. Either
-// way half of sgemm's speed (about 200 vs 390 GFLOP/s on 2 threads here) is left unused.
+// --- OPENBLAS_CORETYPE and OMP_WAIT_POLICY --------------------------------------------------
+// Two settings are read once, when the libraries load, before any code of ours runs:
 //
-// So, first thing in every attnlab process, this constructor checks: the CPU has AVX-512, and
-// OpenBLAS is running a kernel set without it. Then it sets OPENBLAS_CORETYPE=SkylakeX and
-// re-executes the same binary with the same arguments, so the library loads again with the fast
-// kernels. On a CPU without AVX-512 it does nothing. ATTNLAB_NO_REEXEC=1 turns it off (to keep a
-// deliberately chosen core type, or under valgrind, whose /proc/self/exe is valgrind itself).
-// ATTNLAB_CORETYPE_FORCED marks the re-executed process, so it can never loop.
+// OPENBLAS_CORETYPE. OpenBLAS 0.3.21 picks its kernel set at load time. On recent AVX-512 CPUs
+// that choice can be the Haswell (AVX2) kernels: 0.3.21 does not know every AVX-512 CPU, and
+// machine images pin OPENBLAS_CORETYPE=Haswell to paper over that. Either way half of sgemm's
+// speed (about 200 vs 390 GFLOP/s on 2 threads here) is left unused. Fix: SkylakeX, when the CPU
+// has AVX-512 and OpenBLAS runs a kernel set without it.
+//
+// OMP_WAIT_POLICY. By default libgomp's idle threads spin for a while at the end of every parallel
+// region. On a machine whose cores are busy with other work, a spinning thread steals the core
+// its partner needs, and every region waits for a descheduled thread: an LM-S training step
+// measured 20 s instead of 2.7 s with other jobs on the 2 cores. Passive waiting (sleep at once)
+// costs nothing measurable on a quiet machine (567 vs 575 ms per LM-S step), so it is the default
+// unless the user set OMP_WAIT_POLICY.
+//
+// So, first thing in every attnlab process, this constructor sets whichever of the two needs
+// setting and re-executes the same binary with the same arguments, so the libraries load again
+// with them. ATTNLAB_NO_REEXEC=1 turns it off (to keep deliberately chosen settings, or under
+// valgrind, whose /proc/self/exe is valgrind itself). ATTNLAB_REEXECUTED marks the re-executed
+// process, so it can never loop; ATTNLAB_CORETYPE_FORCED records that the core type was changed.
 namespace {
 
 bool cpu_has_avx512() {
@@ -73,25 +82,31 @@ bool core_uses_avx512(const char* core) {
 }
 
 // glibc calls ELF constructors with (argc, argv, envp).
-__attribute__((constructor)) void select_openblas_core(int, char** argv, char**) {
-    if (std::getenv("ATTNLAB_NO_REEXEC") || std::getenv("ATTNLAB_CORETYPE_FORCED")) return;
-    if (!cpu_has_avx512() || core_uses_avx512(openblas_get_corename())) return;
+__attribute__((constructor)) void reexec_with_load_time_settings(int, char** argv, char**) {
+    if (std::getenv("ATTNLAB_NO_REEXEC") || std::getenv("ATTNLAB_REEXECUTED")) return;
     const char* preload = std::getenv("LD_PRELOAD");
     if (preload && std::strstr(preload, "vgpreload")) return;  // under valgrind
-    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-    setenv("ATTNLAB_CORETYPE_FORCED", "1", 1);
+    const bool fix_core = cpu_has_avx512() && !core_uses_avx512(openblas_get_corename());
+    const bool fix_wait = std::getenv("OMP_WAIT_POLICY") == nullptr;
+    if (!fix_core && !fix_wait) return;
+    if (fix_core) setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+    if (fix_core) setenv("ATTNLAB_CORETYPE_FORCED", "1", 1);
+    if (fix_wait) setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    setenv("ATTNLAB_REEXECUTED", "1", 1);
     execv("/proc/self/exe", argv);
-    // exec failed (no /proc?): carry on with the slower kernels rather than fail.
-    unsetenv("OPENBLAS_CORETYPE");
-    unsetenv("ATTNLAB_CORETYPE_FORCED");
+    // exec failed (no /proc?): carry on with the load-time settings we have rather than fail.
+    if (fix_core) unsetenv("OPENBLAS_CORETYPE");
+    if (fix_core) unsetenv("ATTNLAB_CORETYPE_FORCED");
+    if (fix_wait) unsetenv("OMP_WAIT_POLICY");
+    unsetenv("ATTNLAB_REEXECUTED");
 }
 
 }  // namespace
 
 BlasInfo blas_info() {
     return BlasInfo{openblas_get_corename(), openblas_get_num_threads(),
-                    openblas_get_parallel() == 2,
-                    std::getenv("ATTNLAB_CORETYPE_FORCED") != nullptr};
+                    openblas_get_parallel() == 2, std::getenv("ATTNLAB_CORETYPE_FORCED") != nullptr,
+                    std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)"};
 }
 
 }  // namespace attnlab::kernels

@@ -28,6 +28,7 @@ struct BlasInfo {
     int threads;           // its thread count
     bool openmp;           // true for the OpenMP flavour (shares libgomp's pool with our loops)
     bool coretype_forced;  // true when attnlab set OPENBLAS_CORETYPE and re-executed itself
+    const char* omp_wait_policy;  // OMP_WAIT_POLICY in force: PASSIVE unless the user chose
 };
 BlasInfo blas_info();
 
