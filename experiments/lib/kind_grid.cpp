@@ -1,0 +1,81 @@
+// kind_grid.cpp — the task × kind × seed grid of kind comparisons, and its two plots.
+#include "kind_grid.h"
+
+#include <map>
+
+#include "experiments/lib/plot.h"
+
+namespace attnlab::experiments {
+
+std::string kind_cell_prefix(const std::string& preset, const KindTask& task,
+                             const std::string& kind) {
+    return preset + "/" + task.id + "/" + kind + "/";
+}
+
+std::vector<Cell> kind_grid_cells(const ExperimentOptions& options,
+                                  const std::vector<KindTask>& tasks,
+                                  const std::vector<std::string>& kinds, int64_t seeds) {
+    std::vector<Cell> cells;
+    for (const KindTask& task : tasks)
+        for (const std::string& kind : kinds)
+            for (int64_t seed = 0; seed < seeds; ++seed) {
+                const std::string key =
+                    kind_cell_prefix(options.preset, task, kind) + "seed" + std::to_string(seed);
+                json user = task.config;
+                user["model"]["attention"]["kind"] = kind;
+                user["train"]["seed"] = seed;
+                const std::string run_dir = options.out_dir + "/runs/" + key;
+                cells.push_back(
+                    {key, task.metric, [user, run_dir] { return train_cell(user, run_dir); }});
+            }
+    return cells;
+}
+
+void write_kind_bars(const ResultStore& store, const std::string& preset, const KindTask& task,
+                     const std::vector<std::string>& kinds, int64_t seeds,
+                     const std::string& metric, const std::string& metric_title,
+                     const std::string& png_path) {
+    Plot plot;
+    plot.title = task.title + ": " + metric_title + " (" + preset + ")";
+    plot.x_label = "attention kind";
+    plot.y_label = metric_title;
+    plot.bars = true;
+    plot.x_tic_labels = kinds;
+    Series series{metric, {}, {}, {}};
+    for (size_t i = 0; i < kinds.size(); ++i) {
+        const Summary s = store.summary(kind_cell_prefix(preset, task, kinds[i]), metric, seeds);
+        series.x.push_back(double(i));
+        series.y.push_back(s.mean);
+        series.error.push_back(s.std);
+    }
+    plot.series.push_back(series);
+    write_plot(plot, png_path);
+}
+
+void write_train_curves(const ResultStore& store, const std::string& preset, const KindTask& task,
+                        const std::vector<std::string>& kinds, int64_t seeds,
+                        const std::string& png_path) {
+    Plot plot;
+    plot.title = task.title + ": training loss (" + preset + ", mean over seeds)";
+    plot.x_label = "step";
+    plot.y_label = "training loss (nats)";
+    for (const std::string& kind : kinds) {
+        std::map<double, std::vector<double>> losses_at_step;
+        for (int64_t seed = 0; seed < seeds; ++seed) {
+            const std::string key =
+                kind_cell_prefix(preset, task, kind) + "seed" + std::to_string(seed);
+            if (!store.has(key)) continue;
+            for (const json& point : store.cell(key)["metrics"].value("train_curve", json::array()))
+                losses_at_step[point[0].get<double>()].push_back(point[1].get<double>());
+        }
+        Series series{kind, {}, {}, {}};
+        for (const auto& [step, losses] : losses_at_step) {
+            series.x.push_back(step);
+            series.y.push_back(summarize(losses).mean);
+        }
+        if (!series.x.empty()) plot.series.push_back(series);
+    }
+    write_plot(plot, png_path);
+}
+
+}  // namespace attnlab::experiments
