@@ -75,6 +75,26 @@ TEST_CASE("fashion_mnist: splits and pixel tokens on the fixture", "[data]") {
     CHECK(batch.input.shape == Shape({2, 20}));
 }
 
+TEST_CASE("fashion_mnist: downsample average-pools f×f blocks, dropping partial ones", "[data]") {
+    // Train image 1 is pixel (r, c) = 50 + 5 r + c on 4×5. f = 2 keeps the top-left 4×4 as 2×2
+    // blocks: {50, 51, 55, 56} → 53, {52, 53, 57, 58} → 55, {60, 61, 65, 66} → 63, {62, ...} → 65.
+    FashionMnistOptions options = fixture_options(FashionMnistSplit::Train);
+    options.downsample = 2;
+    const FashionMnist pooled(options);
+    CHECK(pooled.rows() == 2);
+    CHECK(pooled.cols() == 2);
+    CHECK(pooled.max_length() == 4);
+    CHECK(pooled.example(1).input == std::vector<int32_t>({53 + 1, 55 + 1, 63 + 1, 65 + 1}));
+    CHECK(pooled.example(1).label == 2);
+    // f = 3: one block, rows 0..2 × columns 0..2 of test image 1 (160 + 5 r + c): mean 166.
+    options = fixture_options(FashionMnistSplit::Test);
+    options.downsample = 3;
+    CHECK(FashionMnist(options).example(1).input == std::vector<int32_t>({166 + 1}));
+    options.downsample = 1;  // the identity
+    CHECK(FashionMnist(options).example(1).input ==
+          FashionMnist(fixture_options(FashionMnistSplit::Test)).example(1).input);
+}
+
 TEST_CASE("fashion_mnist: corrupt files and bad options are rejected, naming the file", "[data]") {
     const std::string truncated = fixture("truncated-images-idx3-ubyte.gz");
     CHECK_THROWS_WITH(read_idx_gz(truncated, 3),
@@ -93,6 +113,13 @@ TEST_CASE("fashion_mnist: corrupt files and bad options are rejected, naming the
     options = fixture_options(FashionMnistSplit::Valid);
     options.valid_size = 3;
     CHECK_THROWS_WITH(FashionMnist(options), Catch::Contains("leaves no training images"));
+    for (int64_t bad : {0, -2, 5}) {
+        options = fixture_options(FashionMnistSplit::Train);
+        options.downsample = bad;
+        CHECK_THROWS_WITH(FashionMnist(options),
+                          Catch::Contains("downsample " + std::to_string(bad)) &&
+                              Catch::Contains("must be in [1, 4]"));
+    }
     CHECK_THROWS_WITH(FashionMnist(fixture_options(FashionMnistSplit::Train)).example(2),
                       Catch::Contains("index 2 outside [0, 2)"));
 }

@@ -189,6 +189,7 @@ std::unique_ptr<Task> make_fashion_mnist(const json& config) {
         options.max_examples = config_int(config, "data.max_examples");
         config_require(options.max_examples >= 0, config, "data.max_examples",
                        "0 (every image) or positive");
+        options.downsample = positive_int(config, "data.downsample");
         splits[i] = std::make_unique<FashionMnist>(options);
     }
     return std::make_unique<ClassifierTask>("fashion_mnist", config, std::move(splits[0]),
@@ -293,11 +294,13 @@ const std::vector<TaskInfo>& task_infos() {
              {{"min_pairs", 4}, {"max_pairs", 12}, {"key_alphabet", 16}, {"value_alphabet", 10}}),
          make_associative_recall},
         {"fashion_mnist",
-         "Fashion-MNIST images as 784-pixel sequences, 10 classes (train/data/fashion_mnist.h)",
+         "Fashion-MNIST images as 784-pixel sequences (downsample 2: 196), 10 classes "
+         "(train/data/fashion_mnist.h)",
          ModelFamily::Classifier,
          {{"directory", FashionMnistOptions().directory},
           {"valid_size", 5000},
-          {"max_examples", 0}},
+          {"max_examples", 0},
+          {"downsample", 1}},
          make_fashion_mnist},
         {"kjv_transduce",
          "KJV passage -> the same with every word's letters reversed, characters "

@@ -35,6 +35,28 @@ int64_t read_bytes(gzFile file, const std::string& path, uint8_t* out, int64_t c
     return done;
 }
 
+// Average-pools `images` [count, rows, cols] over factor×factor blocks, dropping the rows and
+// columns that do not fill a block; rows and cols become the pooled sides.
+std::vector<uint8_t> average_pool(const std::vector<uint8_t>& images, int64_t count, int64_t& rows,
+                                  int64_t& cols, int64_t factor) {
+    const int64_t out_rows = rows / factor, out_cols = cols / factor, block = factor * factor;
+    std::vector<uint8_t> pooled(size_t(count * out_rows * out_cols));
+    for (int64_t i = 0; i < count; ++i)
+        for (int64_t r = 0; r < out_rows; ++r)
+            for (int64_t c = 0; c < out_cols; ++c) {
+                int64_t sum = 0;
+                for (int64_t dr = 0; dr < factor; ++dr)
+                    for (int64_t dc = 0; dc < factor; ++dc)
+                        sum +=
+                            images[size_t((i * rows + r * factor + dr) * cols + c * factor + dc)];
+                pooled[size_t((i * out_rows + r) * out_cols + c)] =
+                    uint8_t((sum + block / 2) / block);
+            }
+    rows = out_rows;
+    cols = out_cols;
+    return pooled;
+}
+
 }  // namespace
 
 IdxArray read_idx_gz(const std::string& path, int expected_ndim) {
@@ -118,6 +140,10 @@ FashionMnist::FashionMnist(const FashionMnistOptions& options) : options_(option
                       int(labels.data[size_t(i)]), " at index ", i, " outside 0..9");
     rows_ = images.dims[1];
     cols_ = images.dims[2];
+    ATTNLAB_CHECK(options.downsample >= 1 && options.downsample <= std::min(rows_, cols_),
+                  "FashionMnist: downsample ", options.downsample, " must be in [1, ",
+                  std::min(rows_, cols_), "] for ", rows_, "×", cols_, " images (", image_path,
+                  ")");
 
     int64_t begin = 0, end = count;
     if (options.split != FashionMnistSplit::Test) {
@@ -131,6 +157,8 @@ FashionMnist::FashionMnist(const FashionMnistOptions& options) : options_(option
     if (options.max_examples > 0) end = std::min(end, begin + options.max_examples);
     const int64_t pixels = rows_ * cols_;
     pixels_.assign(images.data.begin() + begin * pixels, images.data.begin() + end * pixels);
+    if (options.downsample > 1)
+        pixels_ = average_pool(pixels_, end - begin, rows_, cols_, options.downsample);
     labels_.assign(labels.data.begin() + begin, labels.data.begin() + end);
 }
 

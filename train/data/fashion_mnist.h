@@ -3,6 +3,10 @@
 // Each 28×28 grey image becomes a sequence of 784 tokens in row-major order, token = pixel + 1
 // (0..255 → 1..256; 0 stays padding, vocab 257); label = the class 0..9 (fashion_mnist_class_name).
 // This is LRA's "Image" setup (a flattened grey image, one token per intensity) on 28×28 images.
+// downsample = f > 1 average-pools f×f blocks first (rounded to the nearest intensity, halves up),
+// so 28×28 becomes 14×14 (f = 2, 196 tokens) or 7×7 (f = 4, 49 tokens): quadratic attention on a
+// CPU cannot afford 784. Trailing rows and columns that do not fill a block are dropped (f = 3:
+// 9×9 from the top-left 27×27), as a "floor mode" pooling layer does.
 // Splits: train = the first train_size - valid_size images of the train files (55,000 by default),
 // valid = the last valid_size (5,000), test = the t10k files (10,000). The default directory is
 // where the Debian package dataset-fashion-mnist puts the files:
@@ -37,6 +41,7 @@ struct FashionMnistOptions {
     FashionMnistSplit split = FashionMnistSplit::Train;
     int64_t valid_size = 5000;  // the last images of the train files
     int64_t max_examples = 0;   // > 0: keep only the split's first max_examples (quick CPU runs)
+    int64_t downsample = 1;     // f: average-pool f×f blocks; 1 ≤ f ≤ the image's side
 };
 
 class FashionMnist : public Dataset {
@@ -53,7 +58,7 @@ class FashionMnist : public Dataset {
     // A full image prints as rows of characters from dark ' ' to light '@'; other ids as numbers.
     std::string decode(const std::vector<int32_t>& ids) const override;
 
-    int64_t rows() const { return rows_; }
+    int64_t rows() const { return rows_; }  // after downsampling
     int64_t cols() const { return cols_; }
 
   private:
