@@ -196,13 +196,13 @@ json measure_training(const BenchConfig& config, const std::string& kind, int st
     if (kind == "none") return {{"vocab", data.vocab_size()}};
 
     LmConfig lm;
-    lm.vocab = data.vocab_size();
-    lm.d_model = config.d_model;
-    lm.heads = config.heads;
-    lm.layers = config.layers;
-    lm.d_ff = config.d_ff;
-    lm.max_len = config.T;
-    lm.attention.kind = kind;
+    lm.stack.vocab = data.vocab_size();
+    lm.stack.d_model = config.d_model;
+    lm.stack.heads = config.heads;
+    lm.stack.layers = config.layers;
+    lm.stack.d_ff = config.d_ff;
+    lm.stack.max_len = config.T;
+    lm.stack.attention.kind = kind;
     Rng rng(kInitSeed);
     LanguageModel model(lm, rng);
     AdamW optimizer(model.parameters());
@@ -229,7 +229,7 @@ json measure_training(const BenchConfig& config, const std::string& kind, int st
         if (p.tensor.grad().defined()) gradient_elements += p.tensor.numel();
     const int64_t bytes = sizeof(real);
     const kernels::BlasInfo blas = kernels::blas_info();
-    return {{"vocab", lm.vocab},
+    return {{"vocab", lm.stack.vocab},
             {"parameters", model.count_parameters()},
             {"trainable_parameters", model.count_parameters(true)},
             {"seconds", seconds},

@@ -6,20 +6,6 @@
 
 namespace attnlab {
 
-EncoderConfig ClassifierConfig::encoder() const {
-    EncoderConfig config;
-    config.vocab = vocab;
-    config.d_model = d_model;
-    config.heads = heads;
-    config.layers = layers;
-    config.d_ff = d_ff;
-    config.max_len = max_len;
-    config.dropout = dropout;
-    config.seed = seed;
-    config.attention = attention;
-    return config;
-}
-
 ClassifierHead::ClassifierHead(int64_t features, int64_t hidden, int64_t num_classes,
                                bool second_hidden, Rng& rng)
     : mlp_(features, hidden, rng),
@@ -44,25 +30,25 @@ static const ClassifierConfig& checked(const ClassifierConfig& config) {
                   " (expected 1 = one sequence, or 2 = a pair through the shared encoder)");
     ATTNLAB_CHECK(config.num_classes >= 2, "Classifier: num_classes ", config.num_classes,
                   " (expected at least 2)");
-    ATTNLAB_CHECK(config.towers == 1 || config.d_ff >= 2, "Classifier: d_ff ", config.d_ff,
-                  " too small for the two-tower head's d_ff / 2 hidden units");
+    ATTNLAB_CHECK(config.towers == 1 || config.stack.d_ff >= 2, "Classifier: d_ff ",
+                  config.stack.d_ff, " too small for the two-tower head's d_ff / 2 hidden units");
     return config;
 }
 
 // The CLS vector N(0, 0.02²) for "cls" pooling (drawn after the encoder, before the head).
 static Tensor make_cls(const ClassifierConfig& config, Rng& rng) {
     if (config.pooling != "cls") return Tensor();
-    Tensor cls = Tensor::empty({config.d_model});
+    Tensor cls = Tensor::empty({config.stack.d_model});
     init::normal(cls, rng, 0, 0.02);
     return cls;
 }
 
 Classifier::Classifier(const ClassifierConfig& config, Rng& rng)
     : config_(checked(config)),
-      encoder_(config.encoder(), rng),
+      encoder_(config.stack, rng),
       cls_(make_cls(config, rng)),
-      head_((config.towers == 2 ? 4 : 1) * config.d_model, config.d_ff, config.num_classes,
-            config.towers == 2, rng) {
+      head_((config.towers == 2 ? 4 : 1) * config.stack.d_model, config.stack.d_ff,
+            config.num_classes, config.towers == 2, rng) {
     register_module("encoder", encoder_);
     if (cls_.defined()) cls_ = register_parameter("cls", cls_);
     register_module("head", head_);
@@ -71,7 +57,7 @@ Classifier::Classifier(const ClassifierConfig& config, Rng& rng)
 Tensor Classifier::summary(const IntTensor& ids, const Tensor& mask) {
     ATTNLAB_CHECK(ids.shape.size() == 2, "Classifier: ids ", shape_str(ids.shape),
                   " (expected [B, L])");
-    const int64_t B = ids.shape[0], L = ids.shape[1], d = config_.d_model;
+    const int64_t B = ids.shape[0], L = ids.shape[1], d = config_.stack.d_model;
     if (config_.pooling == "mean") {
         const Tensor h = encoder_.forward(ids, mask);  // [B, L, d]
         if (!mask.defined()) return mean(h, 1);
@@ -79,8 +65,8 @@ Tensor Classifier::summary(const IntTensor& ids, const Tensor& mask) {
         const Tensor counts = sum(mask, 1, true);  // [B, 1], a constant
         return div(sum(mul(h, reshape(mask, {B, L, 1})), 1), counts);
     }
-    ATTNLAB_CHECK(L >= 1 && L + 1 <= config_.max_len, "Classifier: sequence length ", L,
-                  " + 1 (the CLS token at position 0) exceeds max_len ", config_.max_len,
+    ATTNLAB_CHECK(L >= 1 && L + 1 <= config_.stack.max_len, "Classifier: sequence length ", L,
+                  " + 1 (the CLS token at position 0) exceeds max_len ", config_.stack.max_len,
                   " (or is empty)");
     // [B, 1, d] copies of cls (broadcast by add; its gradient sums over the batch).
     const Tensor cls = add(reshape(cls_, {1, 1, d}), Tensor::zeros({B, 1, d}));

@@ -31,22 +31,12 @@
 namespace attnlab {
 
 struct ClassifierConfig {
-    int64_t vocab = 256;
-    int64_t d_model = 64;
-    int64_t heads = 4;
-    int64_t layers = 2;
-    int64_t d_ff = 256;  // the blocks' FFN width and the head's hidden width
-    int64_t max_len = 128;
-    double dropout = 0;  // attention weights and residual branches, training only
-    uint64_t seed = 0;   // dropout seed; encoder block i uses seed + i
+    // The encoder's sizes, dropout and attention kind (stack_config.h; the encoder is
+    // bidirectional). stack.d_ff is also the head's hidden width.
+    StackConfig stack;
     int64_t num_classes = 2;
     std::string pooling = "mean";  // "mean" or "cls"
     int64_t towers = 1;            // 1: one sequence; 2: a pair through the shared encoder
-    // The attention kind and its options, as in LmConfig (its sizes, causal and seeds are set
-    // from the fields above; the encoder is bidirectional).
-    AttentionConfig attention;
-
-    EncoderConfig encoder() const;
 };
 
 // The MLP from the pooled features to the class logits (see above). Parameters "mlp.*",

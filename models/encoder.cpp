@@ -5,17 +5,6 @@
 
 namespace attnlab {
 
-AttentionConfig EncoderConfig::block_attention(int64_t layer) const {
-    AttentionConfig config = attention;
-    config.d_model = d_model;
-    config.heads = heads;
-    config.max_len = max_len;
-    config.dropout = dropout;
-    config.causal = false;
-    config.dropout_seed = seed + uint64_t(layer);
-    return config;
-}
-
 IntTensor position_ids(int64_t B, int64_t L) {
     std::vector<int32_t> positions(size_t(B * L));
     for (int64_t i = 0; i < B * L; ++i) positions[size_t(i)] = int32_t(i % L);
@@ -40,23 +29,20 @@ void check_key_padding(const char* who, const Tensor& key_padding, int64_t B, in
     }
 }
 
-// Checks the sizes before the members are built (they would fail with less helpful messages).
-static const EncoderConfig& checked(const EncoderConfig& config) {
-    ATTNLAB_CHECK(config.vocab > 0 && config.layers > 0 && config.max_len > 0 && config.d_ff > 0,
-                  "Encoder: vocab, layers, max_len and d_ff must be positive, got vocab ",
-                  config.vocab, ", layers ", config.layers, ", max_len ", config.max_len, ", d_ff ",
-                  config.d_ff);
+// Checks the sizes before the members are built.
+static const StackConfig& checked(const StackConfig& config) {
+    config.check("Encoder");
     return config;
 }
 
-Encoder::Encoder(const EncoderConfig& config, Rng& rng)
+Encoder::Encoder(const StackConfig& config, Rng& rng)
     : config_(checked(config)),
       embed_(config.vocab, config.d_model, rng),
       pos_(config.max_len, config.d_model, rng),
       ln_f_(config.d_model) {
     for (int64_t i = 0; i < config.layers; ++i)
         blocks_.add(
-            std::make_unique<TransformerBlock>(config.block_attention(i), config.d_ff, rng));
+            std::make_unique<TransformerBlock>(config.block_attention(i, false), config.d_ff, rng));
     register_module("embed", embed_);
     register_module("pos", pos_);
     register_module("blocks", blocks_);

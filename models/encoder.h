@@ -1,7 +1,7 @@
 // encoder.h — the bidirectional Transformer encoder shared by the classifier (classifier.h) and
-// the encoder-decoder (seq2seq.h): token embedding + learned positions → N pre-LN blocks
-// (block.h) of the configured attention kind, NOT causal, with the key padding mask passed to
-// every block → a final LayerNorm.
+// the encoder-decoder (seq2seq.h), configured by a StackConfig (stack_config.h): token embedding +
+// learned positions → N pre-LN blocks (block.h) of the configured attention kind, NOT causal, with
+// the key padding mask passed to every block → a final LayerNorm.
 //
 //     h = E[ids] + P[0 .. L)            [B, L, d]
 //     h = block_i(h, key_padding)       i = 0 .. layers − 1
@@ -25,23 +25,6 @@
 #include "lm.h"
 
 namespace attnlab {
-
-struct EncoderConfig {
-    int64_t vocab = 256;
-    int64_t d_model = 64;
-    int64_t heads = 4;
-    int64_t layers = 2;
-    int64_t d_ff = 256;
-    int64_t max_len = 128;
-    double dropout = 0;  // attention weights and both residual branches, training only
-    uint64_t seed = 0;   // dropout seed; block i uses seed + i
-    // The attention kind and its options, as in LmConfig: block_attention() overrides d_model,
-    // heads, max_len, dropout, causal (always false here) and dropout_seed.
-    AttentionConfig attention;
-
-    // The (bidirectional) attention config of block `layer`.
-    AttentionConfig block_attention(int64_t layer) const;
-};
 
 // Owned child modules registered as "0", "1", ... in the order added.
 template <class Child>
@@ -69,7 +52,7 @@ void check_key_padding(const char* who, const Tensor& key_padding, int64_t B, in
 class Encoder : public Module {
   public:
     // Initialises, in order: embed, pos, then each block, from `rng`.
-    Encoder(const EncoderConfig& config, Rng& rng);
+    Encoder(const StackConfig& config, Rng& rng);
 
     // ids [B, L] with 0 <= id < vocab → token vectors E[ids] [B, L, d] (no positions).
     Tensor embed(const IntTensor& ids) const;
@@ -81,10 +64,10 @@ class Encoder : public Module {
 
     const Tensor& embedding_weight() const { return embed_.weight(); }
     TransformerBlock& block(size_t i) { return blocks_[i]; }
-    const EncoderConfig& config() const { return config_; }
+    const StackConfig& config() const { return config_; }
 
   private:
-    EncoderConfig config_;
+    StackConfig config_;
     EmbeddingTable embed_, pos_;
     ModuleList<TransformerBlock> blocks_;
     LayerNorm ln_f_;

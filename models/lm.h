@@ -14,24 +14,18 @@
 #include <vector>
 
 #include "block.h"
+#include "stack_config.h"
 
 namespace attnlab {
 
 struct LmConfig {
-    int64_t vocab = 256;
-    int64_t d_model = 64;
-    int64_t heads = 4;
-    int64_t layers = 2;
-    int64_t d_ff = 256;
-    int64_t max_len = 128;
-    double dropout = 0;  // attention weights and both residual branches, training only
-    uint64_t seed = 0;   // dropout seed; block i uses seed + i
-    // The attention kind and its options (attention.h). Its d_model, heads, max_len, dropout,
-    // causal and dropout_seed are ignored: block_attention() sets them from the fields above.
-    AttentionConfig attention;
+    // The sizes, dropout and attention kind of the one stack (stack_config.h).
+    StackConfig stack;
 
     // The (always causal) attention config of block `layer`.
-    AttentionConfig block_attention(int64_t layer) const;
+    AttentionConfig block_attention(int64_t layer) const {
+        return stack.block_attention(layer, true);
+    }
 };
 
 // A [rows, d] lookup table ("weight", N(0, 0.02²)), looked up by embedding().

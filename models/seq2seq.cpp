@@ -7,31 +7,6 @@
 
 namespace attnlab {
 
-EncoderConfig Seq2SeqConfig::encoder() const {
-    EncoderConfig config;
-    config.vocab = vocab;
-    config.d_model = d_model;
-    config.heads = heads;
-    config.layers = encoder_layers;
-    config.d_ff = d_ff;
-    config.max_len = max_len;
-    config.dropout = dropout;
-    config.seed = seed;
-    config.attention = attention;
-    return config;
-}
-
-AttentionConfig Seq2SeqConfig::decoder_attention(int64_t layer) const {
-    AttentionConfig config = attention;
-    config.d_model = d_model;
-    config.heads = heads;
-    config.max_len = max_len;
-    config.dropout = dropout;
-    config.causal = true;
-    config.dropout_seed = seed + uint64_t(encoder_layers + layer);
-    return config;
-}
-
 // The cross-attention's config: the block's, with its own dropout stream.
 static AttentionConfig cross_config(AttentionConfig config) {
     config.dropout_seed ^= 0xc2b2ae3d27d4eb4full;
@@ -71,9 +46,12 @@ Tensor DecoderBlock::forward(const Tensor& x, const Tensor& self_padding, const 
 }
 
 Decoder::Decoder(const Seq2SeqConfig& config, Rng& rng)
-    : max_len_(config.max_len), pos_(config.max_len, config.d_model, rng), ln_f_(config.d_model) {
+    : max_len_(config.stack.max_len),
+      pos_(config.stack.max_len, config.stack.d_model, rng),
+      ln_f_(config.stack.d_model) {
     for (int64_t i = 0; i < config.decoder_layers; ++i)
-        blocks_.add(std::make_unique<DecoderBlock>(config.decoder_attention(i), config.d_ff, rng));
+        blocks_.add(
+            std::make_unique<DecoderBlock>(config.decoder_attention(i), config.stack.d_ff, rng));
     register_module("pos", pos_);
     register_module("blocks", blocks_);
     register_module("ln_f", ln_f_);
@@ -94,16 +72,16 @@ Tensor Decoder::forward(const Tensor& embedding_weight, const IntTensor& ids,
     return ln_f_.forward(h);
 }
 
-// Checks the sizes before the members are built (they would fail with less helpful messages).
+// Checks the sizes before the members are built.
 static const Seq2SeqConfig& checked(const Seq2SeqConfig& config) {
-    ATTNLAB_CHECK(config.encoder_layers > 0 && config.decoder_layers > 0,
-                  "Seq2Seq: encoder_layers and decoder_layers must be positive, got ",
-                  config.encoder_layers, " and ", config.decoder_layers);
+    config.stack.check("Seq2Seq");
+    ATTNLAB_CHECK(config.decoder_layers > 0, "Seq2Seq: decoder_layers must be positive, got ",
+                  config.decoder_layers);
     return config;
 }
 
 Seq2Seq::Seq2Seq(const Seq2SeqConfig& config, Rng& rng)
-    : config_(checked(config)), encoder_(config.encoder(), rng), decoder_(config, rng) {
+    : config_(checked(config)), encoder_(config.stack, rng), decoder_(config, rng) {
     register_module("encoder", encoder_);
     register_module("decoder", decoder_);
 }
@@ -133,7 +111,7 @@ Tensor Seq2Seq::loss(const Batch& batch) {
                   shape_str(batch.target.shape), " differs from the decoder input ",
                   shape_str(batch.second.shape));
     const Tensor logits = forward(batch);
-    return cross_entropy(reshape(logits, {-1, config_.vocab}),
+    return cross_entropy(reshape(logits, {-1, config_.stack.vocab}),
                          IntTensor({batch.target.numel()}, batch.target.values), kIgnoreIndex);
 }
 
@@ -159,11 +137,11 @@ class EvalModeGuard {
 std::vector<std::vector<int32_t>> Seq2Seq::greedy_decode(const IntTensor& source,
                                                          const Tensor& source_mask, int32_t bos,
                                                          int32_t eos, int64_t max_steps) {
-    const int64_t V = config_.vocab;
+    const int64_t V = config_.stack.vocab;
     ATTNLAB_CHECK(bos >= 0 && bos < V && eos >= 0 && eos < V, "greedy_decode: bos ", bos,
                   " and eos ", eos, " must be token ids in [0, ", V, ")");
-    ATTNLAB_CHECK(max_steps >= 1 && max_steps <= config_.max_len, "greedy_decode: max_steps ",
-                  max_steps, " outside [1, max_len = ", config_.max_len, "]");
+    ATTNLAB_CHECK(max_steps >= 1 && max_steps <= config_.stack.max_len, "greedy_decode: max_steps ",
+                  max_steps, " outside [1, max_len = ", config_.stack.max_len, "]");
     ATTNLAB_CHECK(source.shape.size() == 2, "greedy_decode: source ", shape_str(source.shape),
                   " (expected [B, S])");
     NoGradGuard no_grad;

@@ -16,7 +16,7 @@
 //
 // Parameters: "encoder.*" (encoder.h), "decoder.pos.weight" [max_len, d] (N(0, 0.02²)),
 // "decoder.blocks.<i>.{ln1,attn,ln_cross,cross,ln2,ffn}....", "decoder.ln_f.{gamma,beta}".
-// Count: V·d + 2·max_len·d + encoder_layers · enc_block + decoder_layers · dec_block + 4d, with
+// Count: V·d + 2·max_len·d + layers · enc_block + decoder_layers · dec_block + 4d, with
 //   enc_block = attention's + 4d + 2·d·d_ff + d_ff + d                   (block.h)
 //   dec_block = attention's + 4(d² + d) + 6d + 2·d·d_ff + d_ff + d       (+ cross, one more LN)
 // and attention's from attention.h / the kind's header (the same kind in both stacks).
@@ -32,23 +32,17 @@
 namespace attnlab {
 
 struct Seq2SeqConfig {
-    int64_t vocab = 256;  // shared by source and target
-    int64_t d_model = 64;
-    int64_t heads = 4;
-    int64_t encoder_layers = 2;
+    // The sizes, dropout and self-attention kind of both stacks (stack_config.h); stack.layers is
+    // the encoder's depth, stack.vocab is shared by source and target, stack.max_len bounds the
+    // source and the decoder input. Cross-attention is always dot-product.
+    StackConfig stack;
     int64_t decoder_layers = 2;
-    int64_t d_ff = 256;
-    int64_t max_len = 128;  // the longest source and the longest decoder input
-    double dropout = 0;     // attention weights and residual branches, training only
-    // Dropout seed: encoder block i uses seed + i, decoder block i seed + encoder_layers + i.
-    uint64_t seed = 0;
-    // The self-attention kind and its options, as in LmConfig (sizes, causal and seeds are set
-    // from the fields above). Cross-attention is always dot-product.
-    AttentionConfig attention;
 
-    EncoderConfig encoder() const;
-    // The causal self-attention config of decoder block `layer`.
-    AttentionConfig decoder_attention(int64_t layer) const;
+    // The causal self-attention config of decoder block `layer`: dropout seed
+    // stack.seed + stack.layers + layer, after the encoder blocks' stack.seed + i.
+    AttentionConfig decoder_attention(int64_t layer) const {
+        return stack.block_attention(stack.layers + layer, true);
+    }
 };
 
 // One pre-LN decoder block (see above). Parameters "ln1", "attn", "ln_cross", "cross", "ln2",

@@ -12,13 +12,13 @@ namespace {
 
 LmConfig lm_s(const std::string& kind) {
     LmConfig config;
-    config.vocab = 80;
-    config.d_model = 256;
-    config.heads = 4;
-    config.layers = 4;
-    config.d_ff = 1024;
-    config.max_len = 256;
-    config.attention.kind = kind;
+    config.stack.vocab = 80;
+    config.stack.d_model = 256;
+    config.stack.heads = 4;
+    config.stack.layers = 4;
+    config.stack.d_ff = 1024;
+    config.stack.max_len = 256;
+    config.stack.attention.kind = kind;
     return config;
 }
 

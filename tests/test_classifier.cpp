@@ -21,17 +21,17 @@ namespace {
 
 ClassifierConfig tiny(const std::string& kind, const std::string& pooling, int64_t towers) {
     ClassifierConfig config;
-    config.vocab = 7;
-    config.d_model = 8;
-    config.heads = 2;
-    config.layers = 2;
-    config.d_ff = 16;
-    config.max_len = 6;
+    config.stack.vocab = 7;
+    config.stack.d_model = 8;
+    config.stack.heads = 2;
+    config.stack.layers = 2;
+    config.stack.d_ff = 16;
+    config.stack.max_len = 6;
     config.num_classes = 3;
     config.pooling = pooling;
     config.towers = towers;
-    config.attention.kind = kind;
-    config.attention.performer_features = 4;
+    config.stack.attention.kind = kind;
+    config.stack.attention.performer_features = 4;
     return config;
 }
 
@@ -109,7 +109,7 @@ TEST_CASE("classifier: loss gradients w.r.t. every parameter", "[classifier][gra
         for (uint64_t seed = 1; seed <= 40; ++seed) {
             Rng rng(seed);
             ClassifierConfig config = tiny(setup.kind, setup.pooling, setup.towers);
-            config.layers = 1;
+            config.stack.layers = 1;
             model = std::make_unique<Classifier>(config, rng);
             for (const Parameter& p : model->parameters())
                 if (p.name == "encoder.embed.weight" || p.name == "encoder.pos.weight" ||
@@ -206,12 +206,12 @@ TEST_CASE("classifier: parameter names and documented counts", "[classifier]") {
         CHECK(has(setup.kind == "vanilla" ? "encoder.blocks.0.attn.vanilla.w_q.weight"
                                           : "encoder.blocks.0.attn.random.r"));
 
-        const int64_t V = config.vocab, d = config.d_model, F = config.d_ff;
-        const int64_t h = config.heads, n = config.max_len, C = config.num_classes;
+        const int64_t V = config.stack.vocab, d = config.stack.d_model, F = config.stack.d_ff;
+        const int64_t h = config.stack.heads, n = config.stack.max_len, C = config.num_classes;
         const int64_t attention =
             2 * (d * d + d) + (setup.kind == "vanilla" ? 2 * (d * d + d) : h * n * n);
         const int64_t block = attention + 4 * d + 2 * d * F + F + d;
-        const int64_t encoder = V * d + n * d + config.layers * block + 2 * d;
+        const int64_t encoder = V * d + n * d + config.stack.layers * block + 2 * d;
         const int64_t head = setup.towers == 1
                                  ? d * F + F + F * C + C
                                  : 4 * d * F + F + F * (F / 2) + F / 2 + (F / 2) * C + C;
@@ -264,11 +264,11 @@ TEST_CASE("classifier: a tiny model learns a two-class toy task", "[classifier][
     for (const Setup& setup : {Setup{"vanilla", "mean", 1}, Setup{"random", "cls", 2}}) {
         INFO(setup.kind << ", " << setup.pooling << ", towers " << setup.towers);
         ClassifierConfig config = tiny(setup.kind, setup.pooling, setup.towers);
-        config.vocab = 5;
-        config.d_model = 16;
-        config.layers = 1;
-        config.d_ff = 32;
-        config.max_len = 8;
+        config.stack.vocab = 5;
+        config.stack.d_model = 16;
+        config.stack.layers = 1;
+        config.stack.d_ff = 32;
+        config.stack.max_len = 8;
         config.num_classes = 2;
         Rng rng(11);
         Classifier model(config, rng);

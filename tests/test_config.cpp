@@ -101,18 +101,18 @@ TEST_CASE("config: files are read, overridden, written and read back", "[config]
     CHECK_THROWS_WITH(load_config(dir.file("list.json")), Contains("must be an object"));
 }
 
-TEST_CASE("config: model settings map onto the LM config", "[config]") {
+TEST_CASE("config: model settings map onto the stack config", "[config]") {
     const json config = load_config(
         "", {"model.d_model=48", "model.heads=3", "model.max_len=0",
              "model.attention.kind=performer", "model.attention.performer_features=16"});
-    const LmConfig lm = lm_config_from(config, 11, 20);
-    CHECK(lm.vocab == 11);
-    CHECK(lm.max_len == 20);  // 0 → from the data
-    CHECK(lm.d_model == 48);
-    CHECK(lm.attention.kind == "performer");
-    CHECK(lm.attention.performer_features == 16);
-    CHECK_THROWS_WITH(lm_config_from(load_config("", {"model.heads=5"}), 11, 20),
+    const StackConfig stack = stack_config_from(config, 11, 20);
+    CHECK(stack.vocab == 11);
+    CHECK(stack.max_len == 20);  // 0 → from the data
+    CHECK(stack.d_model == 48);
+    CHECK(stack.attention.kind == "performer");
+    CHECK(stack.attention.performer_features == 16);
+    CHECK_THROWS_WITH(stack_config_from(load_config("", {"model.heads=5"}), 11, 20),
                       Contains("\"model.d_model\" must be a multiple of model.heads"));
-    CHECK_THROWS_WITH(lm_config_from(load_config("", {"model.max_len=10"}), 11, 20),
+    CHECK_THROWS_WITH(stack_config_from(load_config("", {"model.max_len=10"}), 11, 20),
                       Contains("\"model.max_len\" must be 0 or at least the data's longest"));
 }

@@ -15,13 +15,13 @@ namespace {
 
 LmConfig tiny(const std::string& kind) {
     LmConfig config;
-    config.vocab = 7;
-    config.d_model = 8;
-    config.heads = 2;
-    config.layers = 2;
-    config.d_ff = 16;
-    config.max_len = 5;
-    config.attention.kind = kind;
+    config.stack.vocab = 7;
+    config.stack.d_model = 8;
+    config.stack.heads = 2;
+    config.stack.layers = 2;
+    config.stack.d_ff = 16;
+    config.stack.max_len = 5;
+    config.stack.attention.kind = kind;
     return config;
 }
 
@@ -83,19 +83,19 @@ TEST_CASE("lm: parameter names, one tied embedding, documented counts", "[lm]") 
         CHECK(std::count(names.begin(), names.end(), "ln_f.gamma") == 1);
         for (const std::string& name : names) CHECK(name.find("head") == std::string::npos);
 
-        const int64_t V = config.vocab, d = config.d_model, d_ff = config.d_ff;
-        const int64_t h = config.heads, n = config.max_len;
+        const int64_t V = config.stack.vocab, d = config.stack.d_model, d_ff = config.stack.d_ff;
+        const int64_t h = config.stack.heads, n = config.stack.max_len;
         // Frame 2(d² + d); vanilla adds W_q, W_k: 2(d² + d); random adds R [h, n, n].
         const int64_t attention =
             2 * (d * d + d) + (kind == "vanilla" ? 2 * (d * d + d) : h * n * n);
         const int64_t block = attention + 4 * d + 2 * d * d_ff + d_ff + d;
-        CHECK(model.count_parameters() == V * d + n * d + config.layers * block + 2 * d);
+        CHECK(model.count_parameters() == V * d + n * d + config.stack.layers * block + 2 * d);
     }
 }
 
 TEST_CASE("lm: the same seed gives bit-identical logits", "[lm]") {
     LmConfig config = tiny("random+vanilla");
-    config.dropout = 0.1;
+    config.stack.dropout = 0.1;
     Rng rng_a(8), rng_b(8), ids_rng(1);
     LanguageModel a(config, rng_a), b(config, rng_b);
     const IntTensor ids = ids_from(ids_rng, 2, 5, 7);
@@ -113,12 +113,12 @@ TEST_CASE("lm: sequence and shape errors", "[lm]") {
 
 TEST_CASE("lm: a tiny model overfits one batch of a repeating pattern", "[lm][optim]") {
     LmConfig config;
-    config.vocab = 5;
-    config.d_model = 32;
-    config.heads = 2;
-    config.layers = 2;
-    config.d_ff = 64;
-    config.max_len = 12;
+    config.stack.vocab = 5;
+    config.stack.d_model = 32;
+    config.stack.heads = 2;
+    config.stack.layers = 2;
+    config.stack.d_ff = 64;
+    config.stack.max_len = 12;
     Rng rng(10);
     LanguageModel model(config, rng);
     // Each row cycles 0 1 2 3 4 from a different offset; targets are the next token.

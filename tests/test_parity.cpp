@@ -42,14 +42,14 @@ SafetensorsFile load_fixture(const std::string& path) {
 // the generator sets can never be silently ignored.
 LmConfig config_from(const Metadata& metadata) {
     LmConfig config;
-    AttentionConfig& attention = config.attention;
+    AttentionConfig& attention = config.stack.attention;
     const std::map<std::string, int64_t*> integers = {
-        {"vocab", &config.vocab},
-        {"d_model", &config.d_model},
-        {"heads", &config.heads},
-        {"layers", &config.layers},
-        {"d_ff", &config.d_ff},
-        {"max_len", &config.max_len},
+        {"vocab", &config.stack.vocab},
+        {"d_model", &config.stack.d_model},
+        {"heads", &config.stack.heads},
+        {"layers", &config.stack.layers},
+        {"d_ff", &config.stack.d_ff},
+        {"max_len", &config.stack.max_len},
         {"dense_hidden", &attention.dense_hidden},
         {"factorized_a", &attention.factorized_a},
         {"factorized_b", &attention.factorized_b},

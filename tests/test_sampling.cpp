@@ -11,12 +11,12 @@ namespace {
 
 LmConfig tiny_lm() {
     LmConfig config;
-    config.vocab = 7;
-    config.d_model = 8;
-    config.heads = 2;
-    config.layers = 1;
-    config.d_ff = 16;
-    config.max_len = 4;
+    config.stack.vocab = 7;
+    config.stack.d_model = 8;
+    config.stack.heads = 2;
+    config.stack.layers = 1;
+    config.stack.d_ff = 16;
+    config.stack.max_len = 4;
     return config;
 }
 

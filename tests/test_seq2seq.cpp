@@ -21,15 +21,15 @@ constexpr int32_t kBos = 1, kEos = 2;  // 0 is padding; symbols start at 3
 
 Seq2SeqConfig tiny(const std::string& kind) {
     Seq2SeqConfig config;
-    config.vocab = 7;
-    config.d_model = 8;
-    config.heads = 2;
-    config.encoder_layers = 1;
+    config.stack.vocab = 7;
+    config.stack.d_model = 8;
+    config.stack.heads = 2;
+    config.stack.layers = 1;
     config.decoder_layers = 2;
-    config.d_ff = 16;
-    config.max_len = 6;
-    config.attention.kind = kind;
-    config.attention.performer_features = 4;
+    config.stack.d_ff = 16;
+    config.stack.max_len = 6;
+    config.stack.attention.kind = kind;
+    config.stack.attention.performer_features = 4;
     return config;
 }
 
@@ -189,13 +189,13 @@ TEST_CASE("seq2seq: parameter names, one tied embedding, documented counts", "[s
                 CHECK(name.find(kind) == std::string::npos);
         }
 
-        const int64_t V = config.vocab, d = config.d_model, F = config.d_ff;
-        const int64_t h = config.heads, n = config.max_len;
+        const int64_t V = config.stack.vocab, d = config.stack.d_model, F = config.stack.d_ff;
+        const int64_t h = config.stack.heads, n = config.stack.max_len;
         const int64_t attention =
             2 * (d * d + d) + (kind == "vanilla" ? 2 * (d * d + d) : h * n * n);
         const int64_t enc_block = attention + 4 * d + 2 * d * F + F + d;
         const int64_t dec_block = attention + 4 * (d * d + d) + 6 * d + 2 * d * F + F + d;
-        CHECK(model.count_parameters() == V * d + 2 * n * d + config.encoder_layers * enc_block +
+        CHECK(model.count_parameters() == V * d + 2 * n * d + config.stack.layers * enc_block +
                                               config.decoder_layers * dec_block + 4 * d);
     }
 }
@@ -242,12 +242,12 @@ TEST_CASE("seq2seq: greedy decoding stops at EOS or max_steps and restores the m
 
 TEST_CASE("seq2seq: a tiny model learns to copy, then greedy decoding copies", "[seq2seq][optim]") {
     Seq2SeqConfig config = tiny("vanilla");
-    config.vocab = 8;
-    config.d_model = 32;
-    config.encoder_layers = 1;
+    config.stack.vocab = 8;
+    config.stack.d_model = 32;
+    config.stack.layers = 1;
     config.decoder_layers = 1;
-    config.d_ff = 64;
-    config.max_len = 6;
+    config.stack.d_ff = 64;
+    config.stack.max_len = 6;
     Rng rng(12);
     Seq2Seq model(config, rng);
     std::vector<std::vector<int32_t>> sources;

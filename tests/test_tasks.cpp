@@ -142,7 +142,8 @@ TEST_CASE("tasks: classifier accuracy and loss equal a hand count on a fixed bat
     auto* task = dynamic_cast<ClassifierTask*>(made.get());
     REQUIRE(task);
     CHECK(task->classifier().config().pooling == "cls");
-    CHECK(task->classifier().config().max_len == 20 + 1);  // data.max_length + the CLS position
+    CHECK(task->classifier().config().stack.max_len ==
+          20 + 1);  // data.max_length + the CLS position
     CHECK(task->classifier().config().num_classes == 10);
     const Batch batch = make_batch(task->split("valid"), {0, 1, 2, 3, 4, 5, 6, 7});
     task->model().set_training(false);
@@ -176,7 +177,7 @@ TEST_CASE("tasks: kjv_retrieval builds two towers", "[tasks]") {
     auto* task = dynamic_cast<ClassifierTask*>(made.get());
     REQUIRE(task);
     CHECK(task->classifier().config().towers == 2);
-    CHECK(task->classifier().config().max_len == 24);  // mean pooling: the data's max_length
+    CHECK(task->classifier().config().stack.max_len == 24);  // mean pooling: the data's max_length
     CHECK(task->classifier().config().num_classes == 2);
 }
 
@@ -191,9 +192,9 @@ TEST_CASE("tasks: seq2seq exact_match counts greedy decodes, and a short copy ru
     Trainer trainer(config);
     auto* task = dynamic_cast<Seq2SeqTask*>(&trainer.task());
     REQUIRE(task);
-    CHECK(task->seq2seq().config().encoder_layers == 1);
+    CHECK(task->seq2seq().config().stack.layers == 1);
     CHECK(task->seq2seq().config().decoder_layers == 1);
-    CHECK(task->seq2seq().config().max_len == 4);  // max_length + 1 (BOS or EOS)
+    CHECK(task->seq2seq().config().stack.max_len == 4);  // max_length + 1 (BOS or EOS)
 
     // The metric is the count of greedy decodes equal to the target before its EOS.
     auto check_against_manual_count = [&] {

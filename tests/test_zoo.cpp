@@ -30,14 +30,14 @@ AttentionConfig tiny(const std::string& kind, bool causal) {
 // A causal LM over 5 tokens of length 6 around the mixer of `kind`.
 LmConfig tiny_lm(const std::string& kind, int64_t layers, double dropout) {
     LmConfig config;
-    config.vocab = 5;
-    config.d_model = 8;
-    config.heads = 2;
-    config.layers = layers;
-    config.d_ff = 16;
-    config.max_len = 6;
-    config.dropout = dropout;
-    config.attention = tiny(kind, true);
+    config.stack.vocab = 5;
+    config.stack.d_model = 8;
+    config.stack.heads = 2;
+    config.stack.layers = layers;
+    config.stack.d_ff = 16;
+    config.stack.max_len = 6;
+    config.stack.dropout = dropout;
+    config.stack.attention = tiny(kind, true);
     return config;
 }
 

@@ -32,18 +32,9 @@ ClassifierTask::ClassifierTask(std::string name, const nlohmann::json& config,
     }
     ClassifierConfig classifier;
     classifier.pooling = config_string(config, "model.pooling");
-    // The shared keys are read and checked as for a language model; CLS takes one more position.
-    const LmConfig shared = lm_config_from(config, train_->vocab_size(),
-                                           longest + (classifier.pooling == "cls" ? 1 : 0));
-    classifier.vocab = shared.vocab;
-    classifier.d_model = shared.d_model;
-    classifier.heads = shared.heads;
-    classifier.layers = shared.layers;
-    classifier.d_ff = shared.d_ff;
-    classifier.max_len = shared.max_len;
-    classifier.dropout = shared.dropout;
-    classifier.seed = shared.seed;
-    classifier.attention = shared.attention;
+    // CLS takes one more position.
+    classifier.stack = stack_config_from(config, train_->vocab_size(),
+                                         longest + (classifier.pooling == "cls" ? 1 : 0));
     classifier.num_classes = train_->num_classes();
     classifier.towers = kind == TaskKind::PairClassification ? 2 : 1;
     Rng rng(uint64_t(config_int(config, "train.seed")));

@@ -1,5 +1,5 @@
-// cli.h — the attnlab command line (train, eval, sample, inspect) as a library function, so tests
-// can run it and check its exit status and output without spawning a process.
+// cli.h — the attnlab command line (train, eval, sample, inspect, attention-map) as a library
+// function, so tests can run it and check its exit status and output without spawning a process.
 //
 // Exit status: 0 success; 1 a runtime failure (unreadable or corrupted file, diverged training);
 // 2 a usage or configuration mistake (unknown flag or key, wrong type, bad value); 130 training

@@ -126,7 +126,7 @@ Example choose_example(const Args& parsed, Task& task, std::ostream& out) {
         throw UsageError(cat("attention-map: --input: ", e.what()));
     }
     if (ids.empty()) throw UsageError("attention-map: --input is empty");
-    const size_t max_len = size_t(lm->lm().config().max_len);
+    const size_t max_len = size_t(lm->lm().config().stack.max_len);
     if (ids.size() > max_len) {
         out << "note: --input has " << ids.size() << " tokens; using the first " << max_len
             << " (the model's max_len)" << std::endl;

@@ -19,14 +19,14 @@ namespace {
 
 // The "model.*" schema: the keys every family shares, plus "pooling" for classifiers.
 json model_defaults(ModelFamily family) {
-    const LmConfig lm;
+    const StackConfig stack;
     const AttentionConfig a;
-    json model = {{"d_model", lm.d_model},
-                  {"heads", lm.heads},
-                  {"layers", lm.layers},
-                  {"d_ff", lm.d_ff},
+    json model = {{"d_model", stack.d_model},
+                  {"heads", stack.heads},
+                  {"layers", stack.layers},
+                  {"d_ff", stack.d_ff},
                   {"max_len", 0},
-                  {"dropout", lm.dropout},
+                  {"dropout", stack.dropout},
                   {"attention",
                    {{"kind", a.kind},
                     {"dense_hidden", a.dense_hidden},
@@ -266,27 +266,27 @@ bool config_bool(const json& config, const std::string& path) {
     return value.get<bool>();
 }
 
-LmConfig lm_config_from(const json& config, int64_t vocab, int64_t data_max_length) {
-    LmConfig lm;
-    lm.vocab = vocab;
-    lm.d_model = config_int(config, "model.d_model");
-    lm.heads = config_int(config, "model.heads");
-    lm.layers = config_int(config, "model.layers");
-    lm.d_ff = config_int(config, "model.d_ff");
+StackConfig stack_config_from(const json& config, int64_t vocab, int64_t data_max_length) {
+    StackConfig stack;
+    stack.vocab = vocab;
+    stack.d_model = config_int(config, "model.d_model");
+    stack.heads = config_int(config, "model.heads");
+    stack.layers = config_int(config, "model.layers");
+    stack.d_ff = config_int(config, "model.d_ff");
     const int64_t max_len = config_int(config, "model.max_len");
     config_require(max_len >= 0, config, "model.max_len", "0 (from the data) or positive");
     config_require(max_len == 0 || max_len >= data_max_length, config, "model.max_len",
                    cat("0 or at least the data's longest sequence (", data_max_length, ")"));
-    lm.max_len = max_len == 0 ? data_max_length : max_len;
-    lm.dropout = config_real(config, "model.dropout");
-    config_require(lm.dropout >= 0 && lm.dropout < 1, config, "model.dropout", "in [0, 1)");
+    stack.max_len = max_len == 0 ? data_max_length : max_len;
+    stack.dropout = config_real(config, "model.dropout");
+    config_require(stack.dropout >= 0 && stack.dropout < 1, config, "model.dropout", "in [0, 1)");
     for (const char* key : {"model.d_model", "model.heads", "model.layers", "model.d_ff"})
         config_require(config_int(config, key) > 0, config, key, "positive");
-    config_require(lm.d_model % lm.heads == 0, config, "model.d_model",
-                   cat("a multiple of model.heads (", lm.heads, ")"));
-    lm.seed = mix(uint64_t(config_int(config, "train.seed")), 1);
+    config_require(stack.d_model % stack.heads == 0, config, "model.d_model",
+                   cat("a multiple of model.heads (", stack.heads, ")"));
+    stack.seed = mix(uint64_t(config_int(config, "train.seed")), 1);
     const std::string a = "model.attention.";
-    AttentionConfig& attention = lm.attention;
+    AttentionConfig& attention = stack.attention;
     attention.kind = config_string(config, a + "kind");
     attention.dense_hidden = config_int(config, a + "dense_hidden");
     attention.factorized_a = config_int(config, a + "factorized_a");
@@ -298,7 +298,7 @@ LmConfig lm_config_from(const json& config, int64_t vocab, int64_t data_max_leng
     attention.performer_key_stabilizer = config_string(config, a + "performer_key_stabilizer");
     attention.linformer_k = config_int(config, a + "linformer_k");
     attention.conv_kernel = config_int(config, a + "conv_kernel");
-    return lm;
+    return stack;
 }
 
 }  // namespace attnlab

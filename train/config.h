@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "engine/common.h"
-#include "models/lm.h"
+#include "models/stack_config.h"
 
 namespace attnlab {
 
@@ -62,8 +62,9 @@ bool config_bool(const json& config, const std::string& path);
 void config_require(bool ok, const json& config, const std::string& path,
                     const std::string& expectation);
 
-// The LM's configuration from "model.*" with the given data-derived sizes. max_len 0 in the
-// config means "the data's longest sequence". The dropout seed derives from train.seed.
-LmConfig lm_config_from(const json& config, int64_t vocab, int64_t data_max_length);
+// The stack configuration every model family shares (stack_config.h), from "model.*" with the
+// given data-derived sizes. max_len 0 in the config means "the data's longest sequence". The
+// dropout seed derives from train.seed.
+StackConfig stack_config_from(const json& config, int64_t vocab, int64_t data_max_length);
 
 }  // namespace attnlab

@@ -40,7 +40,8 @@ LmTask::LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<D
             train_->vocab_size(), ")");
         longest = std::max(longest, data->max_length());
     }
-    const LmConfig lm = lm_config_from(config, train_->vocab_size(), longest);
+    LmConfig lm;
+    lm.stack = stack_config_from(config, train_->vocab_size(), longest);
     Rng rng(uint64_t(config_int(config, "train.seed")));
     model_ = std::make_unique<LanguageModel>(lm, rng);
 }

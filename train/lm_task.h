@@ -26,7 +26,7 @@ std::vector<int32_t> parse_token_ids(const std::string& text);
 class LmTask : public Task {
   public:
     // The splits must be LanguageModel datasets of one vocabulary. The model is built from
-    // "model.*" (config.h lm_config_from) with vocab and max_len from the data, initialised from
+    // "model.*" (config.h stack_config_from) with vocab and max_len from the data, initialised from
     // train.seed.
     LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<Dataset> train,
            std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test,

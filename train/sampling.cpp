@@ -47,13 +47,13 @@ std::vector<int32_t> sample_lm(LanguageModel& model, const std::vector<int32_t>&
     ATTNLAB_CHECK(options.length >= 0 && options.top_k >= 0, "sample_lm: length ", options.length,
                   " and top_k ", options.top_k, " must be >= 0");
     for (int32_t id : prompt)
-        ATTNLAB_CHECK(id >= 0 && id < model.config().vocab, "sample_lm: prompt id ", id,
-                      " outside the vocabulary [0, ", model.config().vocab, ")");
+        ATTNLAB_CHECK(id >= 0 && id < model.config().stack.vocab, "sample_lm: prompt id ", id,
+                      " outside the vocabulary [0, ", model.config().stack.vocab, ")");
     const bool was_training = model.training();
     model.set_training(false);
     NoGradGuard no_grad;
     std::vector<int32_t> tokens = prompt, generated;
-    const int64_t max_len = model.config().max_len, V = model.config().vocab;
+    const int64_t max_len = model.config().stack.max_len, V = model.config().stack.vocab;
     ATTNLAB_CHECK(V >= 2, "sample_lm: a vocabulary of ", V, " has no token besides padding");
     for (int64_t n = 0; n < options.length; ++n) {
         const int64_t L = std::min<int64_t>(int64_t(tokens.size()), max_len);

@@ -27,19 +27,9 @@ Seq2SeqTask::Seq2SeqTask(std::string name, const nlohmann::json& config,
             train_->vocab_size(), ")");
         longest = std::max(longest, data->max_length());
     }
-    // The shared keys are read and checked as for a language model.
-    const LmConfig shared = lm_config_from(config, train_->vocab_size(), longest);
     Seq2SeqConfig seq2seq;
-    seq2seq.vocab = shared.vocab;
-    seq2seq.d_model = shared.d_model;
-    seq2seq.heads = shared.heads;
-    seq2seq.encoder_layers = shared.layers;
-    seq2seq.decoder_layers = shared.layers;
-    seq2seq.d_ff = shared.d_ff;
-    seq2seq.max_len = shared.max_len;
-    seq2seq.dropout = shared.dropout;
-    seq2seq.seed = shared.seed;
-    seq2seq.attention = shared.attention;
+    seq2seq.stack = stack_config_from(config, train_->vocab_size(), longest);
+    seq2seq.decoder_layers = seq2seq.stack.layers;  // "model.layers" is each stack's depth
     Rng rng(uint64_t(config_int(config, "train.seed")));
     model_ = std::make_unique<Seq2Seq>(seq2seq, rng);
 }
@@ -58,7 +48,7 @@ Tensor Seq2SeqTask::loss(const Batch& batch) {
 
 std::vector<std::vector<int32_t>> Seq2SeqTask::greedy_outputs(const Batch& batch) {
     // One step more than the longest target lets an output that misses its EOS show as too long.
-    const int64_t steps = std::min(batch.target.shape[1] + 1, model_->config().max_len);
+    const int64_t steps = std::min(batch.target.shape[1] + 1, model_->config().stack.max_len);
     return model_->greedy_decode(batch.input, batch.input_mask, bos_, eos_, steps);
 }
 
