@@ -194,8 +194,16 @@ std::string claims(const ResultStore& store, const std::string& preset, int64_t 
         throw Error(cat("performer_stability: no variant ", id));
     };
     auto diverged = [&](const std::string& id) { return diverged_count(store, prefix(id), seeds); };
+    // NaN when no seed has a finite bpc (every run stopped on weights that already give NaN).
     auto at_stop = [&](const std::string& id) {
-        return store.summary(prefix(id), "bpc_at_stop", seeds).mean;
+        const Summary summary = store.summary(prefix(id), "bpc_at_stop", seeds);
+        return summary.count > 0 ? summary.mean : std::nan("");
+    };
+    auto at_stop_text = [&](const std::string& id) {
+        const double bpc = at_stop(id);
+        char value[32];
+        std::snprintf(value, sizeof value, "%.3f", bpc);
+        return std::isnan(bpc) ? std::string("none (no finite weights)") : std::string(value);
     };
     auto spike = [&](const std::string& id) {
         return store.summary(prefix(id), "max_loss_spike", seeds).mean;
@@ -221,9 +229,10 @@ std::string claims(const ResultStore& store, const std::string& preset, int64_t 
     std::snprintf(
         text, sizeof text,
         "| §2.5: on PG-19 TRIG \"becomes highly unstable\" | median ‖g‖ trig / positive = %.1f×; "
-        "max loss spike trig %.2f vs positive %.2f nats; bpc at stop trig %.3f vs positive %.3f "
+        "max loss spike trig %.2f vs positive %.2f nats; bpc at stop trig %s vs positive %s "
         "| %s |\n",
-        norm_ratio, spike("trig"), spike("positive"), at_stop("trig"), at_stop("positive"),
+        norm_ratio, spike("trig"), spike("positive"), at_stop_text("trig").c_str(),
+        at_stop_text("positive").c_str(),
         trig_diverged > positive_diverged || norm_ratio >= 10
             ? "yes"
             : (at_stop("trig") > at_stop("positive")
@@ -238,12 +247,14 @@ std::string claims(const ResultStore& store, const std::string& preset, int64_t 
     for (const char* kind : {"positive", "trig"}) {
         const std::string redrawn = std::string(kind) + "_redraw";
         std::snprintf(text, sizeof text,
-                      "| §2.4: redrawing the features helps (%s) | bpc at stop %.3f with redraw "
-                      "vs %.3f without; diverged %ld vs %ld | %s |\n",
-                      kind, at_stop(redrawn), at_stop(kind), long(diverged(redrawn)),
-                      long(diverged(kind)),
-                      diverged(redrawn) < diverged(kind)        ? "yes (fewer divergences)"
-                      : diverged(redrawn) > diverged(kind)      ? "no (more divergences)"
+                      "| §2.4: redrawing the features helps (%s) | bpc at stop %s with redraw "
+                      "vs %s without; diverged %ld vs %ld | %s |\n",
+                      kind, at_stop_text(redrawn).c_str(), at_stop_text(kind).c_str(),
+                      long(diverged(redrawn)), long(diverged(kind)),
+                      diverged(redrawn) < diverged(kind)   ? "yes (fewer divergences)"
+                      : diverged(redrawn) > diverged(kind) ? "no (more divergences)"
+                      : std::isnan(at_stop(redrawn)) || std::isnan(at_stop(kind))
+                          ? "not measurable (no finite bpc to compare)"
                       : at_stop(redrawn) < 0.99 * at_stop(kind) ? "yes (over 1% lower bpc)"
                       : at_stop(redrawn) > 1.01 * at_stop(kind) ? "no (over 1% higher bpc)"
                                                                 : "no difference (within 1%)");
