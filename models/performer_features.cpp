@@ -112,9 +112,13 @@ Tensor random_projection(int64_t m, int64_t d, ProjectionKind kind, RowNorm norm
 Tensor softmax_features(const Tensor& x, const Tensor& omega, Stabilizer stabilizer) {
     check_features_args("softmax_features", x, omega);
     const Projected p = project(x, omega);
+    const real s = real(1 / std::sqrt(double(omega.size(0))));
+    // None and PerToken in one fused op (one pass, one saved tensor); PerSequence composed.
+    if (stabilizer != Stabilizer::PerSequence)
+        return exp_features(p.projection, p.half_sq_norm, s, stabilizer == Stabilizer::PerToken);
     const Tensor exponent =
         stabilize("softmax_features", sub(p.projection, p.half_sq_norm), stabilizer);
-    return scale(exp(exponent), real(1 / std::sqrt(double(omega.size(0)))));
+    return scale(exp(exponent), s);
 }
 
 Tensor hyperbolic_features(const Tensor& x, const Tensor& omega, Stabilizer stabilizer) {
