@@ -8,8 +8,11 @@
 
 namespace attnlab::kernels {
 
-// Below about 128³ multiply-adds a GEMM is too short for OpenBLAS's threads to pay off.
-constexpr int64_t kSmallGemmWork = int64_t(1) << 21;
+// Below about 200³ multiply-adds a GEMM is too short for OpenBLAS's threads to pay off: one
+// thread per matrix does better. LM-S's per-head score gemms (256 × 256 × 64 = 2²² multiply-adds)
+// fall below this; threaded one by one they ran about 15% slower (median of 3 interleaved runs,
+// LM-S vanilla: 609 vs 474 ms per step; the machine is noisy).
+constexpr int64_t kSmallGemmWork = int64_t(1) << 23;
 
 void gemm_batched(bool trans_a, bool trans_b, int64_t batch, int64_t M, int64_t N, int64_t K,
                   real alpha, const real* A, int64_t lda, int64_t a_stride, const real* B,
