@@ -259,7 +259,7 @@ std::string claims(const Grid& grid, const std::vector<TaskFacts>& facts) {
 
 int run(const ExperimentOptions& options) {
     const bool full = options.preset == "full";
-    const int64_t seeds = options.seeds > 0 ? options.seeds : (full ? 3 : 1);
+    const int64_t seeds = options.seed_count();
     const std::vector<TaskSpec> tasks = task_specs(full);
     ResultStore store(options.out_dir, kName);
     std::vector<Cell> cells;

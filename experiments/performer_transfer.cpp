@@ -286,7 +286,7 @@ void plot_finetune(const ResultStore& store, const std::string& preset, const Pr
 
 int run(const ExperimentOptions& options) {
     const bool full = options.preset == "full";
-    const int64_t seeds = options.seeds > 0 ? options.seeds : (full ? 3 : 1);
+    const int64_t seeds = options.seed_count();
     const Preset preset = make_preset(full);
     ResultStore store(options.out_dir, kName);
     std::vector<Cell> cells;

@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <map>
 
+#include "experiments/lib/kind_grid.h"
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "experiments/lib/training_cell.h"
@@ -42,13 +42,7 @@ const std::vector<std::string> kKinds = {"vanilla",           "fixed_random",   
                                          "factorized_random", "dense",          "factorized_dense",
                                          "random+dense",      "random+vanilla", "dense+vanilla"};
 
-struct TaskSpec {
-    std::string id, title, metric, metric_title;
-    bool higher_is_better;
-    json config;  // model, data and train overrides of the defaults
-};
-
-std::vector<TaskSpec> task_specs(bool full) {
+std::vector<KindTask> task_specs(bool full) {
     const json model = {{"d_model", full ? 128 : 64},
                         {"heads", 4},
                         {"layers", 2},
@@ -67,7 +61,7 @@ std::vector<TaskSpec> task_specs(bool full) {
                     // when the machine is busy (spinning OpenMP threads then lose 10×).
                     {"threads", full ? 0 : 1}};
     };
-    std::vector<TaskSpec> specs;
+    std::vector<KindTask> specs;
     specs.push_back({"lm",
                      "KJV character LM",
                      "bpc",
@@ -97,37 +91,24 @@ std::vector<TaskSpec> task_specs(bool full) {
     return specs;
 }
 
-std::string cell_prefix(const std::string& preset, const TaskSpec& task, const std::string& kind) {
-    return preset + "/" + task.id + "/" + kind + "/";
-}
-
-TrainedCell run_cell(const ExperimentOptions& options, const TaskSpec& task,
-                     const std::string& kind, int64_t seed) {
-    json user = task.config;
-    user["model"]["attention"] = {{"kind", kind}};
-    user["train"]["seed"] = seed;
-    return train_cell(user, options.out_dir + "/runs/" + cell_prefix(options.preset, task, kind) +
-                                "seed" + std::to_string(seed));
-}
-
 // The paper's WMT'14 EnDe BLEU (papers.md §1.4) as the reference ordering; "–" where unreported.
 const std::map<std::string, std::string> kPaperBleu = {
     {"vanilla", "27.67"}, {"fixed_random", "23.89"}, {"random", "27.27"},
     {"dense", "27.43"},   {"random+dense", "27.68"}, {"random+vanilla", "28.47"}};
 
 std::string claims(const ResultStore& store, const std::string& preset,
-                   const std::vector<TaskSpec>& tasks, int64_t seeds) {
-    auto mean = [&](const TaskSpec& task, const std::string& kind) {
-        return store.summary(cell_prefix(preset, task, kind), task.metric, seeds).mean;
+                   const std::vector<KindTask>& tasks, int64_t seeds) {
+    auto mean = [&](const KindTask& task, const std::string& kind) {
+        return store.summary(kind_cell_prefix(preset, task, kind), task.metric, seeds).mean;
     };
     // Distance from vanilla in the task's "better" direction (positive = better than vanilla).
-    auto gain = [&](const TaskSpec& task, const std::string& kind) {
+    auto gain = [&](const KindTask& task, const std::string& kind) {
         const double delta = mean(task, kind) - mean(task, "vanilla");
         return task.higher_is_better ? delta : -delta;
     };
     std::string out = "| paper's claim | task | our numbers | holds here? |\n|---|---|---|---|\n";
     char text[256];
-    for (const TaskSpec& task : tasks) {
+    for (const KindTask& task : tasks) {
         std::snprintf(
             text, sizeof text,
             "| random alignment is competitive | %s | random %.3f vs vanilla %.3f | %s |\n",
@@ -151,7 +132,7 @@ std::string claims(const ResultStore& store, const std::string& preset,
             out += text;
         }
     }
-    const TaskSpec& recall = tasks.back();
+    const KindTask& recall = tasks.back();
     int64_t weaker = 0, synthetic = 0;
     for (const std::string& kind : kKinds) {
         if (kind.find("vanilla") != std::string::npos) continue;
@@ -167,17 +148,10 @@ std::string claims(const ResultStore& store, const std::string& preset,
 
 int run(const ExperimentOptions& options) {
     const bool full = options.preset == "full";
-    const int64_t seeds = options.seeds > 0 ? options.seeds : (full ? 3 : 1);
-    const std::vector<TaskSpec> tasks = task_specs(full);
+    const int64_t seeds = options.seed_count();
+    const std::vector<KindTask> tasks = task_specs(full);
     ResultStore store(options.out_dir, kName);
-    std::vector<Cell> cells;
-    for (const TaskSpec& task : tasks)
-        for (const std::string& kind : kKinds)
-            for (int64_t seed = 0; seed < seeds; ++seed)
-                cells.push_back(
-                    {cell_prefix(options.preset, task, kind) + "seed" + std::to_string(seed),
-                     task.metric, [&, kind, seed] { return run_cell(options, task, kind, seed); }});
-    const double wall = run_cells(store, cells);
+    const double wall = run_cells(store, kind_grid_cells(options, tasks, kKinds, seeds));
     store.record_run({{"preset", options.preset}, {"seeds", seeds}, {"wall_s", wall}});
 
     Table table{
@@ -185,8 +159,8 @@ int run(const ExperimentOptions& options) {
          tasks[1].id + " token acc.", "recall accuracy ↑", "paper EnDe BLEU"},
         {}};
     for (const std::string& kind : kKinds) {
-        auto summary = [&](const TaskSpec& task, const std::string& metric) {
-            return store.summary(cell_prefix(options.preset, task, kind), metric, seeds);
+        auto summary = [&](const KindTask& task, const std::string& metric) {
+            return store.summary(kind_cell_prefix(options.preset, task, kind), metric, seeds);
         };
         const auto paper = kPaperBleu.find(kind);
         table.rows.push_back(
@@ -207,24 +181,9 @@ int run(const ExperimentOptions& options) {
                          claims(store, options.preset, tasks, seeds);
     write_file_atomically(store.path("table.md"), report);
 
-    for (const TaskSpec& task : tasks) {
-        Plot plot;
-        plot.title = task.title + ": " + task.metric_title + " (" + options.preset + ")";
-        plot.x_label = "attention kind";
-        plot.y_label = task.metric_title;
-        plot.bars = true;
-        plot.x_tic_labels = kKinds;
-        Series series{task.metric, {}, {}, {}};
-        for (size_t i = 0; i < kKinds.size(); ++i) {
-            const Summary s =
-                store.summary(cell_prefix(options.preset, task, kKinds[i]), task.metric, seeds);
-            series.x.push_back(double(i));
-            series.y.push_back(s.mean);
-            series.error.push_back(s.std);
-        }
-        plot.series.push_back(series);
-        write_plot(plot, store.path(task.id + "_" + task.metric + ".png"));
-    }
+    for (const KindTask& task : tasks)
+        write_kind_bars(store, options.preset, task, kKinds, seeds, task.metric, task.metric_title,
+                        store.path(task.id + "_" + task.metric + ".png"));
     std::printf("%s", report.c_str());
     return 0;
 }

@@ -145,7 +145,7 @@ std::string claims(const ResultStore& store, const std::string& preset_name, con
 
 int run(const ExperimentOptions& options) {
     const bool full = options.preset == "full";
-    const int64_t seeds = options.seeds > 0 ? options.seeds : (full ? 3 : 1);
+    const int64_t seeds = options.seed_count();
     const Preset preset = make_preset(full);
     ResultStore store(options.out_dir, kName);
     const double wall = run_cells(store, kind_grid_cells(options, {preset.task}, kKinds, seeds));

@@ -136,7 +136,7 @@ std::string claims(const ResultStore& store, const std::string& preset,
 
 int run(const ExperimentOptions& options) {
     const bool full = options.preset == "full";
-    const int64_t seeds = options.seeds > 0 ? options.seeds : (full ? 3 : 1);
+    const int64_t seeds = options.seed_count();
     const std::vector<KindTask> tasks = task_specs(full);
     ResultStore store(options.out_dir, kName);
     const double wall = run_cells(store, kind_grid_cells(options, tasks, kKinds, seeds));

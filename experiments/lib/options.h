@@ -14,6 +14,9 @@ struct ExperimentOptions {
     std::string preset = "quick";
     int64_t seeds = 0;  // 0: the preset's default
     std::string out_dir;
+
+    // --seeds if given, else the usual preset default: 1 for quick, 3 for full.
+    int64_t seed_count() const { return seeds > 0 ? seeds : (preset == "full" ? 3 : 1); }
 };
 
 // Parses argv; on --help prints `help` and exits 0; on a bad flag prints one line and exits 2.
