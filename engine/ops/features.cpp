@@ -28,12 +28,16 @@ Tensor exp_features(const Tensor& projection, const Tensor& half_sq_norm, real s
                                   subtract_row_max ? nullptr : half_sq_norm.data(), rows, m, scale,
                                   subtract_row_max, y.data(), argmax->data());
     // The derivative is in kernels/features.cpp. With the row maximum subtracted, half_sq_norm
-    // cancels out of y and is not an input of the graph.
-    return record("exp_features", y, {projection, subtract_row_max ? Tensor() : half_sq_norm},
+    // cancels out of y and is not an input of the graph (so grads has one entry, not two).
+    const std::vector<Tensor> inputs = subtract_row_max
+                                           ? std::vector<Tensor>{projection}
+                                           : std::vector<Tensor>{projection, half_sq_norm};
+    return record("exp_features", y, inputs,
                   [y = y.detach(), argmax, rows, m, subtract_row_max](
                       const real* dy, const std::vector<real*>& grads) {
                       kernels::exp_features_backward(y.data(), dy, argmax->data(), rows, m,
-                                                     subtract_row_max, grads[0], grads[1]);
+                                                     subtract_row_max, grads[0],
+                                                     subtract_row_max ? nullptr : grads[1]);
                   });
 }
 
