@@ -12,10 +12,7 @@ namespace attnlab {
 ClassifierTask::ClassifierTask(std::string name, const nlohmann::json& config,
                                std::unique_ptr<Dataset> train, std::unique_ptr<Dataset> valid,
                                std::unique_ptr<Dataset> test)
-    : name_(std::move(name)),
-      train_(std::move(train)),
-      valid_(std::move(valid)),
-      test_(std::move(test)) {
+    : SplitTask(std::move(name), std::move(train), std::move(valid), std::move(test)) {
     const TaskKind kind = train_->task();
     ATTNLAB_CHECK(kind == TaskKind::Classification || kind == TaskKind::PairClassification,
                   "ClassifierTask ", name_, ": split ", train_->name(), " is ",
@@ -39,14 +36,6 @@ ClassifierTask::ClassifierTask(std::string name, const nlohmann::json& config,
     classifier.towers = kind == TaskKind::PairClassification ? 2 : 1;
     Rng rng(uint64_t(config_int(config, "train.seed")));
     model_ = std::make_unique<Classifier>(classifier, rng);
-}
-
-const Dataset& ClassifierTask::split(const std::string& name) const {
-    if (name == "train") return *train_;
-    if (name == "valid") return *valid_;
-    if (name == "test") return *test_;
-    throw ConfigError(
-        cat("task ", name_, ": unknown split \"", name, "\"; valid: train, valid, test"));
 }
 
 Tensor ClassifierTask::loss(const Batch& batch) {

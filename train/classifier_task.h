@@ -17,16 +17,14 @@
 
 namespace attnlab {
 
-class ClassifierTask : public Task {
+class ClassifierTask : public SplitTask {
   public:
     // The splits must share one task kind (Classification or PairClassification), vocabulary and
     // class count. The model is initialised from train.seed.
     ClassifierTask(std::string name, const nlohmann::json& config, std::unique_ptr<Dataset> train,
                    std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test);
 
-    std::string name() const override { return name_; }
     Module& model() override { return *model_; }
-    const Dataset& split(const std::string& name) const override;
     Tensor loss(const Batch& batch) override;
     Metrics evaluate_batch(const Batch& batch) override;
     Metrics finish_metrics(const Metrics& sums) const override;
@@ -38,8 +36,6 @@ class ClassifierTask : public Task {
     Tensor logits(const Batch& batch);
 
   private:
-    std::string name_;
-    std::unique_ptr<Dataset> train_, valid_, test_;
     std::unique_ptr<Classifier> model_;
 };
 

@@ -26,10 +26,7 @@ std::vector<int32_t> parse_token_ids(const std::string& text) {
 
 LmTask::LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<Dataset> train,
                std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test, PromptEncoder encode)
-    : name_(std::move(name)),
-      train_(std::move(train)),
-      valid_(std::move(valid)),
-      test_(std::move(test)),
+    : SplitTask(std::move(name), std::move(train), std::move(valid), std::move(test)),
       encode_(std::move(encode)) {
     int64_t longest = 0;
     for (const Dataset* data : {train_.get(), valid_.get(), test_.get()}) {
@@ -44,14 +41,6 @@ LmTask::LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<D
     lm.stack = stack_config_from(config, train_->vocab_size(), longest);
     Rng rng(uint64_t(config_int(config, "train.seed")));
     model_ = std::make_unique<LanguageModel>(lm, rng);
-}
-
-const Dataset& LmTask::split(const std::string& name) const {
-    if (name == "train") return *train_;
-    if (name == "valid") return *valid_;
-    if (name == "test") return *test_;
-    throw ConfigError(
-        cat("task ", name_, ": unknown split \"", name, "\"; valid: train, valid, test"));
 }
 
 Tensor LmTask::loss(const Batch& batch) {

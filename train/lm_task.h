@@ -23,7 +23,7 @@ using PromptEncoder = std::function<std::vector<int32_t>(const std::string&)>;
 // Parses "5 7 3" into ids; throws an Error on anything else.
 std::vector<int32_t> parse_token_ids(const std::string& text);
 
-class LmTask : public Task {
+class LmTask : public SplitTask {
   public:
     // The splits must be LanguageModel datasets of one vocabulary. The model is built from
     // "model.*" (config.h stack_config_from) with vocab and max_len from the data, initialised from
@@ -32,9 +32,7 @@ class LmTask : public Task {
            std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test,
            PromptEncoder encode = parse_token_ids);
 
-    std::string name() const override { return name_; }
     Module& model() override { return *model_; }
-    const Dataset& split(const std::string& name) const override;
     Tensor loss(const Batch& batch) override;
     Metrics evaluate_batch(const Batch& batch) override;
     Metrics finish_metrics(const Metrics& sums) const override;
@@ -45,8 +43,6 @@ class LmTask : public Task {
     std::vector<int32_t> encode(const std::string& text) const { return encode_(text); }
 
   private:
-    std::string name_;
-    std::unique_ptr<Dataset> train_, valid_, test_;
     PromptEncoder encode_;
     std::unique_ptr<LanguageModel> model_;
 };

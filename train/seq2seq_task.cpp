@@ -12,10 +12,7 @@ namespace attnlab {
 Seq2SeqTask::Seq2SeqTask(std::string name, const nlohmann::json& config,
                          std::unique_ptr<Dataset> train, std::unique_ptr<Dataset> valid,
                          std::unique_ptr<Dataset> test, int32_t bos, int32_t eos)
-    : name_(std::move(name)),
-      train_(std::move(train)),
-      valid_(std::move(valid)),
-      test_(std::move(test)),
+    : SplitTask(std::move(name), std::move(train), std::move(valid), std::move(test)),
       bos_(bos),
       eos_(eos) {
     int64_t longest = 0;
@@ -32,14 +29,6 @@ Seq2SeqTask::Seq2SeqTask(std::string name, const nlohmann::json& config,
     seq2seq.decoder_layers = seq2seq.stack.layers;  // "model.layers" is each stack's depth
     Rng rng(uint64_t(config_int(config, "train.seed")));
     model_ = std::make_unique<Seq2Seq>(seq2seq, rng);
-}
-
-const Dataset& Seq2SeqTask::split(const std::string& name) const {
-    if (name == "train") return *train_;
-    if (name == "valid") return *valid_;
-    if (name == "test") return *test_;
-    throw ConfigError(
-        cat("task ", name_, ": unknown split \"", name, "\"; valid: train, valid, test"));
 }
 
 Tensor Seq2SeqTask::loss(const Batch& batch) {

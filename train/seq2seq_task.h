@@ -18,7 +18,7 @@
 
 namespace attnlab {
 
-class Seq2SeqTask : public Task {
+class Seq2SeqTask : public SplitTask {
   public:
     // The splits must be Seq2Seq datasets of one vocabulary whose decoder inputs start with
     // `bos` and whose targets end with `eos`. The model is initialised from train.seed.
@@ -26,9 +26,7 @@ class Seq2SeqTask : public Task {
                 std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test, int32_t bos,
                 int32_t eos);
 
-    std::string name() const override { return name_; }
     Module& model() override { return *model_; }
-    const Dataset& split(const std::string& name) const override;
     Tensor loss(const Batch& batch) override;
     Metrics evaluate_batch(const Batch& batch) override;
     Metrics finish_metrics(const Metrics& sums) const override;
@@ -42,8 +40,6 @@ class Seq2SeqTask : public Task {
     std::vector<std::vector<int32_t>> greedy_outputs(const Batch& batch);
 
   private:
-    std::string name_;
-    std::unique_ptr<Dataset> train_, valid_, test_;
     int32_t bos_, eos_;
     std::unique_ptr<Seq2Seq> model_;
 };

@@ -8,6 +8,21 @@
 
 namespace attnlab {
 
+SplitTask::SplitTask(std::string name, std::unique_ptr<Dataset> train,
+                     std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test)
+    : name_(std::move(name)),
+      train_(std::move(train)),
+      valid_(std::move(valid)),
+      test_(std::move(test)) {}
+
+const Dataset& SplitTask::split(const std::string& name) const {
+    if (name == "train") return *train_;
+    if (name == "valid") return *valid_;
+    if (name == "test") return *test_;
+    throw ConfigError(
+        cat("task ", name_, ": unknown split \"", name, "\"; valid: train, valid, test"));
+}
+
 Metrics Task::evaluate(const Dataset& data, int64_t max_batches, int64_t batch_size) {
     ATTNLAB_CHECK(batch_size > 0, "Task::evaluate: batch size ", batch_size, " must be positive");
     const bool was_training = model().training();

@@ -49,6 +49,20 @@ class Task {
     Metrics evaluate(const Dataset& data, int64_t max_batches, int64_t batch_size);
 };
 
+// What every task of the registry shares: its name and its three splits, owned.
+class SplitTask : public Task {
+  public:
+    std::string name() const override { return name_; }
+    const Dataset& split(const std::string& name) const override;
+
+  protected:
+    SplitTask(std::string name, std::unique_ptr<Dataset> train, std::unique_ptr<Dataset> valid,
+              std::unique_ptr<Dataset> test);
+
+    std::string name_;
+    std::unique_ptr<Dataset> train_, valid_, test_;
+};
+
 // The kind of model a task trains; it decides which "model.*" keys the config accepts.
 enum class ModelFamily {
     LanguageModel,  // LmTask (models/lm.h)
