@@ -1,11 +1,12 @@
 #include "buffer.h"
 
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <unordered_map>
 #include <vector>
+
+#include "kernels/elementwise.h"
 
 namespace attnlab {
 namespace {
@@ -54,7 +55,7 @@ std::shared_ptr<Buffer> Buffer::allocate(size_t count) {
 
 std::shared_ptr<Buffer> Buffer::zeros(size_t count) {
     auto buffer = allocate(count);
-    std::memset(buffer->data(), 0, count * sizeof(real));
+    kernels::fill(0, buffer->data(), int64_t(count));
     return buffer;
 }
 

@@ -15,6 +15,7 @@
 //   scale(x, s)           y = s · x                             dx += s · dy
 //   add_scalar(x, s)      y = x + s                             dx += dy
 //   matmul(a, b, ta, tb)  y = op(a) · op(b), batched            da += dy · op(b)ᵀ, db += op(a)ᵀ · dy
+//   linear(x, W, b)       y = x · W + b  (one gemm onto b)      dx += dy · Wᵀ, dW += xᵀ · dy, db += Σ dy
 //   sum, mean (axis|all)  y = Σ x  (mean: / n)                  dx += broadcast(dy)  (mean: / n)
 //   max (axis|all)        y = max x                             dx[argmax] += dy  (first max wins)
 //   reshape(x, shape)     a view sharing storage                dx += dy  (same element order)
@@ -103,6 +104,10 @@ Tensor sqrt(const Tensor& x);
 // → [..., M, N]. Batch dims must match exactly, or b is 2-d and shared by every batch of a (a
 // weight): then the whole batch is one sgemm on a flattened to [(...)·M, K].
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
+// x [..., K], weight [K, N], bias [N] → [..., N]: add(matmul(x, weight), bias) fused. The output
+// starts as copies of the bias and the gemm accumulates onto it (beta = 1), so neither the forward
+// nor the backward makes a pass of its own for the bias.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 
 // --- reductions (engine/ops/reduce.cpp) -----------------------------------------------------
 Tensor sum(const Tensor& x);  // all elements → []

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "autograd.h"
+#include "kernels/elementwise.h"
 #include "rng.h"
 
 namespace attnlab {
@@ -54,7 +55,7 @@ Tensor Tensor::scalar(real value) {
 
 Tensor Tensor::full(const Shape& shape, real value) {
     Tensor t = empty(shape);
-    std::fill_n(t.data(), t.numel(), value);
+    kernels::fill(value, t.data(), t.numel());
     return t;
 }
 

@@ -7,6 +7,8 @@
 // training speed (tokens/s and steps/s, median over steps). Every kind trains the same model,
 // steps, schedule and data order; only the token mixer differs. Cells are stored in results.json
 // as they finish, so a rerun resumes.
+#include <omp.h>
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -166,13 +168,14 @@ int run(const ExperimentOptions& options) {
                               ppl, speed.str(0), steps, paper(kPaperLogPpl, kind),
                               paper(kPaperSteps, kind), paper(kPaperParams, kind)});
     }
+    const int threads = full ? omp_get_max_threads() : 1;  // train.threads: 0 (all) or 1
     char setup[512];
     std::snprintf(setup, sizeof setup,
                   "d = %d, 4 heads, 2 layers, context %ld, batch %ld, %ld steps, conv kernel 7, "
-                  "train.threads = %s; mean ± std over %ld seed%s. steps/s = tokens/s ÷ (batch × "
+                  "%d thread%s; mean ± std over %ld seed%s. steps/s = tokens/s ÷ (batch × "
                   "context).",
                   full ? 128 : 64, long(preset.context), long(preset.batch), long(preset.steps),
-                  full ? "all cores" : "1", long(seeds), seeds == 1 ? "" : "s");
+                  threads, threads == 1 ? "" : "s", long(seeds), seeds == 1 ? "" : "s");
     const std::string report =
         "# synthesizer_vs_dynconv (" + options.preset + ")\n\n" +
         "Causal character LM on the KJV, test split. " + setup + "\n\n" + table.markdown() +

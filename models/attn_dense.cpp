@@ -12,7 +12,7 @@ int64_t dense_hidden_width(const AttentionConfig& config) {
 
 Tensor dense_hidden_per_head(const Tensor& x, const Tensor& w1, const Tensor& b1, int64_t heads) {
     const int64_t B = x.size(0), L = x.size(1), hidden = w1.size(1) / heads;
-    const Tensor h = relu(add(matmul(x, w1), b1));               // [B, L, h·n]
+    const Tensor h = relu(linear(x, w1, b1));                    // [B, L, h·n]
     return transpose(reshape(h, {B * L, heads, hidden}), 0, 1);  // [h, B·L, n]
 }
 

@@ -17,8 +17,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, Rng& rng, bool bias) {
 Tensor Linear::forward(const Tensor& x) const {
     ATTNLAB_CHECK(x.ndim() >= 1 && x.size(-1) == weight_.size(0), "Linear: input ",
                   shape_str(x.shape()), " does not end in in_features = ", weight_.size(0));
-    Tensor y = matmul(x, weight_);
-    return bias_.defined() ? add(y, bias_) : y;
+    return bias_.defined() ? linear(x, weight_, bias_) : matmul(x, weight_);
 }
 
 }  // namespace attnlab

@@ -119,3 +119,43 @@ TEST_CASE("matmul: BLAS path equals gemm_reference", "[kernel][matmul]") {
                 CHECK(max_relative_difference(shared, expected) < 1e-5);
             }
 }
+
+TEST_CASE("linear: equals matmul then add, forward and gradients; errors", "[ops][grad][matmul]") {
+    Rng rng(13);
+    const int64_t K = 6, N = 5;
+    Tensor x = normal_leaf({2, 3, K}, rng), weight = normal_leaf({K, N}, rng);
+    Tensor bias = normal_leaf({N}, rng);
+    Tensor fused = linear(x, weight, bias);
+    Tensor composed = add(matmul(x, weight), bias);
+    REQUIRE(fused.shape() == Shape{2, 3, N});
+    CHECK(max_relative_difference(fused, composed) < 1e-5);
+
+    // The same upstream gradient through both graphs gives the same parameter gradients.
+    Tensor upstream = Tensor::randn({2, 3, N}, rng);
+    std::vector<std::vector<real>> grads[2];
+    for (int path = 0; path < 2; ++path) {
+        for (Tensor* t : {&x, &weight, &bias}) t->zero_grad();
+        Tensor y = path == 0 ? linear(x, weight, bias) : add(matmul(x, weight), bias);
+        y.backward(upstream);
+        for (Tensor* t : {&x, &weight, &bias}) grads[path].push_back(t->grad().to_vector());
+    }
+    for (size_t i = 0; i < 3; ++i) {
+        INFO("input " << i);
+        REQUIRE(grads[0][i].size() == grads[1][i].size());
+        for (size_t j = 0; j < grads[0][i].size(); ++j)
+            CHECK(grads[0][i][j] == Approx(grads[1][i][j]).epsilon(1e-5).margin(1e-6));
+    }
+
+    auto r = gradcheck([](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); },
+                       {x, weight, bias});
+    INFO(r.report);
+    CHECK(r.ok);
+
+    CHECK_THROWS_WITH(linear(Tensor::zeros({2, 4}), weight, bias),
+                      Catch::Contains("linear: x [2, 4] must end in K = 6 to match weight [6, 5]"));
+    CHECK_THROWS_WITH(linear(x, Tensor::zeros({K}), bias),
+                      Catch::Contains("linear: weight must be 2-d [K, N], got [6]"));
+    CHECK_THROWS_WITH(
+        linear(x, weight, Tensor::zeros({N, 1})),
+        Catch::Contains("linear: bias must be [5] to match weight [6, 5], got [5, 1]"));
+}

@@ -214,4 +214,11 @@ void axpy(real alpha, const real* x, real* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
 
+// Every gradient buffer starts as a fill with 0: on one thread it would be a serial pass in an
+// otherwise parallel step.
+void fill(real value, real* y, int64_t n) {
+#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+    for (int64_t i = 0; i < n; ++i) y[i] = value;
+}
+
 }  // namespace attnlab::kernels

@@ -26,5 +26,6 @@ void sum_to(const real* x, const Shape& x_shape, real* y, const Shape& y_shape, 
 void scale(const real* x, real factor, real* y, int64_t n);      // y = factor · x
 void add_scalar(const real* x, real value, real* y, int64_t n);  // y = x + value
 void axpy(real alpha, const real* x, real* y, int64_t n);        // y += alpha · x
+void fill(real value, real* y, int64_t n);                       // y = value
 
 }  // namespace attnlab::kernels

@@ -7,7 +7,10 @@
 //                             [(...)·M, K] and the whole batch is one gemm (with transpose_a the
 //                             rows of op(a) are not contiguous, so it falls back to the batch
 //                             loop).
+#include "../kernels/blas.h"
 #include "../kernels/gemm_batched.h"
+#include "../kernels/reduce.h"
+#include "../kernels/shape.h"
 #include "../ops.h"
 
 namespace attnlab {
@@ -88,6 +91,35 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
                     kernels::gemm_batched(true, A.trans, count, N, K, rows, 1, dy, N, dy_stride,
                                           a.data(), A.cols, A.stride(), 1, db, K, db_stride);
             }
+        });
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+    ATTNLAB_CHECK(weight.ndim() == 2, "linear: weight must be 2-d [K, N], got ",
+                  shape_str(weight.shape()));
+    const int64_t K = weight.size(0), N = weight.size(1);
+    ATTNLAB_CHECK(x.ndim() >= 1 && x.size(-1) == K, "linear: x ", shape_str(x.shape()),
+                  " must end in K = ", K, " to match weight ", shape_str(weight.shape()));
+    ATTNLAB_CHECK(bias.shape() == Shape{N}, "linear: bias must be [", N, "] to match weight ",
+                  shape_str(weight.shape()), ", got ", shape_str(bias.shape()));
+    const int64_t rows = x.numel() / K;  // every leading dim folds into the gemm's M
+    Shape out_shape = x.shape();
+    out_shape.back() = N;
+    Tensor y = Tensor::empty(out_shape);
+    kernels::copy_blocks(bias.data(), 0, y.data(), N, rows, N, false);  // y[r, :] = b
+    kernels::gemm(false, false, rows, N, K, 1, x.data(), K, weight.data(), N, 1, y.data(), N);
+
+    // y [R, N] = x [R, K] · W [K, N] + 1 [R, 1] · b [1, N], so as for matmul
+    //   dx [R, K] += dy · Wᵀ,   dW [K, N] += xᵀ · dy,   db [N] += 1ᵀ · dy = Σ_r dy[r, :].
+    return record(
+        "linear", y, {x, weight, bias},
+        [x = x.detach(), weight = weight.detach(), rows, K, N](const real* dy,
+                                                               const std::vector<real*>& grads) {
+            if (real* dx = grads[0])
+                kernels::gemm(false, true, rows, K, N, 1, dy, N, weight.data(), N, 1, dx, K);
+            if (real* dweight = grads[1])
+                kernels::gemm(true, false, K, N, rows, 1, x.data(), K, dy, N, 1, dweight, N);
+            if (real* dbias = grads[2]) kernels::sum_axis(dy, 1, rows, N, 1, dbias);
         });
 }
 

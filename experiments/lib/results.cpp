@@ -1,6 +1,8 @@
 // results.cpp — results.json: load, atomic save, per-seed summaries, machine and commit record.
 #include "results.h"
 
+#include <omp.h>
+
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -88,6 +90,8 @@ json machine_description() {
         "/proc/meminfo");
     const char* coretype = std::getenv("OPENBLAS_CORETYPE");
     machine["openblas_coretype"] = coretype ? coretype : "auto";
+    // What train.threads = 0 means in this process (OMP_NUM_THREADS, else every core).
+    machine["openmp_threads"] = omp_get_max_threads();
     return machine;
 }
 
