@@ -9,6 +9,7 @@
 // as they finish, so a rerun resumes.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -157,8 +158,12 @@ int run(const ExperimentOptions& options) {
     Table table{{"kind", "params", "test bpc ↓", "perplexity / char ↓", "tokens/s ↑", "steps/s ↑",
                  "paper log PPL", "paper steps/s", "paper params"},
                 {}};
+    double fewest_params = 1e300, most_params = 0;
     for (const std::string& kind : kKinds) {
         const std::string prefix = kind_cell_prefix(options.preset, preset.task, kind);
+        const double params = store.summary(prefix, "parameters", seeds).mean;
+        fewest_params = std::min(fewest_params, params);
+        most_params = std::max(most_params, params);
         const Summary bpc = store.summary(prefix, "bpc", seeds);
         const Summary speed = store.summary(prefix, "tokens_per_s", seeds);
         char ppl[64], steps[64];
@@ -169,6 +174,9 @@ int run(const ExperimentOptions& options) {
                               paper(kPaperSteps, kind), paper(kPaperParams, kind)});
     }
     const int threads = full ? omp_get_max_threads() : 1;  // train.threads: 0 (all) or 1
+    char size[128];
+    std::snprintf(size, sizeof size, "%.2f–%.2fM parameters on %d CPU core%s", fewest_params / 1e6,
+                  most_params / 1e6, threads, threads == 1 ? "" : "s");
     char setup[512];
     std::snprintf(setup, sizeof setup,
                   "d = %d, 4 heads, 2 layers, context %ld, batch %ld, %ld steps, conv kernel 7, "
@@ -181,8 +189,9 @@ int run(const ExperimentOptions& options) {
         "Causal character LM on the KJV, test split. " + setup + "\n\n" + table.markdown() +
         "\nThe paper columns are the Synthesizer paper's C4 masked/span-LM table (papers.md §1.4, "
         "secondary sources only): log perplexity of subword tokens, models of 220–260M parameters "
-        "on TPUs. Ours is a causal character LM with about 0.1M parameters on one "
-        "CPU core, so only directions compare, not magnitudes. Speed here depends on the length "
+        "on TPUs. Ours is a causal character LM with " +
+        std::string(size) +
+        ", so only directions compare, not magnitudes. Speed here depends on the length "
         "(Random and vanilla cost O(L²·d) per layer, the convolutions O(L·d·K)) and on what else "
         "the machine runs: cells train one after another, so load changes between them move "
         "tokens/s.\n\n## The paper's claims, checked on these numbers\n\n" +

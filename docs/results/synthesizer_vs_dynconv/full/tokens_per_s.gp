@@ -1,0 +1,12 @@
+set terminal pngcairo size 900,560 noenhanced font 'sans,11'
+set output "docs/results/synthesizer_vs_dynconv/full/tokens_per_s.png"
+set title "KJV character LM: training tokens/s (full)"
+set xlabel "attention kind"
+set ylabel "training tokens/s"
+set grid
+set key outside right top
+set style fill solid 0.6 border -1
+set boxwidth 0.7
+set xrange [-0.6:4.6]
+set xtics rotate by -35 ("vanilla" 0, "random" 1, "random+vanilla" 2, "lightweight_conv" 3, "dynamic_conv" 4)
+plot "docs/results/synthesizer_vs_dynconv/full/tokens_per_s.dat" index 0 using 1:2 with boxes title "tokens_per_s", "docs/results/synthesizer_vs_dynconv/full/tokens_per_s.dat" index 0 using 1:2:3 with yerrorbars lc 1 pt 0 notitle
