@@ -203,7 +203,7 @@ std::string claims(const ResultStore& store, const std::string& preset, int64_t 
         const double bpc = at_stop(id);
         char value[32];
         std::snprintf(value, sizeof value, "%.3f", bpc);
-        return std::isnan(bpc) ? std::string("none (no finite weights)") : std::string(value);
+        return std::isnan(bpc) ? std::string("NaN (even the last finite weights give NaN on test)") : std::string(value);
     };
     auto spike = [&](const std::string& id) {
         return store.summary(prefix(id), "max_loss_spike", seeds).mean;
