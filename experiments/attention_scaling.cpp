@@ -37,7 +37,7 @@ const char* const kHelp =
     "usage: attention_scaling [--preset quick|full] [--seeds N] [--out DIR]\n"
     "\n"
     "  quick  L = 256 .. 4096, median of 3 runs per cell   (a few minutes)\n"
-    "  full   L = 256 .. 16384 or until memory runs out, median of 5 runs\n"
+    "  full   L = 256 .. 16384 or until memory runs out, median of 5 runs (about 7 minutes)\n"
     "\n"
     "Forward + backward of one layer (batch 1, d = 256, 4 heads, m = 256, Linformer k = 256) for\n"
     "vanilla, performer (bidirectional and causal), linformer, random, dense and dynamic_conv.\n"

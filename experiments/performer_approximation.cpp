@@ -40,7 +40,7 @@ const char* const kHelp =
     "usage: performer_approximation [--preset quick|full] [--seeds N] [--out DIR]\n"
     "\n"
     "  quick  L = 1024, m in {16 .. 256}, 5 seeds      (seconds)\n"
-    "  full   L = 4096, m in {8 .. 512}, 15 seeds       (about a minute; the paper's L and d)\n"
+    "  full   L = 4096, m in {8 .. 512}, 15 seeds       (about 4 minutes; the paper's L and d)\n"
     "\n"
     "MSE between exact softmax(QK^T/sqrt(d))V and FAVOR+ with d = 16, for iid vs orthogonal\n"
     "projections and positive vs trig features, at input scales 1, 0.5 and 0.25. Writes\n"

@@ -9,6 +9,7 @@
 // Every kind trains the same model (size, steps, schedule, data order) on each task; only the
 // attention kind differs. Each (task, kind, seed) cell trains with train/trainer.h and is stored
 // in results.json as soon as it finishes, so a rerun resumes where it stopped.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -31,7 +32,7 @@ const char* const kHelp =
     "usage: synthesizer_ablation [--preset quick|full] [--seeds N] [--out DIR]\n"
     "\n"
     "  quick  tiny models, 1 seed: about 3 minutes on 2 cores (make demo)\n"
-    "  full   larger models and longer runs, 3 seeds: about 1 hour on 2 cores (est.)\n"
+    "  full   d = 128, 3 seeds, 81 trainings: 73 min measured on 1 thread\n"
     "\n"
     "Kinds: vanilla, fixed_random, random, factorized_random, dense, factorized_dense,\n"
     "random+dense, random+vanilla, dense+vanilla. Tasks: KJV character LM (bits per char),\n"
@@ -113,29 +114,54 @@ std::string claims(const ResultStore& store, const std::string& preset,
         const double delta = mean(task, kind) - mean(task, "vanilla");
         return task.higher_is_better ? delta : -delta;
     };
+    // A task whose kinds all land within twice the largest seed std of each other (recall at this
+    // budget: every kind plateaus near 0.51) cannot confirm or refute an ordering claim.
+    auto separable = [&](const KindTask& task) {
+        double lowest = 1e300, highest = -1e300, largest_std = 0;
+        for (const std::string& kind : kKinds) {
+            const Summary s =
+                store.summary(kind_cell_prefix(preset, task, kind), task.metric, seeds);
+            lowest = std::min(lowest, s.mean);
+            highest = std::max(highest, s.mean);
+            largest_std = std::max(largest_std, s.std);
+        }
+        return highest - lowest > 2 * largest_std;
+    };
+    const char* const kTie = "not separable (every kind within the seeds' noise)";
     std::string out = "| paper's claim | task | our numbers | holds here? |\n|---|---|---|---|\n";
     char text[256];
     for (const KindTask& task : tasks) {
+        const bool measurable = separable(task);
+        auto verdict = [&](bool holds, const char* yes, const char* no) {
+            return measurable ? (holds ? yes : no) : kTie;
+        };
         std::snprintf(
             text, sizeof text,
             "| random alignment is competitive | %s | random %.3f vs vanilla %.3f | %s |\n",
             task.id.c_str(), mean(task, "random"), mean(task, "vanilla"),
-            std::abs(gain(task, "random")) <= 0.05 * std::abs(mean(task, "vanilla")) ||
-                    gain(task, "random") > 0
-                ? "yes (within 5% or better)"
-                : "no");
+            verdict(std::abs(gain(task, "random")) <= 0.05 * std::abs(mean(task, "vanilla")) ||
+                        gain(task, "random") > 0,
+                    "yes (within 5% or better)", "no"));
         out += text;
-        std::string worst = kKinds.front();
+        double lowest_gain = 1e300;
         for (const std::string& kind : kKinds)
-            if (gain(task, kind) < gain(task, worst)) worst = kind;
+            lowest_gain = std::min(lowest_gain, gain(task, kind));
+        // Every kind at the lowest value (exact match often ties at 0), so a tie is never hidden.
+        std::string worst;
+        int64_t tied = 0;
+        for (const std::string& kind : kKinds)
+            if (gain(task, kind) == lowest_gain) worst += (tied++ ? ", " : "") + kind;
+        const bool fixed_worst = gain(task, "fixed_random") == lowest_gain;
         std::snprintf(text, sizeof text, "| fixed random is worst | %s | worst: %s | %s |\n",
-                      task.id.c_str(), worst.c_str(), worst == "fixed_random" ? "yes" : "no");
+                      task.id.c_str(), worst.c_str(),
+                      verdict(fixed_worst, tied > 1 ? "tied for worst" : "yes", "no"));
         out += text;
         for (const char* mixture : {"random+vanilla", "dense+vanilla"}) {
-            std::snprintf(
-                text, sizeof text, "| %s matches or beats vanilla | %s | %.3f vs %.3f | %s |\n",
-                mixture, task.id.c_str(), mean(task, mixture), mean(task, "vanilla"),
-                gain(task, mixture) >= -0.01 * std::abs(mean(task, "vanilla")) ? "yes" : "no");
+            std::snprintf(text, sizeof text,
+                          "| %s matches or beats vanilla | %s | %.3f vs %.3f | %s |\n", mixture,
+                          task.id.c_str(), mean(task, mixture), mean(task, "vanilla"),
+                          verdict(gain(task, mixture) >= -0.01 * std::abs(mean(task, "vanilla")),
+                                  "yes", "no"));
             out += text;
         }
     }
@@ -149,7 +175,8 @@ std::string claims(const ResultStore& store, const std::string& preset,
     std::snprintf(text, sizeof text,
                   "| synthetic-only kinds are weaker where token-token interaction is essential | "
                   "recall | %ld of %ld below vanilla | %s |\n",
-                  long(weaker), long(synthetic), weaker == synthetic ? "yes" : "partly or no");
+                  long(weaker), long(synthetic),
+                  !separable(recall) ? kTie : (weaker == synthetic ? "yes" : "partly or no"));
     return out + text;
 }
 
