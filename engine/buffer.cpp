@@ -1,9 +1,9 @@
 #include "buffer.h"
 
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <new>
-#include <unordered_map>
 #include <vector>
 
 #include "kernels/elementwise.h"
@@ -14,9 +14,15 @@ namespace {
 // Cached bytes above this are freed instead of kept, so a one-off huge step cannot pin memory.
 constexpr size_t kPoolMaxCachedBytes = size_t(8) << 30;
 
+// A cached block serves any request of at least half its size. Sequence lengths that vary from
+// batch to batch (padded classification, seq2seq) change every activation size each step; with
+// exact-size matching each step then missed the cache and paid mmap + page faults (LRA's Text
+// task ran 25× slower than ListOps). Best fit below 2× keeps the waste bounded.
+constexpr size_t kPoolMaxOversize = 2;
+
 struct Pool {
     std::mutex lock;
-    std::unordered_map<size_t, std::vector<void*>> free_lists;
+    std::map<size_t, std::vector<void*>> free_lists;  // ordered: lower_bound finds the best fit
     PoolStats stats;
 };
 
@@ -33,24 +39,27 @@ size_t round_up(size_t bytes) {
 
 std::shared_ptr<Buffer> Buffer::allocate(size_t count) {
     const size_t bytes = round_up(std::max<size_t>(count, 1) * sizeof(real));
+    size_t block_bytes = bytes;  // what the block really holds: a reused one may be larger
     void* memory = nullptr;
     if (bytes >= kPoolMinBytes) {
         Pool& p = pool();
         std::lock_guard<std::mutex> guard(p.lock);
-        auto it = p.free_lists.find(bytes);
-        if (it != p.free_lists.end() && !it->second.empty()) {
+        auto it = p.free_lists.lower_bound(bytes);
+        if (it != p.free_lists.end() && it->first <= kPoolMaxOversize * bytes) {
+            block_bytes = it->first;
             memory = it->second.back();
             it->second.pop_back();
-            p.stats.cached_bytes -= bytes;
+            if (it->second.empty()) p.free_lists.erase(it);
+            p.stats.cached_bytes -= block_bytes;
             p.stats.reused++;
         } else {
             p.stats.fresh++;
         }
-        p.stats.live_bytes += bytes;
+        p.stats.live_bytes += block_bytes;
     }
     if (!memory) memory = std::aligned_alloc(64, bytes);
     if (!memory) throw Error(cat("out of memory allocating ", bytes, " bytes"));
-    return std::shared_ptr<Buffer>(new Buffer(static_cast<real*>(memory), count, bytes));
+    return std::shared_ptr<Buffer>(new Buffer(static_cast<real*>(memory), count, block_bytes));
 }
 
 std::shared_ptr<Buffer> Buffer::zeros(size_t count) {

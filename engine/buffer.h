@@ -2,8 +2,9 @@
 //
 // A training step allocates the same activation and gradient sizes every time. Large malloc/free
 // pairs would turn into mmap/munmap plus page faults on every step, so freed buffers go back to a
-// free list keyed by their byte size and the next request of that size reuses one. Small buffers
-// (< kPoolMinBytes) go straight to the system allocator, which already recycles them cheaply.
+// free list keyed by their byte size, and the next request reuses the smallest cached block that
+// holds it (if that block is under twice its size: lengths may vary between batches). Small
+// buffers (< kPoolMinBytes) go straight to the system allocator, which recycles them cheaply.
 #pragma once
 
 #include <cstddef>

@@ -67,6 +67,30 @@ TEST_CASE("buffer pool reuses freed buffers of the same size", "[tensor][pool]")
     CHECK(after.fresh == before.fresh);
 }
 
+TEST_CASE("buffer pool serves a smaller request from the best-fitting larger block",
+          "[tensor][pool]") {
+    pool_release_cached();
+    const size_t count = 1 << 20;  // 4 MiB
+    {
+        auto small = Buffer::allocate(count / 4);
+        auto large = Buffer::allocate(count);
+        auto fitting = Buffer::allocate(count * 3 / 4);
+    }
+    const PoolStats before = pool_stats();
+    {
+        // 0.7 of the large block: the 0.75 block fits best; the 0.25 one is too small.
+        auto buffer = Buffer::allocate(count * 7 / 10);
+        CHECK(pool_stats().cached_bytes == before.cached_bytes - count * 3 / 4 * sizeof(real));
+        buffer->data()[count * 7 / 10 - 1] = 1;
+    }
+    // A third of a block is below half of every cached one that could hold it: a fresh block.
+    { auto tiny = Buffer::allocate(count / 3); }
+    const PoolStats after = pool_stats();
+    CHECK(after.reused - before.reused == 1);
+    CHECK(after.fresh - before.fresh == 1);
+    CHECK(after.live_bytes == before.live_bytes);
+}
+
 TEST_CASE("autograd accumulates into leaves and frees the graph", "[autograd]") {
     Tensor x = Tensor::from_vector({3}, {1, 2, 3});
     x.set_requires_grad(true);
