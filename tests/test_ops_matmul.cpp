@@ -154,7 +154,9 @@ TEST_CASE("linear: equals matmul then add, forward and gradients; errors", "[ops
     CHECK_THROWS_WITH(linear(Tensor::zeros({2, 4}), weight, bias),
                       Catch::Contains("linear: x [2, 4] must end in K = 6 to match weight [6, 5]"));
     CHECK_THROWS_WITH(linear(x, Tensor::zeros({K}), bias),
-                      Catch::Contains("linear: weight must be 2-d [K, N], got [6]"));
+                      Catch::Contains("linear: weight must be 2-d [K, N] with K > 0, got [6]"));
+    CHECK_THROWS_WITH(linear(Tensor::zeros({2, 0}), Tensor::zeros({0, N}), bias),
+                      Catch::Contains("with K > 0, got [0, 5]"));
     CHECK_THROWS_WITH(
         linear(x, weight, Tensor::zeros({N, 1})),
         Catch::Contains("linear: bias must be [5] to match weight [6, 5], got [5, 1]"));

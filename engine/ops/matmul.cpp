@@ -95,8 +95,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-    ATTNLAB_CHECK(weight.ndim() == 2, "linear: weight must be 2-d [K, N], got ",
-                  shape_str(weight.shape()));
+    ATTNLAB_CHECK(weight.ndim() == 2 && weight.size(0) > 0,
+                  "linear: weight must be 2-d [K, N] with K > 0, got ", shape_str(weight.shape()));
     const int64_t K = weight.size(0), N = weight.size(1);
     ATTNLAB_CHECK(x.ndim() >= 1 && x.size(-1) == K, "linear: x ", shape_str(x.shape()),
                   " must end in K = ", K, " to match weight ", shape_str(weight.shape()));
