@@ -91,7 +91,7 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
     }
 
     NoGradGuard no_grad;  // backward kernels must not record new history
-    const auto order = topological_order(output.impl_ptr());
+    auto order = topological_order(output.impl_ptr());
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         TensorImpl* tensor = it->get();
         Node* node = tensor->grad_fn.get();
@@ -110,8 +110,12 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
             pending.erase(tensor);
         }
         if (!retain_graph) {
-            node->backward = nullptr;  // releases the saved tensors
+            // Release the saved tensors, the links to the inputs, and this walk's hold on the
+            // tensor itself: an activation's memory comes back as soon as the walk has passed
+            // it, not at the end of backward, so later gradients reuse it (a lower peak).
+            node->backward = nullptr;
             node->inputs.clear();
+            it->reset();
         }
     }
 }

@@ -1,6 +1,7 @@
 // Tensors, the buffer pool, the RNG, and the autograd engine's own rules (with a hand-made op, so
 // these tests depend on nothing in ops/).
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
 
 #include "engine/autograd.h"
@@ -175,6 +176,29 @@ TEST_CASE("autograd releases saved tensors after backward", "[autograd][pool]") 
     const size_t tensor_bytes = size_t(n) * sizeof(real);
     CHECK(pool_stats().live_bytes <= baseline + 2 * tensor_bytes + 128);
     CHECK(x.grad().data()[0] == 2);
+}
+
+TEST_CASE("autograd frees each activation during backward once the walk has passed it",
+          "[autograd][pool]") {
+    const int64_t n = 1 << 18;  // 1 MiB in f32: pooled, so live_bytes sees it
+    constexpr int kChain = 8;
+    const size_t tensor_bytes = size_t(n) * sizeof(real);
+    Tensor x = Tensor::ones({n});
+    x.set_requires_grad(true);
+    const size_t baseline = pool_stats().live_bytes;
+    size_t live_at_bottom = 0;  // live bytes when the walk reaches the op nearest x
+    Tensor y = record("probe", times(x, 1).detach(), {x},
+                      [&live_at_bottom, n](const real* dy, const std::vector<real*>& dx) {
+                          live_at_bottom = pool_stats().live_bytes;
+                          for (int64_t i = 0; i < n; ++i) dx[0][i] += dy[i];
+                      });
+    for (int i = 0; i < kChain; ++i) y = times(y, 0.5);  // kChain activations, none held by us
+    CHECK(pool_stats().live_bytes >= baseline + kChain * tensor_bytes);
+    y.backward(Tensor::ones({n}));
+    // At the bottom: y and its seed, the probe's output and its gradient, x's gradient. Holding
+    // the chain until the end of backward would add kChain more tensors.
+    CHECK(live_at_bottom <= baseline + 5 * tensor_bytes + 256);
+    CHECK(x.grad().data()[0] == Approx(std::pow(0.5, kChain)));
 }
 
 TEST_CASE("tensor: shapes too large for 64 bits are rejected", "[tensor]") {
