@@ -19,7 +19,9 @@ Tensor VanillaLogits::logits(const Tensor& x) {
     const Tensor q = split_heads(w_q_.forward(x), heads_);  // [B, h, L, dh]
     const Tensor k = split_heads(w_k_.forward(x), heads_);  // [B, h, L, dh]
     const double head_dim = double(q.size(-1));
-    return scale(matmul(q, k, false, true), real(1 / std::sqrt(head_dim)));  // [B, h, L, L]
+    // (q / √dh) kᵀ rather than (q kᵀ) / √dh: the same logits, but the scaling pass (forward and
+    // backward) runs over [B, h, L, dh] instead of [B, h, L, L].
+    return matmul(scale(q, real(1 / std::sqrt(head_dim))), k, false, true);  // [B, h, L, L]
 }
 
 }  // namespace attnlab
