@@ -16,6 +16,9 @@
 //   add_scalar(x, s)      y = x + s                             dx += dy
 //   matmul(a, b, ta, tb)  y = op(a) · op(b), batched            da += dy · op(b)ᵀ, db += op(a)ᵀ · dy
 //   linear(x, W, b)       y = x · W + b  (one gemm onto b)      dx += dy · Wᵀ, dW += xᵀ · dy, db += Σ dy
+//   causal_scores(q, k)   y = q · kᵀ on the block lower          dq += dy · k, dk += dyᵀ · q (inside)
+//                         triangle, 0 above it
+//   causal_mix(p, v)      y = p · v, p's block upper part = 0   dp += dy · vᵀ (inside), dv += pᵀ · dy
 //   sum, mean (axis|all)  y = Σ x  (mean: / n)                  dx += broadcast(dy)  (mean: / n)
 //   max (axis|all)        y = max x                             dx[argmax] += dy  (first max wins)
 //   reshape(x, shape)     a view sharing storage                dx += dy  (same element order)
@@ -108,6 +111,16 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool t
 // starts as copies of the bias and the gemm accumulates onto it (beta = 1), so neither the forward
 // nor the backward makes a pass of its own for the bias.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+// --- causal attention products (engine/ops/causal_matmul.cpp) -------------------------------
+// "Inside": column j of row i with j < the end of i's tile of `tile` rows (the block lower
+// triangle); a causal mask keeps only j ≤ i, all inside. The blocks outside are skipped: about
+// half of each L × L product. 64 rows per tile keep each block gemm near BLAS's peak.
+inline constexpr int64_t kCausalTile = 64;
+// q, k [..., L, d] → [..., L, L]: q · kᵀ inside, 0 outside.
+Tensor causal_scores(const Tensor& q, const Tensor& k, int64_t tile = kCausalTile);
+// p [..., L, L], v [..., L, dv] → p · v with p's outside taken as 0 (never read).
+Tensor causal_mix(const Tensor& p, const Tensor& v, int64_t tile = kCausalTile);
 
 // --- reductions (engine/ops/reduce.cpp) -----------------------------------------------------
 Tensor sum(const Tensor& x);  // all elements → []

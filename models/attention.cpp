@@ -137,7 +137,9 @@ Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding) {
     last_weights_ = weights.detach();
 
     const Tensor values = split_heads(w_v_.forward(x), config_.heads);  // [B, h, L, dh]
-    return w_o_.forward(merge_heads(matmul(weights, values)));          // [B, L, d]
+    // Causal weights are 0 above the diagonal: causal_mix skips those blocks.
+    const Tensor mixed = config_.causal ? causal_mix(weights, values) : matmul(weights, values);
+    return w_o_.forward(merge_heads(mixed));  // [B, L, d]
 }
 
 }  // namespace attnlab

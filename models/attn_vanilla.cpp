@@ -9,6 +9,7 @@ namespace attnlab {
 
 VanillaLogits::VanillaLogits(const AttentionConfig& config, Rng& rng)
     : heads_(config.heads),
+      causal_(config.causal),
       w_q_(config.d_model, config.d_model, rng),
       w_k_(config.d_model, config.d_model, rng) {
     register_module("w_q", w_q_);
@@ -21,7 +22,8 @@ Tensor VanillaLogits::logits(const Tensor& x) {
     const double head_dim = double(q.size(-1));
     // (q / √dh) kᵀ rather than (q kᵀ) / √dh: the same logits, but the scaling pass (forward and
     // backward) runs over [B, h, L, dh] instead of [B, h, L, L].
-    return matmul(scale(q, real(1 / std::sqrt(head_dim))), k, false, true);  // [B, h, L, L]
+    const Tensor scaled_q = scale(q, real(1 / std::sqrt(head_dim)));
+    return causal_ ? causal_scores(scaled_q, k) : matmul(scaled_q, k, false, true);  // [B, h, L, L]
 }
 
 }  // namespace attnlab

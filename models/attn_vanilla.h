@@ -1,5 +1,6 @@
 // attn_vanilla.h — dot-product logits (Vaswani et al., 2017, eq. 1; the Synthesizer paper's
-// baseline): per head q = x · W_q, k = x · W_k and S = q kᵀ / √(d/h).
+// baseline): per head q = x · W_q, k = x · W_k and S = q kᵀ / √(d/h). Causal: S only on the
+// block lower triangle (causal_scores), 0 above it, where the mask removes every entry anyway.
 //
 // Parameters: "w_q.{weight,bias}", "w_k.{weight,bias}", each [d, d] + [d].
 // Count: 2·(d² + d).
@@ -17,6 +18,7 @@ class VanillaLogits : public LogitSource {
 
   private:
     int64_t heads_;
+    bool causal_;
     Linear w_q_, w_k_;
 };
 
