@@ -8,6 +8,11 @@
 // input's gradient, one for the weight's). Frozen parameters (fixed_random, the Performer's ω)
 // skip their weight gradient, but the convention still counts 3 × forward.
 //
+// attnlab itself skips the causal blocks (engine/ops/causal_matmul.cpp: 64-row tiles, so 10 of 16
+// blocks of each L × L product run at L = 256 and 36 of 64 at L = 512). The FLOPs it executes are
+// therefore fewer than counted here: 5.4% fewer for LM-S vanilla, 6.2% for LM-M vanilla. The
+// convention is kept so that GFLOP/s compares with torch_ref.py's, which computes every block.
+//
 // Forward FLOPs per token and layer (d = d_model, L = length, h = heads, n = dense hidden width per
 // head, hn = h·n (= d by default), d_ff, K = conv_kernel, m = performer_features):
 //   every block            4·d·d_ff                 the FFN
