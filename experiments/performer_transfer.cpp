@@ -13,7 +13,6 @@
 // fine-tune steps. A scratch cell per m trains the same Performer from random weights for as many
 // steps as the fine-tune, at the pretraining learning rate: the baseline the fine-tune must beat.
 // Cells are stored in results.json as they finish, so a rerun resumes.
-#include <cmath>
 #include <cstdio>
 #include <set>
 
