@@ -1,6 +1,9 @@
 // matmul: hand-computed products, gradients for every transpose combination and batching layout,
 // error messages, and the BLAS path against the triple-loop reference.
+#include <omp.h>
+
 #include <catch2/catch.hpp>
+#include <tuple>
 
 #include "engine/gradcheck.h"
 #include "engine/kernels/blas.h"
@@ -118,6 +121,34 @@ TEST_CASE("matmul: BLAS path equals gemm_reference", "[kernel][matmul]") {
                                             N);
                 CHECK(max_relative_difference(shared, expected) < 1e-5);
             }
+}
+
+TEST_CASE("gemm: split over the threads by rows or by columns, equals gemm_reference",
+          "[kernel][matmul]") {
+    // Above kSplitMinWork multiply-adds gemm cuts C over the OpenMP threads: by rows when C is
+    // taller than wide, else by columns. Padded leading dimensions catch a block that assumes a
+    // dense layout; beta ≠ 0 and a prefilled C catch a block that drops the accumulation.
+    Rng rng(17);
+    const int64_t pad = 3;
+    for (const auto& [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{131, 67, 41},
+                                  std::tuple<int64_t, int64_t, int64_t>{37, 151, 61}})
+        for (bool ta : {false, true})
+            for (bool tb : {false, true})
+                for (real beta : {real(0), real(0.5)}) {
+                    INFO("M " << M << ", N " << N << ", K " << K << ", transpose_a " << ta
+                              << ", transpose_b " << tb << ", beta " << beta << ", threads "
+                              << omp_get_max_threads());
+                    const int64_t lda = (ta ? M : K) + pad, ldb = (tb ? K : N) + pad, ldc = N + pad;
+                    Tensor a = Tensor::randn({(ta ? K : M) * lda}, rng);
+                    Tensor b = Tensor::randn({(tb ? N : K) * ldb}, rng);
+                    Tensor c = Tensor::randn({M * ldc}, rng);
+                    Tensor expected = c.clone();
+                    kernels::gemm(ta, tb, M, N, K, real(1.5), a.data(), lda, b.data(), ldb, beta,
+                                  c.data(), ldc);
+                    kernels::gemm_reference(ta, tb, M, N, K, real(1.5), a.data(), lda, b.data(),
+                                            ldb, beta, expected.data(), ldc);
+                    CHECK(max_relative_difference(c, expected) < 1e-4);
+                }
 }
 
 TEST_CASE("linear: equals matmul then add, forward and gradients; errors", "[ops][grad][matmul]") {

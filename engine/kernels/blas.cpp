@@ -1,6 +1,7 @@
 #include "blas.h"
 
 #include <cblas.h>
+#include <omp.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -14,12 +15,11 @@ extern "C" int openblas_get_parallel(void);
 
 namespace attnlab::kernels {
 
-void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha, const real* A,
-          int64_t lda, const real* B, int64_t ldb, real beta, real* C, int64_t ldc) {
-    if (M == 0 || N == 0) return;
-    for (int64_t extent : {M, N, K, lda, ldb, ldc})  // cblas takes 32-bit ints
-        ATTNLAB_CHECK(extent <= INT32_MAX, "gemm: extent ", extent,
-                      " exceeds the 32-bit limit of cblas (M = ", M, ", N = ", N, ", K = ", K, ")");
+namespace {
+
+void blas_gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha,
+               const real* A, int64_t lda, const real* B, int64_t ldb, real beta, real* C,
+               int64_t ldc) {
     const auto ta = trans_a ? CblasTrans : CblasNoTrans;
     const auto tb = trans_b ? CblasTrans : CblasNoTrans;
 #ifdef ATTNLAB_DOUBLE
@@ -27,6 +27,44 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alph
 #else
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #endif
+}
+
+// Below this many multiply-adds a parallel region costs more than the second thread gains.
+constexpr int64_t kSplitMinWork = int64_t(1) << 18;
+
+}  // namespace
+
+// OpenBLAS threads one gemm itself, but on this 2-core machine its split reached only 160–270
+// GFLOP/s for attnlab's shapes (skinny ones worst: [32768, 64] · [64, 256] ran at 163) where two
+// OpenMP threads each calling a single-threaded gemm on half of C reach 290–370 of a 385 peak
+// (OpenBLAS's OpenMP flavour runs single-threaded inside a parallel region). So gemm cuts C
+// itself: into row blocks, or column blocks when C is wider than tall. Each element of C is still
+// one thread's dot product in BLAS's order, so the result does not depend on the thread count.
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha, const real* A,
+          int64_t lda, const real* B, int64_t ldb, real beta, real* C, int64_t ldc) {
+    if (M == 0 || N == 0) return;
+    for (int64_t extent : {M, N, K, lda, ldb, ldc})  // cblas takes 32-bit ints
+        ATTNLAB_CHECK(extent <= INT32_MAX, "gemm: extent ", extent,
+                      " exceeds the 32-bit limit of cblas (M = ", M, ", N = ", N, ", K = ", K, ")");
+    const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    if (threads == 1 || M * N * K < kSplitMinWork) {
+        blas_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    const bool by_rows = M >= N;
+#pragma omp parallel num_threads(threads)
+    {
+        const int64_t parts = omp_get_num_threads(), part = omp_get_thread_num();
+        const int64_t extent = by_rows ? M : N;
+        const int64_t begin = extent * part / parts, end = extent * (part + 1) / parts;
+        if (by_rows)  // rows [begin, end) of op(A) and C
+            blas_gemm(trans_a, trans_b, end - begin, N, K, alpha,
+                      trans_a ? A + begin : A + begin * lda, lda, B, ldb, beta, C + begin * ldc,
+                      ldc);
+        else  // columns [begin, end) of op(B) and C
+            blas_gemm(trans_a, trans_b, M, end - begin, K, alpha, A, lda,
+                      trans_b ? B + begin * ldb : B + begin, ldb, beta, C + begin, ldc);
+    }
 }
 
 void gemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha,

@@ -11,8 +11,8 @@ namespace attnlab::kernels {
 namespace {
 
 // Runs body(i) for every batch matrix: one matrix per thread when there are at least as many
-// matrices as threads (each BLAS call then runs single-threaded), else serially with BLAS's own
-// threads inside each call.
+// matrices as threads (each BLAS call then runs single-threaded), else serially, each gemm split
+// over the threads.
 template <typename Body>
 void for_each_matrix(int64_t batch, Body body) {
     if (batch >= 2 && batch >= omp_get_max_threads()) {

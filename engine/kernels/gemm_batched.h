@@ -1,10 +1,9 @@
 // gemm_batched.h — many GEMMs of one shape, strided through memory: batched matmul and its
 // backward.
 //
-// Attention multiplies B·h small matrices at once; a model's layers multiply a few large ones.
-// OpenBLAS (OpenMP flavour) threads inside one call but runs single-threaded inside a parallel
-// region, so small matrices are spread over threads one matrix each, and large ones are left to
-// BLAS's own threading.
+// Attention multiplies B·h matrices at once. OpenBLAS (OpenMP flavour) runs single-threaded inside
+// a parallel region, so the matrices are spread over the threads one matrix each; a batch too
+// small or too uneven for that runs as a loop of gemms that each split over the threads.
 #pragma once
 
 #include <cstdint>
