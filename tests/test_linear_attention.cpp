@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <limits>
 
 #include "engine/gradcheck.h"
 #include "engine/kernels/linear_attention.h"
@@ -192,8 +193,11 @@ TEST_CASE("linear_attention: chunked causal kernels equal the plain scan across 
     };
     Tensor out = Tensor::zeros({L, dv}), denom = Tensor::zeros({L});
     Tensor out_ref = Tensor::zeros({L, dv}), denom_ref = Tensor::zeros({L});
+    // Scratch full of NaN: the kernels must write every scratch value before reading it.
+    Tensor workspace = Tensor::full({kernels::linear_attention_workspace(L, m, dv)},
+                                    std::numeric_limits<real>::quiet_NaN());
     kernels::linear_attention_forward(q.data(), k.data(), v.data(), 1, L, m, dv, true, kStabilizer,
-                                      out.data(), denom.data());
+                                      out.data(), denom.data(), workspace.data());
     kernels::linear_attention_causal_reference_forward(
         q.data(), k.data(), v.data(), L, m, dv, kStabilizer, out_ref.data(), denom_ref.data());
     compare(out, out_ref, "out");
@@ -204,7 +208,7 @@ TEST_CASE("linear_attention: chunked causal kernels equal the plain scan across 
            dv_ref = Tensor::zeros({L, dv});
     kernels::linear_attention_backward(q.data(), k.data(), v.data(), out_ref.data(),
                                        denom_ref.data(), dout.data(), 1, L, m, dv, true, dq.data(),
-                                       dk.data(), dv_grad.data());
+                                       dk.data(), dv_grad.data(), workspace.data());
     kernels::linear_attention_causal_reference_backward(
         q.data(), k.data(), v.data(), out_ref.data(), denom_ref.data(), dout.data(), L, m, dv,
         dq_ref.data(), dk_ref.data(), dv_ref.data());

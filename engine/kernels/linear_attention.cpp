@@ -133,6 +133,21 @@ void augment(const real* v, int64_t L, int64_t dv, real* C) {
 // cache-friendly gemms instead of rank-1 updates of an m × (dv+1) state per position.
 constexpr int64_t kChunk = 64;
 
+// One slice's scratch, carved from the caller's workspace (linear_attention_workspace reals):
+// C = [v 1] and Y (the outputs Y, or Ĝ in the backward) [L, dv+1], the states G and R [m, dv+1],
+// and a chunk's triangle T [kChunk, kChunk].
+struct Scratch {
+    real *C, *Y, *G, *R, *T;
+};
+Scratch carve(real* workspace, int64_t L, int64_t m, int64_t dv) {
+    const int64_t w = dv + 1;
+    real* C = workspace;
+    real* Y = C + L * w;
+    real* G = Y + L * w;
+    real* R = G + m * w;
+    return {C, Y, G, R, R + m * w};
+}
+
 // T = tril(a bᵀ) for a, b [n, width]: the lower triangle (j ≤ i) of the chunk's products.
 void lower_triangle_product(const real* a, const real* b, int64_t n, int64_t width, real* T) {
     gemm(false, true, n, n, width, 1, a, width, b, width, 0, T, n);
@@ -140,18 +155,19 @@ void lower_triangle_product(const real* a, const real* b, int64_t n, int64_t wid
 }
 
 void causal_forward_chunked(const real* q, const real* k, const real* v, int64_t L, int64_t m,
-                            int64_t dv, real stabilizer, real* out, real* denom) {
+                            int64_t dv, real stabilizer, real* out, real* denom, real* workspace) {
     const int64_t w = dv + 1;
-    std::vector<real> C(static_cast<size_t>(L * w)), G(static_cast<size_t>(m * w), 0),
-        T(static_cast<size_t>(kChunk * kChunk)), Y(static_cast<size_t>(kChunk * w));
-    augment(v, L, dv, C.data());
+    const Scratch sc = carve(workspace, L, m, dv);
+    real *C = sc.C, *G = sc.G, *Y = sc.Y, *T = sc.T;
+    augment(v, L, dv, C);
+    std::fill(G, G + m * w, real(0));
     for (int64_t r = 0; r < L; r += kChunk) {
         const int64_t n = std::min(kChunk, L - r);
-        const real *qc = q + r * m, *kc = k + r * m, *Cc = C.data() + r * w;
-        gemm(false, false, n, w, m, 1, qc, m, G.data(), w, 0, Y.data(), w);  // Y = φq_c G
-        lower_triangle_product(qc, kc, n, m, T.data());
-        gemm(false, false, n, w, n, 1, T.data(), n, Cc, w, 1, Y.data(), w);  // Y += T C_c
-        gemm(true, false, m, w, n, 1, kc, m, Cc, w, 1, G.data(), w);         // G += φk_cᵀ C_c
+        const real *qc = q + r * m, *kc = k + r * m, *Cc = C + r * w;
+        gemm(false, false, n, w, m, 1, qc, m, G, w, 0, Y, w);  // Y = φq_c G
+        lower_triangle_product(qc, kc, n, m, T);
+        gemm(false, false, n, w, n, 1, T, n, Cc, w, 1, Y, w);  // Y += T C_c
+        gemm(true, false, m, w, n, 1, kc, m, Cc, w, 1, G, w);  // G += φk_cᵀ C_c
         for (int64_t i = 0; i < n; ++i) {
             const real D = Y[i * w + dv] + stabilizer;
             denom[r + i] = D;
@@ -162,108 +178,120 @@ void causal_forward_chunked(const real* q, const real* k, const real* v, int64_t
 
 void causal_backward_chunked(const real* q, const real* k, const real* v, const real* out,
                              const real* denom, const real* dout, int64_t L, int64_t m, int64_t dv,
-                             real* dq, real* dk, real* dv_grad) {
+                             real* dq, real* dk, real* dv_grad, real* workspace) {
     const int64_t w = dv + 1;
-    std::vector<real> C(static_cast<size_t>(L * w)), Gy(static_cast<size_t>(L * w)),
-        state(static_cast<size_t>(m * w), 0), T(static_cast<size_t>(kChunk * kChunk));
-    augment(v, L, dv, C.data());
+    const Scratch sc = carve(workspace, L, m, dv);
+    real *C = sc.C, *Gy = sc.Y, *state = sc.G, *T = sc.T;
+    augment(v, L, dv, C);
     for (int64_t i = 0; i < L; ++i)
-        output_gradient(dout + i * dv, out + i * dv, denom[i], dv, Gy.data() + i * w);
+        output_gradient(dout + i * dv, out + i * dv, denom[i], dv, Gy + i * w);
     if (dq) {  // forward sweep: state = G before the chunk
+        std::fill(state, state + m * w, real(0));
         for (int64_t r = 0; r < L; r += kChunk) {
             const int64_t n = std::min(kChunk, L - r);
-            const real *kc = k + r * m, *Cc = C.data() + r * w, *Gyc = Gy.data() + r * w;
+            const real *kc = k + r * m, *Cc = C + r * w, *Gyc = Gy + r * w;
             real* dqc = dq + r * m;
-            gemm(false, true, n, m, w, 1, Gyc, w, state.data(), w, 1, dqc, m);  // += Ĝ_c Gᵀ
-            lower_triangle_product(Gyc, Cc, n, w, T.data());                    // A
-            gemm(false, false, n, m, n, 1, T.data(), n, kc, m, 1, dqc, m);      // += A φk_c
-            gemm(true, false, m, w, n, 1, kc, m, Cc, w, 1, state.data(), w);    // G += φk_cᵀ C_c
+            gemm(false, true, n, m, w, 1, Gyc, w, state, w, 1, dqc, m);  // += Ĝ_c Gᵀ
+            lower_triangle_product(Gyc, Cc, n, w, T);                    // A
+            gemm(false, false, n, m, n, 1, T, n, kc, m, 1, dqc, m);      // += A φk_c
+            gemm(true, false, m, w, n, 1, kc, m, Cc, w, 1, state, w);    // G += φk_cᵀ C_c
         }
     }
     if (!dk && !dv_grad) return;
-    std::fill(state.begin(), state.end(), real(0));
+    std::fill(state, state + m * w, real(0));
     const int64_t last = (L - 1) / kChunk * kChunk;
     for (int64_t r = last; r >= 0; r -= kChunk) {  // reverse sweep: state = R after the chunk
         const int64_t n = std::min(kChunk, L - r);
-        const real *qc = q + r * m, *kc = k + r * m, *Cc = C.data() + r * w,
-                   *Gyc = Gy.data() + r * w;
+        const real *qc = q + r * m, *kc = k + r * m, *Cc = C + r * w, *Gyc = Gy + r * w;
         if (dk) {
             real* dkc = dk + r * m;
-            gemm(false, true, n, m, w, 1, Cc, w, state.data(), w, 1, dkc, m);  // += C_c Rᵀ
-            lower_triangle_product(Gyc, Cc, n, w, T.data());                   // A
-            gemm(true, false, n, m, n, 1, T.data(), n, qc, m, 1, dkc, m);      // += Aᵀ φq_c
+            gemm(false, true, n, m, w, 1, Cc, w, state, w, 1, dkc, m);  // += C_c Rᵀ
+            lower_triangle_product(Gyc, Cc, n, w, T);                   // A
+            gemm(true, false, n, m, n, 1, T, n, qc, m, 1, dkc, m);      // += Aᵀ φq_c
         }
         if (dv_grad) {  // the first dv columns of dC_c = φk_c R + Tᵀ Ĝ_c
             real* dvc = dv_grad + r * dv;
-            gemm(false, false, n, dv, m, 1, kc, m, state.data(), w, 1, dvc, dv);
-            lower_triangle_product(qc, kc, n, m, T.data());  // T
-            gemm(true, false, n, dv, n, 1, T.data(), n, Gyc, w, 1, dvc, dv);
+            gemm(false, false, n, dv, m, 1, kc, m, state, w, 1, dvc, dv);
+            lower_triangle_product(qc, kc, n, m, T);  // T
+            gemm(true, false, n, dv, n, 1, T, n, Gyc, w, 1, dvc, dv);
         }
-        gemm(true, false, m, w, n, 1, qc, m, Gyc, w, 1, state.data(), w);  // R += φq_cᵀ Ĝ_c
+        gemm(true, false, m, w, n, 1, qc, m, Gyc, w, 1, state, w);  // R += φq_cᵀ Ĝ_c
     }
+}
+
+// --- bidirectional: G and R are single matrices, every product a gemm ---------------------------
+void bidirectional_forward_slice(const real* q, const real* k, const real* v, int64_t L, int64_t m,
+                                 int64_t dv, real stabilizer, real* out, real* denom,
+                                 real* workspace) {
+    const int64_t w = dv + 1;
+    const Scratch sc = carve(workspace, L, m, dv);
+    real *C = sc.C, *G = sc.G, *Y = sc.Y;
+    augment(v, L, dv, C);
+    gemm(true, false, m, w, L, 1, k, m, C, w, 0, G, w);   // G = φkᵀ C
+    gemm(false, false, L, w, m, 1, q, m, G, w, 0, Y, w);  // Y = φq G
+    for (int64_t i = 0; i < L; ++i) {
+        const real D = Y[i * w + dv] + stabilizer;
+        denom[i] = D;
+        for (int64_t e = 0; e < dv; ++e) out[i * dv + e] = Y[i * w + e] / D;
+    }
+}
+
+void bidirectional_backward_slice(const real* q, const real* k, const real* v, const real* out,
+                                  const real* denom, const real* dout, int64_t L, int64_t m,
+                                  int64_t dv, real* dq, real* dk, real* dv_grad, real* workspace) {
+    const int64_t w = dv + 1;
+    const Scratch sc = carve(workspace, L, m, dv);
+    real *C = sc.C, *Gy = sc.Y, *G = sc.G, *R = sc.R;
+    augment(v, L, dv, C);
+    for (int64_t i = 0; i < L; ++i)
+        output_gradient(dout + i * dv, out + i * dv, denom[i], dv, Gy + i * w);
+    if (dq) {  // dφq = Ĝ Gᵀ [L, m], G = φkᵀ C recomputed
+        gemm(true, false, m, w, L, 1, k, m, C, w, 0, G, w);
+        gemm(false, true, L, m, w, 1, Gy, w, G, w, 1, dq, m);
+    }
+    if (!dk && !dv_grad) return;
+    gemm(true, false, m, w, L, 1, q, m, Gy, w, 0, R, w);                       // R = φqᵀ Ĝ
+    if (dk) gemm(false, true, L, m, w, 1, C, w, R, w, 1, dk, m);               // dφk = C Rᵀ
+    if (dv_grad) gemm(false, false, L, dv, m, 1, k, m, R, w, 1, dv_grad, dv);  // dv = φk R[:, :dv]
+}
+
+// One (batch, head) slice per thread: each slice's gemms are skinny (N = dv + 1), which one
+// thread runs faster than two (see kernels/gemm_batched.cpp); a single slice splits its gemms.
+template <typename Body>
+void for_each_slice(int64_t slices, int64_t work, Body body) {
+#pragma omp parallel for schedule(static) if (slices >= 2 && work > kParallelWork)
+    for (int64_t s = 0; s < slices; ++s) body(s);
 }
 
 }  // namespace
 
+int64_t linear_attention_workspace(int64_t L, int64_t m, int64_t dv) {
+    return 2 * L * (dv + 1) + 2 * m * (dv + 1) + kChunk * kChunk;
+}
+
 void linear_attention_forward(const real* q, const real* k, const real* v, int64_t slices,
                               int64_t L, int64_t m, int64_t dv, bool causal, real stabilizer,
-                              real* out, real* denom) {
-    if (causal) {
-#pragma omp parallel for schedule(static) if (slices * L * m * dv > kParallelWork)
-        for (int64_t s = 0; s < slices; ++s)
-            causal_forward_chunked(q + s * L * m, k + s * L * m, v + s * L * dv, L, m, dv,
-                                   stabilizer, out + s * L * dv, denom + s * L);
-        return;
-    }
-    const int64_t w = dv + 1;
-    std::vector<real> C(static_cast<size_t>(L * w)), G(static_cast<size_t>(m * w)),
-        Y(static_cast<size_t>(L * w));
-    for (int64_t s = 0; s < slices; ++s) {
-        const real *qs = q + s * L * m, *ks = k + s * L * m;
-        augment(v + s * L * dv, L, dv, C.data());
-        gemm(true, false, m, w, L, 1, ks, m, C.data(), w, 0, G.data(), w);   // G = φkᵀ C
-        gemm(false, false, L, w, m, 1, qs, m, G.data(), w, 0, Y.data(), w);  // Y = φq G
-        for (int64_t i = 0; i < L; ++i) {
-            const real D = Y[i * w + dv] + stabilizer;
-            denom[s * L + i] = D;
-            for (int64_t e = 0; e < dv; ++e) out[(s * L + i) * dv + e] = Y[i * w + e] / D;
-        }
-    }
+                              real* out, real* denom, real* workspace) {
+    const int64_t per_slice = linear_attention_workspace(L, m, dv);
+    for_each_slice(slices, slices * L * m * dv, [=](int64_t s) {
+        const auto slice = causal ? causal_forward_chunked : bidirectional_forward_slice;
+        slice(q + s * L * m, k + s * L * m, v + s * L * dv, L, m, dv, stabilizer, out + s * L * dv,
+              denom + s * L, workspace + s * per_slice);
+    });
 }
 
 void linear_attention_backward(const real* q, const real* k, const real* v, const real* out,
                                const real* denom, const real* dout, int64_t slices, int64_t L,
                                int64_t m, int64_t dv, bool causal, real* dq, real* dk,
-                               real* dv_grad) {
+                               real* dv_grad, real* workspace) {
     const auto at = [](real* p, int64_t offset) { return p ? p + offset : nullptr; };
-    if (causal) {
-#pragma omp parallel for schedule(static) if (slices * L * m * dv > kParallelWork)
-        for (int64_t s = 0; s < slices; ++s)
-            causal_backward_chunked(q + s * L * m, k + s * L * m, v + s * L * dv, out + s * L * dv,
-                                    denom + s * L, dout + s * L * dv, L, m, dv, at(dq, s * L * m),
-                                    at(dk, s * L * m), at(dv_grad, s * L * dv));
-        return;
-    }
-    const int64_t w = dv + 1;
-    std::vector<real> C(static_cast<size_t>(L * w)), G(static_cast<size_t>(m * w)),
-        R(static_cast<size_t>(m * w)), Gy(static_cast<size_t>(L * w));
-    for (int64_t s = 0; s < slices; ++s) {
-        const real *qs = q + s * L * m, *ks = k + s * L * m;
-        augment(v + s * L * dv, L, dv, C.data());
-        for (int64_t i = 0; i < L; ++i)
-            output_gradient(dout + (s * L + i) * dv, out + (s * L + i) * dv, denom[s * L + i], dv,
-                            Gy.data() + i * w);
-        if (dq) {  // dφq = Ĝ Gᵀ [L, m], G = φkᵀ C recomputed
-            gemm(true, false, m, w, L, 1, ks, m, C.data(), w, 0, G.data(), w);
-            gemm(false, true, L, m, w, 1, Gy.data(), w, G.data(), w, 1, dq + s * L * m, m);
-        }
-        if (!dk && !dv_grad) continue;
-        gemm(true, false, m, w, L, 1, qs, m, Gy.data(), w, 0, R.data(), w);  // R = φqᵀ Ĝ
-        if (dk)                                                              // dφk = C Rᵀ [L, m]
-            gemm(false, true, L, m, w, 1, C.data(), w, R.data(), w, 1, dk + s * L * m, m);
-        if (dv_grad)  // dv = φk R[:, :dv] [L, dv]
-            gemm(false, false, L, dv, m, 1, ks, m, R.data(), w, 1, dv_grad + s * L * dv, dv);
-    }
+    const int64_t per_slice = linear_attention_workspace(L, m, dv);
+    for_each_slice(slices, slices * L * m * dv, [=](int64_t s) {
+        const auto slice = causal ? causal_backward_chunked : bidirectional_backward_slice;
+        slice(q + s * L * m, k + s * L * m, v + s * L * dv, out + s * L * dv, denom + s * L,
+              dout + s * L * dv, L, m, dv, at(dq, s * L * m), at(dk, s * L * m),
+              at(dv_grad, s * L * dv), workspace + s * per_slice);
+    });
 }
 
 void linear_attention_causal_reference_forward(const real* q, const real* k, const real* v,

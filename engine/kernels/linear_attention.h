@@ -17,17 +17,21 @@
 
 namespace attnlab::kernels {
 
+// Scratch reals per slice that the two kernels below need in `workspace` (slices times this). The
+// caller provides it so a training step reuses pooled memory instead of fresh pages each call.
+int64_t linear_attention_workspace(int64_t L, int64_t m, int64_t dv);
+
 // q, k [slices, L, m], v [slices, L, dv] → out [slices, L, dv] and denom [slices, L] (the D_i
 // above, saved for the backward).
 void linear_attention_forward(const real* q, const real* k, const real* v, int64_t slices,
                               int64_t L, int64_t m, int64_t dv, bool causal, real stabilizer,
-                              real* out, real* denom);
+                              real* out, real* denom, real* workspace);
 
 // Given dout [slices, L, dv]: dq, dk [slices, L, m] and dv_grad [slices, L, dv] +=.
 void linear_attention_backward(const real* q, const real* k, const real* v, const real* out,
                                const real* denom, const real* dout, int64_t slices, int64_t L,
                                int64_t m, int64_t dv, bool causal, real* dq, real* dk,
-                               real* dv_grad);
+                               real* dv_grad, real* workspace);
 
 // The plain causal scan for ONE slice (fast-transformers' causal_product pattern: a rank-1 update
 // of the m × (dv+1) state per position): the reference the chunked kernels are tested against.

@@ -25,19 +25,22 @@ Tensor linear_attention(const Tensor& q_features, const Tensor& k_features, cons
 
     Tensor out = Tensor::empty(vs);
     Tensor denom = Tensor::empty({qs[0], qs[1], L});
+    const int64_t workspace = slices * kernels::linear_attention_workspace(L, m, dv);
     kernels::linear_attention_forward(q_features.data(), k_features.data(), v.data(), slices, L, m,
-                                      dv, causal, stabilizer, out.data(), denom.data());
+                                      dv, causal, stabilizer, out.data(), denom.data(),
+                                      Tensor::empty({workspace}).data());
 
     // out_i = φq_i·S_i / D_i  ⇒  dφq, dφk [B, h, L, m] and dv [B, h, L, dv] from the two sweeps
     // (causal) or four gemms (bidirectional); derivation in the kernel file.
-    return record(
-        "linear_attention", out, {q_features, k_features, v},
-        [q = q_features.detach(), k = k_features.detach(), v = v.detach(), out = out.detach(),
-         denom, slices, L, m, dv, causal](const real* dout, const std::vector<real*>& grads) {
-            kernels::linear_attention_backward(q.data(), k.data(), v.data(), out.data(),
-                                               denom.data(), dout, slices, L, m, dv, causal,
-                                               grads[0], grads[1], grads[2]);
-        });
+    return record("linear_attention", out, {q_features, k_features, v},
+                  [q = q_features.detach(), k = k_features.detach(), v = v.detach(),
+                   out = out.detach(), denom, slices, L, m, dv, causal,
+                   workspace](const real* dout, const std::vector<real*>& grads) {
+                      kernels::linear_attention_backward(q.data(), k.data(), v.data(), out.data(),
+                                                         denom.data(), dout, slices, L, m, dv,
+                                                         causal, grads[0], grads[1], grads[2],
+                                                         Tensor::empty({workspace}).data());
+                  });
 }
 
 }  // namespace attnlab
