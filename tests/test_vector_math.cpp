@@ -23,6 +23,24 @@ TEST_CASE("exp_nonpositive matches std::exp on x <= 0", "[kernel][math]") {
     CHECK(std::isnan(kernels::exp_nonpositive(std::numeric_limits<real>::quiet_NaN())));
 }
 
+TEST_CASE("exp_any matches std::exp over the whole float range", "[kernel][math]") {
+    double worst = 0;
+    for (int i = 0; i <= 400000; ++i) {  // from −87 (below, results flush to 0) up to 88.7
+        const real x = real(-87.0 + 175.7 * i / 400000.0);
+        const double exact = std::exp(double(x));
+        worst = std::max(worst, std::abs(double(kernels::exp_any(x)) - exact) / exact);
+    }
+    INFO("worst relative error " << worst);
+    CHECK(worst < 4 * std::numeric_limits<real>::epsilon());
+    const real inf = std::numeric_limits<real>::infinity();
+    CHECK(kernels::exp_any(real(88.72)) < inf);  // just below ln(FLT_MAX): finite
+    if (sizeof(real) == sizeof(float)) CHECK(kernels::exp_any(real(89)) == inf);  // > ln(FLT_MAX)
+    CHECK(kernels::exp_any(real(1000)) == inf);
+    CHECK(kernels::exp_any(inf) == inf);
+    CHECK(kernels::exp_any(-inf) == 0);
+    CHECK(std::isnan(kernels::exp_any(std::numeric_limits<real>::quiet_NaN())));
+}
+
 TEST_CASE("row_maximum equals std::max_element for every length", "[kernel][math]") {
     Rng rng(5);
     for (int64_t count = 1; count <= 70; ++count) {

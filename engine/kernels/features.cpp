@@ -1,8 +1,6 @@
 // features.cpp — the fused exponential of FAVOR+'s positive features (see features.h).
 #include "features.h"
 
-#include <cmath>
-
 #include "vector_math.h"
 
 namespace attnlab::kernels {
@@ -19,16 +17,17 @@ void exp_features_forward(const real* P, const real* h, int64_t rows, int64_t m,
         const real* p = P + r * m;
         real* yr = y + r * m;
         if (row_max) {
-            int64_t best = 0;  // the first maximum, like the max op
-            for (int64_t j = 1; j < m; ++j)
-                if (p[j] > p[best]) best = j;
+            // The first maximum, like the max op: a vectorised maximum, then its first position.
+            const real shift = row_maximum(p, m);
+            int64_t best = 0;
+            while (best < m - 1 && !(p[best] == shift)) ++best;
             argmax[r] = best;
-            const real shift = p[best];
 #pragma omp simd
             for (int64_t j = 0; j < m; ++j) yr[j] = s * exp_nonpositive(p[j] - shift);
         } else {
             const real shift = h[r];
-            for (int64_t j = 0; j < m; ++j) yr[j] = s * std::exp(p[j] - shift);
+#pragma omp simd
+            for (int64_t j = 0; j < m; ++j) yr[j] = s * exp_any(p[j] - shift);
         }
     }
 }

@@ -10,8 +10,9 @@
 //
 // Domain: x ≤ 0, which holds for the max-subtracted arguments of softmax, log-softmax and
 // cross-entropy. exp(−inf) and anything below −87.3 (where the result would be denormal) give
-// exactly 0, so masked entries contribute exactly nothing. NaN stays NaN. The double build uses
-// std::exp: there the point is accuracy for tight gradient checks, not speed.
+// exactly 0, so masked entries contribute exactly nothing. NaN stays NaN. exp_any extends the same
+// code to positive arguments. The double build uses std::exp: there the point is accuracy for
+// tight gradient checks, not speed.
 #pragma once
 
 #include <algorithm>
@@ -28,30 +29,60 @@ namespace attnlab::kernels {
 inline double exp_nonpositive(double x) {
     return std::exp(x);
 }
+inline double exp_any(double x) {
+    return std::exp(x);
+}
 #else
+// exp(r) for |r| ≤ ln 2 / 2, and the float whose value is 2^n for an integer n in [−126, 127].
 #pragma omp declare simd notinbranch
-inline float exp_nonpositive(float x) {
-    constexpr float kLog2e = 1.44269504088896341f;
-    constexpr float kLn2High = 0.693359375f, kLn2Low = -2.12194440e-4f;
-    constexpr float kSmallest = -87.3f;  // exp below this is denormal: flush to 0
-    // NaN fails the comparison and computes with kSmallest: converting NaN to int32_t below would
-    // be undefined behaviour. The NaN itself is returned at the end.
-    const float clamped = x >= kSmallest ? x : kSmallest;
-    const float n = std::nearbyint(clamped * kLog2e);
-    const float r = (clamped - n * kLn2High) - n * kLn2Low;
+inline float exp_reduced(float r) {
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
-    const float exp_r = p * r * r + r + 1.0f;
-    const int32_t exponent_bits = (int32_t(n) + 127) << 23;  // 2^n as a float's bit pattern
-    float two_to_n;
-    std::memcpy(&two_to_n, &exponent_bits, sizeof two_to_n);
-    const float result = exp_r * two_to_n;
+    return p * r * r + r + 1.0f;
+}
+#pragma omp declare simd notinbranch
+inline float power_of_two(int32_t n) {
+    const int32_t exponent_bits = (n + 127) << 23;
+    float result;
+    std::memcpy(&result, &exponent_bits, sizeof result);
+    return result;
+}
+
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr float kLn2High = 0.693359375f, kLn2Low = -2.12194440e-4f;
+constexpr float kExpSmallest = -87.3f;  // exp below this is denormal: flush to 0
+
+#pragma omp declare simd notinbranch
+inline float exp_nonpositive(float x) {
+    // NaN fails the comparison and computes with kExpSmallest: converting NaN to int32_t below
+    // would be undefined behaviour. The NaN itself is returned at the end.
+    const float clamped = x >= kExpSmallest ? x : kExpSmallest;
+    const float n = std::nearbyint(clamped * kLog2e);
+    const float r = (clamped - n * kLn2High) - n * kLn2Low;
+    const float result = exp_reduced(r) * power_of_two(int32_t(n));
     if (x != x) return x;  // NaN in, NaN out
-    return x < kSmallest ? 0.0f : result;
+    return x < kExpSmallest ? 0.0f : result;
+}
+
+// exp over the whole float range, for arguments of either sign (FAVOR+'s ωᵀx − ‖x‖²/2). n now
+// reaches 128 near the largest finite result, past the exponent field, so 2^n is applied in two
+// halves. Above ln(FLT_MAX) the result is +inf, as std::exp's.
+#pragma omp declare simd notinbranch
+inline float exp_any(float x) {
+    constexpr float kLargest = 88.7228f;  // ln(FLT_MAX), rounded down
+    const float clamped = x >= kExpSmallest ? (x <= kLargest ? x : kLargest) : kExpSmallest;
+    const float n = std::nearbyint(clamped * kLog2e);
+    const float r = (clamped - n * kLn2High) - n * kLn2Low;
+    const int32_t half = int32_t(n) / 2;
+    const float result = exp_reduced(r) * power_of_two(half) * power_of_two(int32_t(n) - half);
+    // One select per case (no early returns), so `omp simd` loops still vectorise.
+    const float in_range = x < kExpSmallest ? 0.0f : result;
+    const float bounded = x > kLargest ? std::numeric_limits<float>::infinity() : in_range;
+    return x != x ? x : bounded;
 }
 #endif
 
