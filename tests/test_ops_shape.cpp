@@ -88,6 +88,11 @@ TEST_CASE("permute: reorders axes, 4-d and 5-d, errors", "[ops][grad][shape]") {
     CHECK(permute(Tensor::scalar(3), {}).item() == 3);
 
     Rng rng(3);
+    check_grad(  // the last axis stays last: whole rows copied and accumulated
+        [](const std::vector<Tensor>& in) {
+            return permute(in[0], {0, 2, 1, 3});
+        },
+        {normal_leaf({2, 3, 2, 4}, rng)});
     check_grad(
         [](const std::vector<Tensor>& in) {
             return permute(in[0], {2, 0, 3, 1});

@@ -44,7 +44,12 @@ void permute(const real* x, const Shape& x_shape, const std::vector<int>& order,
         }
         const real* source = x + base;
         real* target = y + row * width;
-        if (accumulate) {
+        if (last_stride == 1 && !accumulate) {  // the heads case: whole rows are contiguous
+            std::copy(source, source + width, target);
+        } else if (last_stride == 1) {
+#pragma omp simd
+            for (int64_t j = 0; j < width; ++j) target[j] += source[j];
+        } else if (accumulate) {
             for (int64_t j = 0; j < width; ++j) target[j] += source[j * last_stride];
         } else {
             for (int64_t j = 0; j < width; ++j) target[j] = source[j * last_stride];
