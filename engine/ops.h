@@ -40,8 +40,9 @@
 //   cumsum(x, axis)       y_i = Σ_{j ≤ i} x_j                   dx_i += Σ_{j ≥ i} dy_j
 //   masked_fill(x, m, v)  y = m ? v : x                         dx += dy · [¬m]
 //   where(c, a, b)        y = c ? a : b                         da += sum_to(dy·[c]), db += sum_to(dy·[¬c])
-//   exp_features(P, h, s, y = s·exp(P − h), or                  dP += dy·y, dh −= Σ dy·y, or with the
-//     row_max)              s·exp(P − max P) with row_max         row max dP[argmax] −= Σ dy·y
+//   positive_features(    P = c·x ωᵀ (c = d^(−1/4)),            dP = dy·y, g = Σ_j dP, dx += c·dP ω
+//     x, ω, row_max)      y = exp(P − c²‖x‖²/2) / √m, or        − c²·g·x (no row max), or
+//                         y = exp(P − max P) / √m               dP[argmax] −= g; dω += c·dPᵀ x
 //   dynamic_depthwise_    y[b,t,c] = Σ_j w[b,t,head(c),j] ·     dx[b,t+j−o,c] += w[b,t,head(c),j] · dy[b,t,c]
 //     conv(x, w, o)                  x[b,t+j−o,c]  (0 outside)  dw[b,t,h,j] += Σ_{c∈h} dy[b,t,c] · x[b,t+j−o,c]
 //                         (w broadcast over b and/or t)           (summed over the broadcast b, t)
@@ -139,11 +140,10 @@ Tensor concat(const std::vector<Tensor>& xs, int axis);
 std::vector<Tensor> split(const Tensor& x, int axis, const std::vector<int64_t>& sizes);
 
 // --- FAVOR+ positive features, fused (engine/ops/features.cpp) -------------------------------
-// projection [..., m], half_sq_norm [..., 1] → s · exp(projection − half_sq_norm), or with
-// subtract_row_max s · exp(projection − max over the row) (the per-token stabiliser, in which
-// half_sq_norm cancels and may be undefined).
-Tensor exp_features(const Tensor& projection, const Tensor& half_sq_norm, real scale,
-                    bool subtract_row_max);
+// x [..., d], ω [m, d] → exp(c·x ωᵀ − c²‖x‖²/2) / √m [..., m] with c = d^(−1/4) (Lemma 1), or
+// with subtract_row_max exp(c·x ωᵀ − max over the row) / √m (the per-token stabiliser, in which
+// the norm term cancels).
+Tensor positive_features(const Tensor& x, const Tensor& omega, bool subtract_row_max);
 
 // --- neural-network ops, fused (engine/ops/nn.cpp) ------------------------------------------
 // softmax(scale · x + mask) over the last axis, max-subtracted. `mask` is optional (undefined

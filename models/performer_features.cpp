@@ -111,14 +111,13 @@ Tensor random_projection(int64_t m, int64_t d, ProjectionKind kind, RowNorm norm
 
 Tensor softmax_features(const Tensor& x, const Tensor& omega, Stabilizer stabilizer) {
     check_features_args("softmax_features", x, omega);
-    const Projected p = project(x, omega);
-    const real s = real(1 / std::sqrt(double(omega.size(0))));
-    // None and PerToken in one fused op (one pass, one saved tensor); PerSequence composed.
+    // None and PerToken are one fused op (engine/kernels/features.h); PerSequence is composed.
     if (stabilizer != Stabilizer::PerSequence)
-        return exp_features(p.projection, p.half_sq_norm, s, stabilizer == Stabilizer::PerToken);
+        return positive_features(x, omega, stabilizer == Stabilizer::PerToken);
+    const Projected p = project(x, omega);
     const Tensor exponent =
         stabilize("softmax_features", sub(p.projection, p.half_sq_norm), stabilizer);
-    return scale(exp(exponent), s);
+    return scale(exp(exponent), real(1 / std::sqrt(double(omega.size(0)))));
 }
 
 Tensor hyperbolic_features(const Tensor& x, const Tensor& omega, Stabilizer stabilizer) {
