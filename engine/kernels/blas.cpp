@@ -38,8 +38,8 @@ constexpr int64_t kSplitMinWork = int64_t(1) << 18;
 // GFLOP/s for attnlab's shapes (skinny ones worst: [32768, 64] · [64, 256] ran at 163) where two
 // OpenMP threads each calling a single-threaded gemm on half of C reach 290–370 of a 385 peak
 // (OpenBLAS's OpenMP flavour runs single-threaded inside a parallel region). So gemm cuts C
-// itself: into row blocks, or column blocks when C is wider than tall. Each element of C is still
-// one thread's dot product in BLAS's order, so the result does not depend on the thread count.
+// itself: into row blocks, or column blocks when C is wider than tall. The blocks depend only on
+// the thread count, so a run is reproducible for a given count.
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha, const real* A,
           int64_t lda, const real* B, int64_t ldb, real beta, real* C, int64_t ldc) {
     if (M == 0 || N == 0) return;
