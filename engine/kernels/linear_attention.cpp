@@ -121,6 +121,23 @@ void augment(const real* v, int64_t L, int64_t dv, real* C) {
     }
 }
 
+// out_i = y_i[:dv] / D_i with D_i = y_i[dv] + stabilizer, for the n rows of Y [n, dv+1].
+void normalise(const real* Y, int64_t n, int64_t dv, real stabilizer, real* out, real* denom) {
+    for (int64_t i = 0; i < n; ++i) {
+        const real D = Y[i * (dv + 1) + dv] + stabilizer;
+        denom[i] = D;
+        for (int64_t e = 0; e < dv; ++e) out[i * dv + e] = Y[i * (dv + 1) + e] / D;
+    }
+}
+
+// What both backward kernels start from: C = [v 1] and Ĝ (every row's ĝ_i) [L, dv+1].
+void backward_inputs(const real* v, const real* out, const real* denom, const real* dout, int64_t L,
+                     int64_t dv, real* C, real* Gy) {
+    augment(v, L, dv, C);
+    for (int64_t i = 0; i < L; ++i)
+        output_gradient(dout + i * dv, out + i * dv, denom[i], dv, Gy + i * (dv + 1));
+}
+
 // --- causal, chunked: the scan above regrouped into gemms ---------------------------------------
 // Positions are cut into chunks of n ≤ kChunk rows. For a chunk starting at r with state G =
 // G_{r−1} (everything before the chunk) and T = tril(φq_c φk_cᵀ) [n, n] (entries j > i zeroed):
@@ -168,11 +185,7 @@ void causal_forward_chunked(const real* q, const real* k, const real* v, int64_t
         lower_triangle_product(qc, kc, n, m, T);
         gemm(false, false, n, w, n, 1, T, n, Cc, w, 1, Y, w);  // Y += T C_c
         gemm(true, false, m, w, n, 1, kc, m, Cc, w, 1, G, w);  // G += φk_cᵀ C_c
-        for (int64_t i = 0; i < n; ++i) {
-            const real D = Y[i * w + dv] + stabilizer;
-            denom[r + i] = D;
-            for (int64_t e = 0; e < dv; ++e) out[(r + i) * dv + e] = Y[i * w + e] / D;
-        }
+        normalise(Y, n, dv, stabilizer, out + r * dv, denom + r);
     }
 }
 
@@ -182,9 +195,7 @@ void causal_backward_chunked(const real* q, const real* k, const real* v, const 
     const int64_t w = dv + 1;
     const Scratch sc = carve(workspace, L, m, dv);
     real *C = sc.C, *Gy = sc.Y, *state = sc.G, *T = sc.T;
-    augment(v, L, dv, C);
-    for (int64_t i = 0; i < L; ++i)
-        output_gradient(dout + i * dv, out + i * dv, denom[i], dv, Gy + i * w);
+    backward_inputs(v, out, denom, dout, L, dv, C, Gy);
     if (dq) {  // forward sweep: state = G before the chunk
         std::fill(state, state + m * w, real(0));
         for (int64_t r = 0; r < L; r += kChunk) {
@@ -229,11 +240,7 @@ void bidirectional_forward_slice(const real* q, const real* k, const real* v, in
     augment(v, L, dv, C);
     gemm(true, false, m, w, L, 1, k, m, C, w, 0, G, w);   // G = φkᵀ C
     gemm(false, false, L, w, m, 1, q, m, G, w, 0, Y, w);  // Y = φq G
-    for (int64_t i = 0; i < L; ++i) {
-        const real D = Y[i * w + dv] + stabilizer;
-        denom[i] = D;
-        for (int64_t e = 0; e < dv; ++e) out[i * dv + e] = Y[i * w + e] / D;
-    }
+    normalise(Y, L, dv, stabilizer, out, denom);
 }
 
 void bidirectional_backward_slice(const real* q, const real* k, const real* v, const real* out,
@@ -242,9 +249,7 @@ void bidirectional_backward_slice(const real* q, const real* k, const real* v, c
     const int64_t w = dv + 1;
     const Scratch sc = carve(workspace, L, m, dv);
     real *C = sc.C, *Gy = sc.Y, *G = sc.G, *R = sc.R;
-    augment(v, L, dv, C);
-    for (int64_t i = 0; i < L; ++i)
-        output_gradient(dout + i * dv, out + i * dv, denom[i], dv, Gy + i * w);
+    backward_inputs(v, out, denom, dout, L, dv, C, Gy);
     if (dq) {  // dφq = Ĝ Gᵀ [L, m], G = φkᵀ C recomputed
         gemm(true, false, m, w, L, 1, k, m, C, w, 0, G, w);
         gemm(false, true, L, m, w, 1, Gy, w, G, w, 1, dq, m);
