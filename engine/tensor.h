@@ -61,10 +61,10 @@ class Tensor {
     Tensor& set_requires_grad(bool value);  // leaves only
     bool is_leaf() const { return impl()->grad_fn == nullptr; }
     const std::shared_ptr<Node>& grad_fn() const { return impl()->grad_fn; }
-    Tensor grad() const;      // undefined until a backward reaches this leaf
-    real* grad_data() const;  // null until a backward reaches this leaf
+    Tensor grad() const;        // undefined until a backward reaches this leaf
+    real* grad_data() const;    // null until a backward reaches this leaf
     real* ensure_grad() const;  // grad_data(), allocating a zero gradient first if there is none
-    void zero_grad() const;   // fills an existing grad with zeros, keeping the buffer
+    void zero_grad() const;     // fills an existing grad with zeros, keeping the buffer
     void backward(bool retain_graph = false) const;  // this must hold one element
     void backward(const Tensor& grad_output, bool retain_graph = false) const;
     Tensor detach() const;  // same data, no history, requires_grad false
