@@ -11,7 +11,9 @@
 
 namespace attnlab::kernels {
 
-// C[M, N] = alpha · op(A) · op(B) + beta · C, all row-major.
+// C[M, N] = alpha · op(A) · op(B) + beta · C, all row-major. Outside a parallel region a large
+// product is cut into one block of C per OpenMP thread, each a single-threaded BLAS call (why:
+// blas.cpp); inside one it is a single BLAS call on the calling thread.
 // op(A) is [M, K]: A is stored [M, K] (lda >= K), or [K, M] when trans_a (lda >= M).
 // op(B) is [K, N]: B is stored [K, N] (ldb >= N), or [N, K] when trans_b (ldb >= K).
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha, const real* A,
