@@ -1,29 +1,12 @@
 // causal_gemm.cpp — block-lower-triangular products for causal attention (see causal_gemm.h).
 #include "causal_gemm.h"
 
-#include <omp.h>
-
 #include <algorithm>
 
 #include "blas.h"
+#include "gemm_batched.h"
 
 namespace attnlab::kernels {
-namespace {
-
-// Runs body(i) for every batch matrix: one matrix per thread when there are at least as many
-// matrices as threads (each BLAS call then runs single-threaded), else serially, each gemm split
-// over the threads.
-template <typename Body>
-void for_each_matrix(int64_t batch, Body body) {
-    if (batch >= 2 && batch >= omp_get_max_threads()) {
-#pragma omp parallel for schedule(static)
-        for (int64_t i = 0; i < batch; ++i) body(i);
-        return;
-    }
-    for (int64_t i = 0; i < batch; ++i) body(i);
-}
-
-}  // namespace
 
 void causal_a_bt(const real* A, const real* B, int64_t batch, int64_t L, int64_t d, int64_t tile,
                  real beta, real* C) {

@@ -6,11 +6,31 @@
 // small or too uneven for that runs as a loop of gemms that each split over the threads.
 #pragma once
 
+#include <omp.h>
+
 #include <cstdint>
 
 #include "../common.h"
 
 namespace attnlab::kernels {
+
+// Runs body(i) for i in [0, batch), one matrix per thread, when the batch spreads evenly over the
+// threads (or is large enough that the remainder hardly matters); each BLAS call inside then runs
+// single-threaded. Otherwise serially, each gemm splitting itself over the threads. One matrix per
+// thread beat cutting each matrix in two for every batched shape measured: LM-M's 64 score gemms
+// [512, 64] · [64, 512] ran at 237 against 132 GFLOP/s, FAVOR+'s 4 heads [256, 8192] · [8192, 64]
+// at 243 against 144. Only an uneven batch (3 matrices on 2 threads) leaves a thread idle long
+// enough to lose.
+template <typename Body>
+void for_each_matrix(int64_t batch, Body body) {
+    const int64_t threads = omp_get_max_threads();
+    if (batch >= 2 && batch >= threads && (batch % threads == 0 || batch >= 4 * threads)) {
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < batch; ++i) body(i);
+        return;
+    }
+    for (int64_t i = 0; i < batch; ++i) body(i);
+}
 
 // For i in [0, batch): C_i = alpha · op(A_i) · op(B_i) + beta · C_i with X_i = X + i · x_stride.
 // A stride of 0 shares one matrix across the batch. c_stride == 0 accumulates every product into

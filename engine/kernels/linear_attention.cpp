@@ -23,11 +23,10 @@
 #include <vector>
 
 #include "blas.h"
+#include "gemm_batched.h"
 
 namespace attnlab::kernels {
 namespace {
-
-constexpr int64_t kParallelWork = 1 << 15;
 
 // ĝ_i (see the header comment) into gy [dv+1].
 inline void output_gradient(const real* g, const real* out, real denom, int64_t dv, real* gy) {
@@ -260,14 +259,6 @@ void bidirectional_backward_slice(const real* q, const real* k, const real* v, c
     if (dv_grad) gemm(false, false, L, dv, m, 1, k, m, R, w, 1, dv_grad, dv);  // dv = φk R[:, :dv]
 }
 
-// One (batch, head) slice per thread: each slice's gemms are skinny (N = dv + 1), which one
-// thread runs faster than two (see kernels/gemm_batched.cpp); a single slice splits its gemms.
-template <typename Body>
-void for_each_slice(int64_t slices, int64_t work, Body body) {
-#pragma omp parallel for schedule(static) if (slices >= 2 && work > kParallelWork)
-    for (int64_t s = 0; s < slices; ++s) body(s);
-}
-
 }  // namespace
 
 int64_t linear_attention_workspace(int64_t L, int64_t m, int64_t dv) {
@@ -278,7 +269,8 @@ void linear_attention_forward(const real* q, const real* k, const real* v, int64
                               int64_t L, int64_t m, int64_t dv, bool causal, real stabilizer,
                               real* out, real* denom, real* workspace) {
     const int64_t per_slice = linear_attention_workspace(L, m, dv);
-    for_each_slice(slices, slices * L * m * dv, [=](int64_t s) {
+    // One (batch, head) slice per thread: each slice's gemms are skinny (N = dv + 1).
+    for_each_matrix(slices, [=](int64_t s) {
         const auto slice = causal ? causal_forward_chunked : bidirectional_forward_slice;
         slice(q + s * L * m, k + s * L * m, v + s * L * dv, L, m, dv, stabilizer, out + s * L * dv,
               denom + s * L, workspace + s * per_slice);
@@ -291,7 +283,7 @@ void linear_attention_backward(const real* q, const real* k, const real* v, cons
                                real* dv_grad, real* workspace) {
     const auto at = [](real* p, int64_t offset) { return p ? p + offset : nullptr; };
     const int64_t per_slice = linear_attention_workspace(L, m, dv);
-    for_each_slice(slices, slices * L * m * dv, [=](int64_t s) {
+    for_each_matrix(slices, [=](int64_t s) {
         const auto slice = causal ? causal_backward_chunked : bidirectional_backward_slice;
         slice(q + s * L * m, k + s * L * m, v + s * L * dv, out + s * L * dv, denom + s * L,
               dout + s * L * dv, L, m, dv, at(dq, s * L * m), at(dk, s * L * m),
