@@ -91,7 +91,7 @@ double favor_mse(const Inputs& in, const std::string& features, bool orthogonal,
         q_features = trig_features(in.q, omega);
         k_features = trig_features(in.k, omega);
     }
-    const Tensor approx = linear_attention(q_features, k_features, in.v, false, 0);
+    const Tensor approx = linear_attention(q_features, k_features, in.v, false);
     return double(mean(square(sub(approx, in.exact))).item());
 }
 

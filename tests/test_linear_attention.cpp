@@ -24,8 +24,6 @@ constexpr double kMatchTolerance = 1e-12;
 constexpr double kMatchTolerance = 1e-5;
 #endif
 
-constexpr real kStabilizer = real(1e-6);
-
 // Positive features exp(0.5 · N(0, 1)), as a leaf requiring grad.
 Tensor positive_leaf(const Shape& shape, Rng& rng) {
     Tensor t;
@@ -37,7 +35,7 @@ Tensor positive_leaf(const Shape& shape, Rng& rng) {
     return t;
 }
 
-// The quadratic form: A = φq φkᵀ (⊙ tril when causal), out = A v / (A 1 + stabilizer).
+// The quadratic form: A = φq φkᵀ (⊙ tril when causal), out = A v / A 1.
 Tensor quadratic_attention(const Tensor& q, const Tensor& k, const Tensor& v, bool causal) {
     Tensor scores = matmul(q, k, false, true);
     if (causal) {
@@ -47,7 +45,7 @@ Tensor quadratic_attention(const Tensor& q, const Tensor& k, const Tensor& v, bo
             for (int64_t j = 0; j <= i; ++j) tril.data()[i * L + j] = 1;
         scores = mul(scores, tril);
     }
-    return div(matmul(scores, v), add_scalar(sum(scores, -1, true), kStabilizer));
+    return div(matmul(scores, v), sum(scores, -1, true));
 }
 
 struct Inputs {
@@ -71,7 +69,7 @@ TEST_CASE("linear_attention: gradients of features and values", "[ops][grad][per
         INFO("causal " << causal);
         Inputs in = make_inputs(7);
         auto f = [causal](const std::vector<Tensor>& x) {
-            return linear_attention(x[0], x[1], x[2], causal, kStabilizer);
+            return linear_attention(x[0], x[1], x[2], causal);
         };
         auto r = gradcheck(f, {in.q, in.k, in.v});
         INFO(r.report);
@@ -89,7 +87,7 @@ TEST_CASE("linear_attention: equals the quadratic masked form, forward and gradi
             Inputs reference = {fused.q.clone().set_requires_grad(true),
                                 fused.k.clone().set_requires_grad(true),
                                 fused.v.clone().set_requires_grad(true)};
-            Tensor y_fused = linear_attention(fused.q, fused.k, fused.v, causal, kStabilizer);
+            Tensor y_fused = linear_attention(fused.q, fused.k, fused.v, causal);
             Tensor y_reference = quadratic_attention(reference.q, reference.k, reference.v, causal);
             CHECK(max_relative_difference(y_fused, y_reference) <= kMatchTolerance);
 
@@ -106,7 +104,7 @@ TEST_CASE("linear_attention: equals the quadratic masked form, forward and gradi
 TEST_CASE("linear_attention: causal outputs ignore later tokens, bitwise", "[ops][performer]") {
     const int64_t B = 2, h = 2, L = 7, m = 5, dv = 3, t = 3;
     Inputs in = make_inputs(21, B, h, L, m, dv);
-    Tensor before = linear_attention(in.q, in.k, in.v, true, kStabilizer);
+    Tensor before = linear_attention(in.q, in.k, in.v, true);
 
     Rng rng(99);
     Tensor q = in.q.detach().clone(), k = in.k.detach().clone(), v = in.v.detach().clone();
@@ -118,7 +116,7 @@ TEST_CASE("linear_attention: causal outputs ignore later tokens, bitwise", "[ops
             }
             for (int64_t e = 0; e < dv; ++e) v.data()[(s * L + i) * dv + e] += real(rng.normal());
         }
-    Tensor after = linear_attention(q, k, v, true, kStabilizer);
+    Tensor after = linear_attention(q, k, v, true);
     bool prefix_same = true, suffix_changed = false;
     for (int64_t s = 0; s < B * h; ++s)
         for (int64_t i = 0; i < L; ++i) {
@@ -134,11 +132,11 @@ TEST_CASE("linear_attention: causal outputs ignore later tokens, bitwise", "[ops
 
 TEST_CASE("linear_attention: hand-computed values and errors", "[ops][performer]") {
     // One head, m = 1, φ = 1 everywhere: the causal output is the running mean of v, the
-    // bidirectional output the full mean (stabilizer 0).
+    // bidirectional output the full mean.
     Tensor ones = Tensor::ones({1, 1, 3, 1});
     Tensor v = Tensor::from_vector({1, 1, 3, 1}, {3, 6, 9});
-    check_values(linear_attention(ones, ones, v, true, 0), {3, 4.5, 6});
-    check_values(linear_attention(ones, ones, v, false, 0), {6, 6, 6});
+    check_values(linear_attention(ones, ones, v, true), {3, 4.5, 6});
+    check_values(linear_attention(ones, ones, v, false), {6, 6, 6});
 
     CHECK_THROWS_WITH(linear_attention(Tensor::ones({1, 3, 1}), ones, v, false),
                       Catch::Contains("expected 4-d"));
@@ -146,8 +144,6 @@ TEST_CASE("linear_attention: hand-computed values and errors", "[ops][performer]
                       Catch::Contains("must have the same shape"));
     CHECK_THROWS_WITH(linear_attention(ones, ones, Tensor::ones({1, 1, 4, 1}), false),
                       Catch::Contains("must match the features"));
-    CHECK_THROWS_WITH(linear_attention(ones, ones, v, false, -1),
-                      Catch::Contains("stabilizer must be >= 0"));
 }
 
 TEST_CASE("linear_attention: causal kernels give the same bits on 1 and 2 threads",
@@ -158,7 +154,7 @@ TEST_CASE("linear_attention: causal kernels give the same bits on 1 and 2 thread
         in.q.zero_grad();
         in.k.zero_grad();
         in.v.zero_grad();
-        Tensor y = linear_attention(in.q, in.k, in.v, true, kStabilizer);
+        Tensor y = linear_attention(in.q, in.k, in.v, true);
         sum(mul(y, y)).backward();
         std::vector<real> bits = y.to_vector();
         for (const Tensor& x : {in.q, in.k, in.v})
@@ -196,10 +192,10 @@ TEST_CASE("linear_attention: chunked causal kernels equal the plain scan across 
     // Scratch full of NaN: the kernels must write every scratch value before reading it.
     Tensor workspace = Tensor::full({kernels::linear_attention_workspace(L, m, dv)},
                                     std::numeric_limits<real>::quiet_NaN());
-    kernels::linear_attention_forward(q.data(), k.data(), v.data(), 1, L, m, dv, true, kStabilizer,
-                                      out.data(), denom.data(), workspace.data());
-    kernels::linear_attention_causal_reference_forward(
-        q.data(), k.data(), v.data(), L, m, dv, kStabilizer, out_ref.data(), denom_ref.data());
+    kernels::linear_attention_forward(q.data(), k.data(), v.data(), 1, L, m, dv, true, out.data(),
+                                      denom.data(), workspace.data());
+    kernels::linear_attention_causal_reference_forward(q.data(), k.data(), v.data(), L, m, dv,
+                                                       out_ref.data(), denom_ref.data());
     compare(out, out_ref, "out");
     compare(denom, denom_ref, "denominator");
 
@@ -215,4 +211,25 @@ TEST_CASE("linear_attention: chunked causal kernels equal the plain scan across 
     compare(dq, dq_ref, "dq");
     compare(dk, dk_ref, "dk");
     compare(dv_grad, dv_ref, "dv");
+}
+
+TEST_CASE("linear_attention: only a normaliser that underflowed is guarded", "[ops][performer]") {
+    // Features far below the normal range: φq·φk is 0 in float (and below 1e-300 in double), so
+    // the guard replaces D by the smallest normal number; the output and every gradient stay
+    // finite, and the guarded D passes no gradient.
+    const real tiny = std::numeric_limits<real>::denorm_min();
+    Tensor q = Tensor::full({1, 1, 2, 1}, tiny), k = Tensor::full({1, 1, 2, 1}, tiny);
+    Tensor v = Tensor::from_vector({1, 1, 2, 1}, {1, 2});
+    for (Tensor* x : {&q, &k, &v}) x->set_requires_grad(true);
+    for (const bool causal : {true, false}) {
+        INFO("causal " << causal);
+        for (Tensor* x : {&q, &k, &v}) x->zero_grad();
+        Tensor out = linear_attention(q, k, v, causal);
+        sum(out).backward();
+        for (const Tensor& t : {out, q.grad(), k.grad(), v.grad()})
+            for (const real x : t.to_vector()) CHECK(std::isfinite(double(x)));
+    }
+    // A small but normal D is left exactly as computed: one key returns its value.
+    Tensor small = Tensor::full({1, 1, 1, 1}, real(1e-18));
+    check_values(linear_attention(small, small, Tensor::full({1, 1, 1, 1}, 7), true), {7});
 }

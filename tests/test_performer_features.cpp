@@ -59,7 +59,7 @@ Problem make_problem(uint64_t seed, int64_t L = 64, int64_t d = 16) {
 
 Tensor favor(const Problem& p, const Tensor& omega) {
     return linear_attention(softmax_features(p.q, omega, Stabilizer::PerToken),
-                            softmax_features(p.k, omega, Stabilizer::PerSequence), p.v, false, 0);
+                            softmax_features(p.k, omega, Stabilizer::PerSequence), p.v, false);
 }
 
 // Mean over `seeds` problems and draws of the MSE between FAVOR+ and exact attention.
@@ -167,7 +167,7 @@ TEST_CASE("FAVOR+: the mean over feature redraws approaches exact softmax attent
         const Tensor phi_k = softmax_features(p.k, omega, Stabilizer::None);
         const Tensor numerator = matmul(phi_q, matmul(phi_k, p.v, true, false));     // [1, 1, L, d]
         const Tensor denominator = matmul(phi_q, sum(phi_k, 2, true), false, true);  // [1, 1, L, 1]
-        const Tensor output = linear_attention(phi_q, phi_k, p.v, false, 0);
+        const Tensor output = linear_attention(phi_q, phi_k, p.v, false);
         if (s == 0)  // the fused op computes exactly this ratio
             CHECK(max_relative_difference(output, div(numerator, denominator)) < 1e-5);
         single_output += relative_error(output, p.exact) / double(draws);
@@ -310,4 +310,26 @@ TEST_CASE("softmax_features: causal-safe stabilisers keep causal FAVOR+ causal",
     CHECK(prefix_equal(Stabilizer::None));
     CHECK(prefix_equal(Stabilizer::PerToken));
     CHECK_FALSE(prefix_equal(Stabilizer::PerSequence));
+}
+
+TEST_CASE("FAVOR+: a single key returns its value exactly, however large |q·k| is", "[performer]") {
+    // With one key, out = (φq·φk) v / (φq·φk) = v for any positive features. The query's per-token
+    // stabiliser scales φq by e^(−c) with c = max ωᵀq' (here up to ≈ 14); an absolute guard on the
+    // normaliser would grow like e^c relative to it and pull the output towards 0.
+    const int64_t d = 4;
+    Tensor omega = Tensor::zeros({d, d});
+    for (int64_t i = 0; i < d; ++i) omega.data()[i * d + i] = 4;
+    const Tensor v = Tensor::from_vector({1, 1, 1, 3}, {0.3, -1.7, 2});
+    for (const double q0 : {1.0, 2.5, 5.0})
+        for (const double k0 : {-5.0, -2.0, 1.0})
+            for (const bool causal : {true, false}) {
+                INFO("q = " << q0 << " e1, k = " << k0 << " e1, causal " << causal);
+                const Tensor q = Tensor::from_vector({1, 1, 1, d}, {real(q0), 0, 0, 0});
+                const Tensor k = Tensor::from_vector({1, 1, 1, d}, {real(k0), 0, 0, 0});
+                const Tensor out =
+                    linear_attention(softmax_features(q, omega, Stabilizer::PerToken),
+                                     softmax_features(k, omega, Stabilizer::None), v, causal);
+                for (int64_t e = 0; e < 3; ++e)
+                    CHECK(out.data()[e] == Approx(v.data()[e]).epsilon(1e-6));
+            }
 }

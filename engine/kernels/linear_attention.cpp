@@ -5,11 +5,12 @@
 //
 // Notation for one (batch, head) slice: q_i, k_i [m] are rows of φq, φk; c_i = [v_i 1] [dv+1];
 // G_i = Σ_j k_j c_jᵀ [m, dv+1] (j over all positions, or j ≤ i when causal); y_i = G_iᵀ q_i [dv+1];
-// out_i = y_i[:dv] / D_i with D_i = y_i[dv] + stabilizer.
+// out_i = y_i[:dv] / D_i with D_i = guarded(y_i[dv]) (see guarded below).
 //
 // Backward, from dout_i = g_i [dv]:
 //   out_i = n_i / D_i  ⇒  dn_i = g_i / D_i,  dD_i = −(g_i · n_i) / D_i² = −(g_i · out_i) / D_i.
-//   So y_i receives ĝ_i = [g_i / D_i, −(g_i · out_i) / D_i] [dv+1].
+//   So y_i receives ĝ_i = [g_i / D_i, −(g_i · out_i) / D_i] [dv+1]; a guarded D_i is a constant,
+//   so its row's last entry is 0.
 //   y_i = G_iᵀ q_i       ⇒  dq_i = G_i ĝ_i [m],  dG_i = q_i ĝ_iᵀ [m, dv+1].
 //   G_i = Σ_{j≤i} k_j c_jᵀ ⇒  with R_j = Σ_{i≥j} q_i ĝ_iᵀ [m, dv+1] (every i when bidirectional):
 //                           dk_j = R_j c_j [m],  dc_j = R_jᵀ k_j [dv+1], of which dv_j = the first
@@ -20,6 +21,8 @@
 #include "linear_attention.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "blas.h"
@@ -28,6 +31,19 @@
 namespace attnlab::kernels {
 namespace {
 
+// The normaliser's guard. A per-token stabiliser scales φq_i, and so both n_i and D_i, by the same
+// e^(−c_i); any guard on D_i in absolute units would not scale with it and would bias the row by
+// an amount exponential in c_i. So D_i is left exactly as computed unless it has left the normal
+// range (|D_i| below the smallest normal number), where it is replaced by that number with its
+// sign: only a row whose sum truly underflowed is touched, and its output stays finite.
+constexpr real kSmallestNormal = std::numeric_limits<real>::min();
+inline real guarded(real D) {
+    return std::abs(D) < kSmallestNormal ? std::copysign(kSmallestNormal, D) : D;
+}
+inline bool is_guarded(real D) {
+    return std::abs(D) == kSmallestNormal;
+}
+
 // ĝ_i (see the header comment) into gy [dv+1].
 inline void output_gradient(const real* g, const real* out, real denom, int64_t dv, real* gy) {
     real g_dot_out = 0;
@@ -35,7 +51,7 @@ inline void output_gradient(const real* g, const real* out, real denom, int64_t 
         gy[e] = g[e] / denom;
         g_dot_out += g[e] * out[e];
     }
-    gy[dv] = -g_dot_out / denom;
+    gy[dv] = is_guarded(denom) ? real(0) : -g_dot_out / denom;
 }
 
 // G += k cᵀ with c = [v 1].
@@ -50,7 +66,7 @@ inline void add_outer(real* G, const real* k, const real* v, int64_t m, int64_t 
 }
 
 void causal_forward_slice(const real* q, const real* k, const real* v, int64_t L, int64_t m,
-                          int64_t dv, real stabilizer, real* out, real* denom) {
+                          int64_t dv, real* out, real* denom) {
     const int64_t w = dv + 1;
     std::vector<real> G(static_cast<size_t>(m * w), 0), y(static_cast<size_t>(w));
     for (int64_t i = 0; i < L; ++i) {
@@ -61,7 +77,7 @@ void causal_forward_slice(const real* q, const real* k, const real* v, int64_t L
             const real* row = G.data() + a * w;
             for (int64_t e = 0; e < w; ++e) y[e] += qa * row[e];
         }
-        denom[i] = y[dv] + stabilizer;
+        denom[i] = guarded(y[dv]);
         for (int64_t e = 0; e < dv; ++e) out[i * dv + e] = y[e] / denom[i];
     }
 }
@@ -120,10 +136,10 @@ void augment(const real* v, int64_t L, int64_t dv, real* C) {
     }
 }
 
-// out_i = y_i[:dv] / D_i with D_i = y_i[dv] + stabilizer, for the n rows of Y [n, dv+1].
-void normalise(const real* Y, int64_t n, int64_t dv, real stabilizer, real* out, real* denom) {
+// out_i = y_i[:dv] / D_i with D_i = guarded(y_i[dv]), for the n rows of Y [n, dv+1].
+void normalise(const real* Y, int64_t n, int64_t dv, real* out, real* denom) {
     for (int64_t i = 0; i < n; ++i) {
-        const real D = Y[i * (dv + 1) + dv] + stabilizer;
+        const real D = guarded(Y[i * (dv + 1) + dv]);
         denom[i] = D;
         for (int64_t e = 0; e < dv; ++e) out[i * dv + e] = Y[i * (dv + 1) + e] / D;
     }
@@ -171,7 +187,7 @@ void lower_triangle_product(const real* a, const real* b, int64_t n, int64_t wid
 }
 
 void causal_forward_chunked(const real* q, const real* k, const real* v, int64_t L, int64_t m,
-                            int64_t dv, real stabilizer, real* out, real* denom, real* workspace) {
+                            int64_t dv, real* out, real* denom, real* workspace) {
     const int64_t w = dv + 1;
     const Scratch sc = carve(workspace, L, m, dv);
     real *C = sc.C, *G = sc.G, *Y = sc.Y, *T = sc.T;
@@ -184,7 +200,7 @@ void causal_forward_chunked(const real* q, const real* k, const real* v, int64_t
         lower_triangle_product(qc, kc, n, m, T);
         gemm(false, false, n, w, n, 1, T, n, Cc, w, 1, Y, w);  // Y += T C_c
         gemm(true, false, m, w, n, 1, kc, m, Cc, w, 1, G, w);  // G += φk_cᵀ C_c
-        normalise(Y, n, dv, stabilizer, out + r * dv, denom + r);
+        normalise(Y, n, dv, out + r * dv, denom + r);
     }
 }
 
@@ -231,15 +247,14 @@ void causal_backward_chunked(const real* q, const real* k, const real* v, const 
 
 // --- bidirectional: G and R are single matrices, every product a gemm ---------------------------
 void bidirectional_forward_slice(const real* q, const real* k, const real* v, int64_t L, int64_t m,
-                                 int64_t dv, real stabilizer, real* out, real* denom,
-                                 real* workspace) {
+                                 int64_t dv, real* out, real* denom, real* workspace) {
     const int64_t w = dv + 1;
     const Scratch sc = carve(workspace, L, m, dv);
     real *C = sc.C, *G = sc.G, *Y = sc.Y;
     augment(v, L, dv, C);
     gemm(true, false, m, w, L, 1, k, m, C, w, 0, G, w);   // G = φkᵀ C
     gemm(false, false, L, w, m, 1, q, m, G, w, 0, Y, w);  // Y = φq G
-    normalise(Y, L, dv, stabilizer, out, denom);
+    normalise(Y, L, dv, out, denom);
 }
 
 void bidirectional_backward_slice(const real* q, const real* k, const real* v, const real* out,
@@ -266,13 +281,13 @@ int64_t linear_attention_workspace(int64_t L, int64_t m, int64_t dv) {
 }
 
 void linear_attention_forward(const real* q, const real* k, const real* v, int64_t slices,
-                              int64_t L, int64_t m, int64_t dv, bool causal, real stabilizer,
-                              real* out, real* denom, real* workspace) {
+                              int64_t L, int64_t m, int64_t dv, bool causal, real* out, real* denom,
+                              real* workspace) {
     const int64_t per_slice = linear_attention_workspace(L, m, dv);
     // One (batch, head) slice per thread: each slice's gemms are skinny (N = dv + 1).
     for_each_matrix(slices, [=](int64_t s) {
         const auto slice = causal ? causal_forward_chunked : bidirectional_forward_slice;
-        slice(q + s * L * m, k + s * L * m, v + s * L * dv, L, m, dv, stabilizer, out + s * L * dv,
+        slice(q + s * L * m, k + s * L * m, v + s * L * dv, L, m, dv, out + s * L * dv,
               denom + s * L, workspace + s * per_slice);
     });
 }
@@ -292,9 +307,9 @@ void linear_attention_backward(const real* q, const real* k, const real* v, cons
 }
 
 void linear_attention_causal_reference_forward(const real* q, const real* k, const real* v,
-                                               int64_t L, int64_t m, int64_t dv, real stabilizer,
-                                               real* out, real* denom) {
-    causal_forward_slice(q, k, v, L, m, dv, stabilizer, out, denom);
+                                               int64_t L, int64_t m, int64_t dv, real* out,
+                                               real* denom) {
+    causal_forward_slice(q, k, v, L, m, dv, out, denom);
 }
 
 void linear_attention_causal_reference_backward(const real* q, const real* k, const real* v,

@@ -9,7 +9,7 @@
 namespace attnlab {
 
 Tensor linear_attention(const Tensor& q_features, const Tensor& k_features, const Tensor& v,
-                        bool causal, real stabilizer) {
+                        bool causal) {
     const Shape &qs = q_features.shape(), &ks = k_features.shape(), &vs = v.shape();
     ATTNLAB_CHECK(qs.size() == 4 && ks.size() == 4 && vs.size() == 4,
                   "linear_attention: expected 4-d [B, h, L, m] features and [B, h, L, dv] values, "
@@ -20,14 +20,13 @@ Tensor linear_attention(const Tensor& q_features, const Tensor& k_features, cons
     ATTNLAB_CHECK(vs[0] == qs[0] && vs[1] == qs[1] && vs[2] == qs[2], "linear_attention: v ",
                   shape_str(vs), " must match the features ", shape_str(qs),
                   " in [B, h, L] (expected [", qs[0], ", ", qs[1], ", ", qs[2], ", dv])");
-    ATTNLAB_CHECK(stabilizer >= 0, "linear_attention: stabilizer must be >= 0, got ", stabilizer);
     const int64_t slices = qs[0] * qs[1], L = qs[2], m = qs[3], dv = vs[3];
 
     Tensor out = Tensor::empty(vs);
     Tensor denom = Tensor::empty({qs[0], qs[1], L});
     const int64_t workspace = slices * kernels::linear_attention_workspace(L, m, dv);
     kernels::linear_attention_forward(q_features.data(), k_features.data(), v.data(), slices, L, m,
-                                      dv, causal, stabilizer, out.data(), denom.data(),
+                                      dv, causal, out.data(), denom.data(),
                                       Tensor::empty({workspace}).data());
 
     // out_i = φq_i·S_i / D_i  ⇒  dφq, dφk [B, h, L, m] and dv [B, h, L, dv] from the two sweeps

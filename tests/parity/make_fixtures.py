@@ -26,7 +26,6 @@ import torch.nn.functional as F
 DTYPE = torch.float64
 IGNORE_INDEX = -100  # LanguageModel::loss's default; one target per batch uses it
 LN_EPS = 1e-5  # models/layer_norm.h
-LINEAR_ATTENTION_STABILIZER = 1e-6  # engine/linear_attention.h: D_i = φq_i·z_i + 1e-6
 
 # Tiny sizes: 70–110 KB per fixture, about 700 KB in all. max_len > L, so the synthetic kinds'
 # slicing to the top-left L × L block (and the zero gradient of the unused rows) is exercised.
@@ -46,7 +45,15 @@ FIXTURES = {
     "performer": (8, "performer", {
         "performer_features": 8, "performer_feature_kind": "softmax",
         "performer_key_stabilizer": "none"}),
+    "performer_large_logits": (9, "performer", {
+        "performer_features": 8, "performer_feature_kind": "softmax",
+        "performer_key_stabilizer": "none"}),
 }
+
+# fixture name → factor on its query and key projections. Large |q·k| makes the queries' per-token
+# stabiliser c_i large (e^(c_i) up to ≈ 1e3 here), where an absolute guard on FAVOR+'s normaliser
+# (the 1e-6 attnlab once added after stabilising) moves the gradients by far more than 1e-4.
+QUERY_KEY_SCALE = {"performer_large_logits": 3.0}
 
 
 # --- parameters -----------------------------------------------------------------------------------
@@ -218,7 +225,7 @@ def positive_features(x, omega, per_token_stabilizer):
 
 
 def performer_attention(p, prefix, x, heads):
-    """Causal FAVOR+ (Alg. 1): out_i = Σ_{j≤i} (φq_i·φk_j) v_j / (Σ_{j≤i} φq_i·φk_j + 1e-6)."""
+    """Causal FAVOR+ (Alg. 1): out_i = Σ_{j≤i} (φq_i·φk_j) v_j / Σ_{j≤i} φq_i·φk_j, unguarded."""
     omega = p[prefix + "performer.projection"]
     q = split_heads(linear(p, prefix + "w_q", x), heads)
     k = split_heads(linear(p, prefix + "w_k", x), heads)
@@ -226,7 +233,7 @@ def performer_attention(p, prefix, x, heads):
     phi_q = positive_features(q, omega, per_token_stabilizer=True)  # queries: PerToken
     phi_k = positive_features(k, omega, per_token_stabilizer=False)  # keys: "none"
     A = torch.tril(phi_q @ phi_k.transpose(-1, -2))  # [B, h, L, L], A_ij = φq_i·φk_j for j ≤ i
-    out = (A @ v) / (A.sum(-1, keepdim=True) + LINEAR_ATTENTION_STABILIZER)
+    out = (A @ v) / A.sum(-1, keepdim=True)
     return linear(p, prefix + "w_o", merge_heads(out))
 
 
@@ -276,6 +283,10 @@ def make_fixture(name, seed, kind, options, out_dir):
     config = dict(BASE)
     generator = torch.Generator().manual_seed(seed)
     params = init_parameters(model_shapes(config, kind, options), generator)
+    with torch.no_grad():
+        for pname, value in params.items():
+            if pname.endswith(("w_q.weight", "w_k.weight")):
+                value.mul_(QUERY_KEY_SCALE.get(name, 1.0))
     ids = torch.randint(0, config["vocab"], (BATCH, LENGTH), generator=generator)
     targets = torch.randint(0, config["vocab"], (BATCH, LENGTH), generator=generator)
     targets[1, -1] = IGNORE_INDEX
