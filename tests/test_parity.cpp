@@ -7,10 +7,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 
 #include "engine/autograd.h"
+#include "engine/gradcheck.h"
 #include "engine/safetensors.h"
 #include "models/lm.h"
 
@@ -85,15 +87,16 @@ IntTensor integers_of(const std::string& name, const Tensor& t) {
     return IntTensor(t.shape(), values);
 }
 
-// max|a − b| / max(max|b|, kFloor) over all elements; the shapes must agree.
+// max|a − b| / max(max|b|, kFloor) over all elements, +Inf when either holds a NaN or ±Inf (then
+// |a − b| is not finite and worst_error keeps +Inf); the shapes must agree.
 double relative_error(const Tensor& actual, const Tensor& expected) {
     REQUIRE(actual.shape() == expected.shape());
     double diff = 0, scale = kFloor;
     for (int64_t i = 0; i < expected.numel(); ++i) {
-        diff = std::max(diff, std::abs(double(actual.data()[i]) - double(expected.data()[i])));
+        diff = worst_error(diff, std::abs(double(actual.data()[i]) - double(expected.data()[i])));
         scale = std::max(scale, std::abs(double(expected.data()[i])));
     }
-    return diff / scale;
+    return std::isfinite(diff) ? diff / scale : diff;
 }
 
 // Builds the model of the fixture's config and copies the fixture's weights in by name, checking
@@ -208,8 +211,22 @@ TEST_CASE("parity: a perturbed weight is detected", "[parity]") {
     loss.backward();
     double worst = 0;
     for (const Parameter& p : model->parameters())
-        worst = std::max(worst,
-                         relative_error(p.tensor.grad(), fixture.tensors.at(kGradPrefix + p.name)));
+        worst = worst_error(
+            worst, relative_error(p.tensor.grad(), fixture.tensors.at(kGradPrefix + p.name)));
     INFO("worst relative error " << worst);
     CHECK(worst > 10 * kTolerance);
+}
+
+TEST_CASE("parity: a NaN or Inf is never within tolerance", "[parity]") {
+    const Tensor expected = Tensor::from_vector({3}, {0.5, -2, 1});
+    CHECK(relative_error(expected, expected) == 0);
+    for (const real bad :
+         {std::numeric_limits<real>::quiet_NaN(), std::numeric_limits<real>::infinity()}) {
+        INFO("bad value " << bad);
+        Tensor actual = expected.clone();
+        actual.data()[1] = bad;
+        CHECK(std::isinf(relative_error(actual, expected)));
+        CHECK(std::isinf(relative_error(expected, actual)));
+        CHECK(std::isinf(relative_error(Tensor::full({3}, bad), expected)));
+    }
 }
