@@ -253,20 +253,6 @@ def performer_attention(p, prefix, x, heads):
     return linear(p, prefix + "w_o", merge_heads(out))
 
 
-def bidirectional_performer_attention(p, prefix, x, heads, keep):
-    """Bidirectional FAVOR+ (Alg. 1), the paper's unguarded estimator:
-    out_i = Σ_j (φq_i·φk_j) v_j / Σ_j φq_i·φk_j, with the padded keys' features zeroed."""
-    omega = p[prefix + "performer.projection"]
-    q = split_heads(linear(p, prefix + "w_q", x), heads)
-    k = split_heads(linear(p, prefix + "w_k", x), heads)
-    v = split_heads(linear(p, prefix + "w_v", x), heads)
-    phi_q = positive_features(q, omega, per_token_stabilizer=True)  # queries: PerToken
-    phi_k = positive_features(k, omega, per_token_stabilizer=False) * keep[:, None, :, None]
-    A = phi_q @ phi_k.transpose(-1, -2)  # [B, h, L, L]
-    out = (A @ v) / A.sum(-1, keepdim=True)
-    return linear(p, prefix + "w_o", merge_heads(out))
-
-
 def layer_norm(p, prefix, x):
     return F.layer_norm(x, x.shape[-1:], p[prefix + ".gamma"], p[prefix + ".beta"], LN_EPS)
 
@@ -285,6 +271,20 @@ def lm_logits(config, kind, p, ids):
         x = layer_norm(p, b + "ln2", h)
         h = h + linear(p, b + "ffn.down", F.gelu(linear(p, b + "ffn.up", x), approximate="tanh"))
     return layer_norm(p, "ln_f", h) @ p["embed.weight"].T
+
+
+def bidirectional_performer_attention(p, prefix, x, heads, keep):
+    """Bidirectional FAVOR+ (Alg. 1), the paper's unguarded estimator:
+    out_i = Σ_j (φq_i·φk_j) v_j / Σ_j φq_i·φk_j, with the padded keys' features zeroed."""
+    omega = p[prefix + "performer.projection"]
+    q = split_heads(linear(p, prefix + "w_q", x), heads)
+    k = split_heads(linear(p, prefix + "w_k", x), heads)
+    v = split_heads(linear(p, prefix + "w_v", x), heads)
+    phi_q = positive_features(q, omega, per_token_stabilizer=True)  # queries: PerToken
+    phi_k = positive_features(k, omega, per_token_stabilizer=False) * keep[:, None, :, None]
+    A = phi_q @ phi_k.transpose(-1, -2)  # [B, h, L, L]
+    out = (A @ v) / A.sum(-1, keepdim=True)
+    return linear(p, prefix + "w_o", merge_heads(out))
 
 
 def encoder_output(config, kind, p, ids, keep):
