@@ -79,7 +79,12 @@ double Args::get_real(const std::string& name, double fallback) const {
 
 std::unique_ptr<Task> load_task(const std::string& checkpoint_path, Checkpoint* checkpoint) {
     Checkpoint read = read_checkpoint(checkpoint_path);
-    std::unique_ptr<Task> task = make_task(resolve_config(read.state.config));
+    std::unique_ptr<Task> task;
+    try {
+        task = make_task(resolve_config(read.state.config));
+    } catch (const ConfigError& e) {  // the file's fault, not the command line's: exit 1
+        throw Error(cat("checkpoint ", checkpoint_path, ": its config is invalid: ", e.what()));
+    }
     load_model(read, task->model());
     if (checkpoint) *checkpoint = std::move(read);
     return task;

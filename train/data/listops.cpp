@@ -124,6 +124,8 @@ ListOps::ListOps(const ListOpsOptions& options) : options_(options) {
                   " outside 2 .. 1000 (an operator takes at least 2 arguments)");
     ATTNLAB_CHECK(o.min_length >= 1 && o.min_length <= o.max_length, "ListOps: length bounds [",
                   o.min_length, ", ", o.max_length, "] need 1 <= min_length <= max_length");
+    ATTNLAB_CHECK(o.max_length <= kMaxSequenceLength, "ListOps: max_length ", o.max_length,
+                  " must be at most ", kMaxSequenceLength);
     const int64_t longest = longest_possible(1, o);
     ATTNLAB_CHECK(o.min_length <= longest, "ListOps: min_length ", o.min_length,
                   " exceeds the longest expression max_depth ", o.max_depth, " and max_args ",
