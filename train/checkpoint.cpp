@@ -5,8 +5,11 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <vector>
+
+#include "train/output_dir.h"
 
 namespace attnlab {
 namespace {
@@ -102,6 +105,8 @@ void save_checkpoint(const std::string& path, const Module& model, const Optimiz
     }
     metadata["payload_crc32"] = std::to_string(payload_crc(tensors));
     metadata["metadata_crc32"] = std::to_string(metadata_crc(metadata));
+    const std::string directory = std::filesystem::path(path).parent_path().string();
+    remove_stale_temporaries(directory.empty() ? "." : directory);
     save_safetensors(path, tensors, metadata);
 }
 

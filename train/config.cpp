@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -208,6 +209,9 @@ json resolve_config(const json& user) {
 json load_config(const std::string& path, const std::vector<std::string>& overrides) {
     json user = json::object();
     if (!path.empty()) {
+        std::error_code error;
+        if (std::filesystem::is_directory(path, error))
+            throw ConfigError(cat("config: \"", path, "\" is a directory, not a JSON file"));
         std::ifstream in(path);
         if (!in)
             throw ConfigError(cat("config: cannot open \"", path, "\": ", std::strerror(errno)));
@@ -215,6 +219,8 @@ json load_config(const std::string& path, const std::vector<std::string>& overri
             user = json::parse(in);
         } catch (const json::exception& e) {
             throw ConfigError(cat("config: \"", path, "\" is not valid JSON: ", e.what()));
+        } catch (const std::ios_base::failure& e) {
+            throw ConfigError(cat("config: cannot read \"", path, "\": ", e.what()));
         }
     }
     for (const std::string& assignment : overrides) apply_override(user, assignment);
