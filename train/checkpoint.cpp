@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <vector>
 
 #include "engine/json_strict.h"
+#include "train/output_dir.h"
 
 namespace attnlab {
 namespace {
@@ -131,6 +133,8 @@ void save_checkpoint(const std::string& path, const Module& model, const Optimiz
     metadata["layout_crc32"] = std::to_string(layout_crc(tensors, safetensors_layout(tensors)));
     metadata["payload_crc32"] = std::to_string(payload_crc(tensors));
     metadata["metadata_crc32"] = std::to_string(metadata_crc(metadata));
+    const std::string directory = std::filesystem::path(path).parent_path().string();
+    remove_stale_temporaries(directory.empty() ? "." : directory);
     save_safetensors(path, tensors, metadata);
 }
 

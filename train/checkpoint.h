@@ -15,7 +15,9 @@
 // Loading into a model or optimizer rejects NaN and ±infinity, naming the tensor and element.
 //
 // Files are written atomically by save_safetensors ("<path>.tmp.<pid>", fsync, rename), so a crash
-// never leaves a torn checkpoint. Every load failure is an Error "checkpoint <path>: <problem>".
+// never leaves a torn checkpoint; the temporaries a killed writer left in the directory are removed
+// by the next save (output_dir.h remove_stale_temporaries). Every load failure is an Error
+// "checkpoint <path>: <problem>".
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace attnlab {
@@ -72,8 +73,11 @@ double Args::get_real(const std::string& name, double fallback) const {
     char* end = nullptr;
     errno = 0;
     const double value = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || errno != 0)
+    if (text.empty() || *end != '\0')
         throw UsageError(cat("option --", name, " needs a number, got \"", text, "\""));
+    // ERANGE also flags a tiny number rounded to a subnormal or 0, which is fine; overflow is not.
+    if (!std::isfinite(value) || (errno == ERANGE && std::fabs(value) == HUGE_VAL))
+        throw UsageError(cat("option --", name, " needs a finite number, got \"", text, "\""));
     return value;
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -316,6 +317,9 @@ json resolve_config(const json& user) {
 json load_config(const std::string& path, const std::vector<std::string>& overrides) {
     json user = json::object();
     if (!path.empty()) {
+        std::error_code error;
+        if (std::filesystem::is_directory(path, error))
+            throw ConfigError(cat("config: \"", path, "\" is a directory, not a JSON file"));
         std::ifstream in(path, std::ios::binary);
         if (!in)
             throw ConfigError(cat("config: cannot open \"", path, "\": ", std::strerror(errno)));

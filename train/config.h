@@ -69,6 +69,23 @@ bool config_bool(const json& config, const std::string& path);
 void config_require(bool ok, const json& config, const std::string& path,
                     const std::string& expectation);
 
+// Builds a model from a config's "model.*" (`build` calls its constructor): the Errors its
+// constructor throws on hyperparameters that do not fit together (a kind's option, a mixture of
+// kinds, a kind the task's masking excludes) are the config's mistakes, so they become
+// ConfigErrors.
+template <typename Build>
+auto build_model_from_config(Build build) -> decltype(build()) {
+    try {
+        return build();
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const OutOfMemory&) {
+        throw;
+    } catch (const Error& e) {
+        throw ConfigError(cat("config: model: ", e.what()));
+    }
+}
+
 // The stack configuration every model family shares (stack_config.h), from "model.*" with the
 // given data-derived sizes. max_len 0 in the config means "the data's longest sequence". The
 // dropout seed derives from train.seed.

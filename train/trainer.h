@@ -34,6 +34,7 @@
 
 #include "engine/optim.h"
 #include "engine/schedule.h"
+#include "train/checkpoint.h"
 #include "train/task.h"
 
 namespace attnlab {
@@ -93,6 +94,9 @@ class Trainer {
     std::string best_path() const { return out_dir_ + "/best.safetensors"; }
 
   private:
+    // Checks a checkpoint against this run's config and restores from it; returns the lines of
+    // metrics.jsonl up to its step.
+    std::vector<std::string> restore(const Checkpoint& checkpoint);
     void train_step();
     void evaluate();
     void save(const std::string& path);
