@@ -137,8 +137,11 @@ TEST_CASE("performer: layer gradients w.r.t. x and every trainable parameter, ev
             for (const Parameter& p : attention->parameters())
                 if (p.trainable) inputs.push_back(p.tensor);
             REQUIRE(inputs.size() == 9);
-            auto r = gradcheck(
-                [&](const std::vector<Tensor>& in) { return attention->forward(in[0]); }, inputs);
+            GradcheckOptions options;  // softmax keeps the full sample; the others a cheaper one
+            if (features != "softmax") options.max_checks_per_input = 16;
+            auto r =
+                gradcheck([&](const std::vector<Tensor>& in) { return attention->forward(in[0]); },
+                          inputs, options);
             INFO(r.report);
             CHECK(r.ok);
             CHECK(r.checked > 100);
