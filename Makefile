@@ -114,7 +114,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.cpp,%,$(sort $(wildcard tests/fuzz/fuzz_*.cpp)))
 FUZZ_FLAGS   := -std=c++17 -fopenmp -O1 -g -march=native -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN) -Wno-pass-failed
-FUZZ_LIB     := $(patsubst %.cpp,build/fuzz/obj/%.o,$(LIB_SRC))
+# The library below the CLI: what the readers need (the CLI also pulls in experiments/lib).
+FUZZ_LIB     := $(patsubst %.cpp,build/fuzz/obj/%.o,$(ENGINE_SRC) $(MODEL_SRC) \
+                  $(filter-out train/cli%.cpp,$(TRAIN_SRC)))
 
 build/fuzz/obj/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -126,7 +128,9 @@ build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) \
 	  -lopenblas -lz
--include $(patsubst %.cpp,build/fuzz/obj/%.d,$(LIB_SRC) $(wildcard tests/fuzz/fuzz_*.cpp))
+FUZZ_HARNESS_OBJ := $(patsubst %.cpp,build/fuzz/obj/%.o,$(wildcard tests/fuzz/fuzz_*.cpp))
+.SECONDARY: $(FUZZ_LIB) $(FUZZ_HARNESS_OBJ)  # made by pattern rules, but no scratch files
+-include $(patsubst %.o,%.d,$(FUZZ_LIB) $(FUZZ_HARNESS_OBJ))
 
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),build/fuzz/bin/$(t))

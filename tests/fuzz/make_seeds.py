@@ -28,7 +28,7 @@ def safetensors(entries, buffer, metadata=None, raw_header=None, pad=True):
 
 
 f32 = struct.pack("<6f", 1, -2, 3.5, 0, 1e-30, 7)
-f64 = struct.pack("<2d", 0.25, -1e300)
+f64 = struct.pack("<2d", 0.25, -1e30)  # finite in float too
 write("safetensors", "valid_f32_metadata", safetensors([("w", "F32", [2, 3], 0, 24)], f32, {"step": "3"}))
 write("safetensors", "valid_f32_f64_scalar", safetensors(
     [("a", "F64", [2], 0, 16), ("b", "F32", [], 16, 20)], f64 + f32[:4]))

@@ -13,7 +13,7 @@ namespace attnlab {
 namespace {
 
 constexpr int64_t kMaxIdxBytes = int64_t(1) << 31;  // guards against a corrupt header
-constexpr int64_t kReadChunkBytes = int64_t(1) << 24;
+constexpr int64_t kFirstChunkBytes = int64_t(1) << 16;
 
 struct GzCloser {
     void operator()(gzFile_s* file) const { gzclose(file); }
@@ -36,13 +36,13 @@ int64_t read_bytes(gzFile file, const std::string& path, uint8_t* out, int64_t c
     return done;
 }
 
-// Reads up to `count` bytes of data, growing the buffer only as the bytes arrive: a header that
-// claims gigabytes costs the memory of the data the file really holds.
+// Reads up to `count` bytes of data, growing the buffer (doubling) only as the bytes arrive: a
+// header that claims gigabytes costs the memory of the data the file really holds.
 std::vector<uint8_t> read_data(gzFile file, const std::string& path, int64_t count) {
     std::vector<uint8_t> data;
     while (int64_t(data.size()) < count) {
         const int64_t done = int64_t(data.size());
-        const int64_t chunk = std::min(count - done, kReadChunkBytes);
+        const int64_t chunk = std::min(count - done, std::max(done, kFirstChunkBytes));
         data.resize(size_t(done + chunk));
         const int64_t got = read_bytes(file, path, data.data() + done, chunk);
         data.resize(size_t(done + got));
