@@ -19,6 +19,7 @@
 #include "train/config.h"
 #include "train/data/associative_recall.h"
 #include "train/data/copy_lm.h"
+#include "train/data/fashion_mnist.h"
 #include "train/data/listops.h"
 #include "train/data/synthetic_seq2seq.h"
 #include "train/data/text_lm.h"
@@ -368,6 +369,15 @@ TEST_CASE("hostile: generators refuse sizes at the int64 limit without overflowi
     recall.max_pairs = 12;
     recall.min_pairs = kInt64Max;
     CHECK_THROWS(AssociativeRecall(recall));
+
+    FashionMnistOptions images;  // the IDX fixture of test_fashion_mnist.cpp (3 images)
+    images.directory = "tests/fixtures/idx";
+    images.valid_size = 1;
+    images.max_examples = kInt64Max;
+    images.split = FashionMnistSplit::Valid;
+    CHECK(FashionMnist(images).size() == 1);
+    images.valid_size = kInt64Max;
+    CHECK_THROWS_WITH(FashionMnist(images), Contains("valid_size"));
 
     auto vocab = std::make_shared<CharVocab>("abc");
     CHECK_THROWS_WITH(TextLmDataset("t", vocab, vocab->encode("abcabc"), kInt64Max, 1),

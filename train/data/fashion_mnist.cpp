@@ -170,7 +170,8 @@ FashionMnist::FashionMnist(const FashionMnistOptions& options) : options_(option
         else
             begin = count - options.valid_size;
     }
-    if (options.max_examples > 0) end = std::min(end, begin + options.max_examples);
+    if (options.max_examples > 0 && options.max_examples < end - begin)  // never overflows
+        end = begin + options.max_examples;
     const int64_t pixels = rows_ * cols_;
     pixels_.assign(images.data.begin() + begin * pixels, images.data.begin() + end * pixels);
     if (options.downsample > 1)
