@@ -1,5 +1,6 @@
 // The exit-code rule (2 for every usage and config mistake, with one line naming it; 1 for runtime
 // failures) and no leftovers: a command that fails leaves its output directory as it was.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,6 +88,8 @@ TEST_CASE("cli errors: every config and flag mistake exits 2 with one line namin
         std::string message;
     };
     const std::string a = "model.attention.";
+    const std::string fifo = dir.file("fifo.json");  // opening it to read would block
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
     const std::vector<Case> cases = {
         {{a + "kind=performer", a + "performer_features=0"}, {}, "performer_features"},
         {{a + "kind=factorized_random", a + "factorized_k=0"}, {}, "factorized_k"},
@@ -101,6 +104,8 @@ TEST_CASE("cli errors: every config and flag mistake exits 2 with one line namin
         {{"train.weight_decay=-1"}, {}, "train.weight_decay"},
         {{}, {"train", "--config", dir.path()}, "is a directory"},
         {{}, {"inspect", "--config", dir.path()}, "is a directory"},
+        {{}, {"train", "--config", fifo}, "is not a regular file"},
+        {{"train.out_dir=\xff"}, {}, "is not valid UTF-8"},
         {{}, {"sample", checkpoint, "--temperature", "nan"}, "finite number"},
         {{}, {"sample", checkpoint, "--temperature", "inf"}, "finite number"},
         {{}, {"sample", checkpoint, "--temperature", "-inf"}, "finite number"},

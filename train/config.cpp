@@ -170,6 +170,12 @@ void apply_override(json& user, const std::string& assignment) {
     const size_t equals = assignment.find('=');
     if (equals == std::string::npos || equals == 0)
         throw ConfigError(cat("config: override \"", assignment, "\" is not key.path=value"));
+    try {  // every string in a config is dumped again (errors, config.json): it must be UTF-8
+        (void)json(assignment).dump();
+    } catch (const json::type_error&) {
+        throw ConfigError(
+            cat("config: override \"", assignment.substr(0, equals), "\" is not valid UTF-8"));
+    }
     const std::string path = assignment.substr(0, equals), text = assignment.substr(equals + 1);
     if (scan_json(text).max_depth > kMaxJsonDepth)
         throw ConfigError(cat("config: the value of override \"", path, "\" nests more than ",
@@ -230,6 +236,9 @@ json load_config(const std::string& path, const std::vector<std::string>& overri
         std::error_code error;
         if (std::filesystem::is_directory(path, error))
             throw ConfigError(cat("config: \"", path, "\" is a directory, not a JSON file"));
+        // A FIFO or device would block the open or never end: only regular files are read.
+        if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error))
+            throw ConfigError(cat("config: \"", path, "\" is not a regular file"));
         std::ifstream in(path, std::ios::binary);
         if (!in)
             throw ConfigError(cat("config: cannot open \"", path, "\": ", std::strerror(errno)));
