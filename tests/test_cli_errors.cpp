@@ -110,6 +110,7 @@ TEST_CASE("cli errors: every config and flag mistake exits 2 with one line namin
         {{}, {"sample", checkpoint, "--temperature", "inf"}, "finite number"},
         {{}, {"sample", checkpoint, "--temperature", "-inf"}, "finite number"},
         {{}, {"sample", checkpoint, "--temperature", "1e400"}, "finite number"},
+        {{}, {"sample", checkpoint, "--length", "1000000000000"}, "tokens one sequence may hold"},
         {{}, {"sample", checkpoint, "--prompt", "1 99"}, "token id 99 is outside the vocabulary"},
         {{},
          {"attention-map", checkpoint, "--input", "1 10", "--out", dir.file("maps")},
