@@ -6,6 +6,8 @@
 #                    AddressSanitizer + UndefinedBehaviorSanitizer (san). Last line: N passed, N failed
 #   make test SAN=1  only the sanitizer suite;  make check: only the f32 suite (quick loop)
 #   make demo        the main job: the quick Synthesizer ablation (about 10 minutes), its table
+#   make fuzz        build the fuzz harnesses (tests/fuzz/) with clang's libFuzzer + ASan/UBSan and
+#                    run each FUZZ_SECONDS (60) seconds; FUZZ_TARGETS="idx config" picks harnesses
 #   make format      clang-format every source file
 #
 # Optimisation flags: -O3 -march=native. -O3 lets GCC vectorise the elementwise loops with
@@ -48,7 +50,8 @@ MODEL_SRC  := $(sort $(wildcard models/*.cpp models/*/*.cpp))
 TRAIN_SRC  := $(sort $(filter-out train/main_%.cpp,$(wildcard train/*.cpp train/*/*.cpp)))
 EXPLIB_SRC := $(sort $(wildcard experiments/lib/*.cpp))
 LIB_SRC    := $(ENGINE_SRC) $(MODEL_SRC) $(TRAIN_SRC) $(EXPLIB_SRC)
-TEST_SRC   := $(sort $(wildcard tests/*.cpp))
+# tests/fuzz/fuzz_*.cpp are the fuzz harnesses; the suites replay their corpora through them.
+TEST_SRC   := $(sort $(wildcard tests/*.cpp tests/fuzz/*.cpp))
 # Every experiments/<name>.cpp (benchmarks included) is a program build/bin/<name>.
 EXPERIMENT_SRC  := $(sort $(wildcard experiments/*.cpp))
 TOOL_SRC   := $(sort $(wildcard train/main_*.cpp))
@@ -63,7 +66,7 @@ BUILD_PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev catch2 nlohman
                   zlib1g-dev gnuplot-nox bible-kjv dataset-fashion-mnist
 DEMO_PACKAGES  := $(BUILD_PACKAGES)
 
-.PHONY: all test check demo deps deps-demo format clean
+.PHONY: all test check demo fuzz deps deps-demo deps-fuzz format clean
 all: $(TOOLS) $(EXPERIMENTS) build/f32/tests
 
 # --- one set of objects per variant -----------------------------------------------------------
@@ -99,6 +102,40 @@ check: deps
 	@$(MAKE) --no-print-directory build/f32/tests
 	@bash tests/run_suites.sh f32
 
+# --- fuzzing -----------------------------------------------------------------------------------
+# Only `make fuzz` needs clang: its objects live apart in build/fuzz/. The library is compiled
+# with libFuzzer's coverage instrumentation (fuzzer-no-link) and ASan + UBSan, each harness
+# tests/fuzz/fuzz_<name>.cpp is linked with libFuzzer's main into build/fuzz/bin/<name>. clang's
+# -fopenmp uses LLVM's OpenMP runtime (libomp-14-dev), which also serves OpenBLAS's GOMP calls.
+# (-Wno-pass-failed: at -O1 clang reports every `omp simd` loop it did not vectorise.)
+FUZZ_PACKAGES := $(BUILD_PACKAGES) clang libclang-rt-14-dev libomp-14-dev
+FUZZ_CXX     := clang++
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.cpp,%,$(sort $(wildcard tests/fuzz/fuzz_*.cpp)))
+FUZZ_FLAGS   := -std=c++17 -fopenmp -O1 -g -march=native -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN) -Wno-pass-failed
+# The library below the CLI: what the readers need (the CLI also pulls in experiments/lib).
+FUZZ_LIB     := $(patsubst %.cpp,build/fuzz/obj/%.o,$(ENGINE_SRC) $(MODEL_SRC) \
+                  $(filter-out train/cli%.cpp,$(TRAIN_SRC)))
+
+build/fuzz/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(CPPFLAGS) -c $< -o $@
+build/fuzz/obj/tests/fuzz/%.o: tests/fuzz/%.cpp
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -DATTNLAB_LIBFUZZER $(CPPFLAGS) -c $< -o $@
+build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) \
+	  -lopenblas -lz
+FUZZ_HARNESS_OBJ := $(patsubst %.cpp,build/fuzz/obj/%.o,$(wildcard tests/fuzz/fuzz_*.cpp))
+.SECONDARY: $(FUZZ_LIB) $(FUZZ_HARNESS_OBJ)  # made by pattern rules, but no scratch files
+-include $(patsubst %.o,%.d,$(FUZZ_LIB) $(FUZZ_HARNESS_OBJ))
+
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(foreach t,$(FUZZ_TARGETS),build/fuzz/bin/$(t))
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # --- packages -----------------------------------------------------------------------------------
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -116,10 +153,13 @@ deps:
 	$(call install_missing,$(BUILD_PACKAGES))
 deps-demo:
 	$(call install_missing,$(DEMO_PACKAGES))
+deps-fuzz:
+	$(call install_missing,$(FUZZ_PACKAGES))
 
 format:
 	clang-format -i $(wildcard engine/*.h engine/*.cpp engine/*/*.h engine/*/*.cpp models/*.h \
 	  models/*.cpp train/*.h train/*.cpp train/*/*.h train/*/*.cpp tests/*.h tests/*.cpp \
+	  tests/fuzz/*.h tests/fuzz/*.cpp \
 	  experiments/*.h experiments/*.cpp experiments/*/*.h experiments/*/*.cpp)
 
 clean:

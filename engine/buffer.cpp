@@ -58,7 +58,7 @@ std::shared_ptr<Buffer> Buffer::allocate(size_t count) {
         p.stats.live_bytes += block_bytes;
     }
     if (!memory) memory = std::aligned_alloc(64, bytes);
-    if (!memory) throw Error(cat("out of memory allocating ", bytes, " bytes"));
+    if (!memory) throw OutOfMemory(cat("out of memory allocating ", bytes, " bytes"));
     return std::shared_ptr<Buffer>(new Buffer(static_cast<real*>(memory), count, block_bytes));
 }
 

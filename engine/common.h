@@ -31,6 +31,12 @@ class Error : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// An allocation that failed: a runtime failure, whatever size was asked for.
+class OutOfMemory : public Error {
+  public:
+    using Error::Error;
+};
+
 // Concatenates anything streamable: cat("axis ", axis, " out of range").
 template <typename... Parts>
 std::string cat(const Parts&... parts) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "rng.h"
@@ -63,18 +64,32 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
             const double a = analytic ? double(analytic[i]) : 0.0;
             const double scale =
                 options.tolerance * std::max({std::abs(a), std::abs(numeric), options.floor});
-            const double ratio = std::abs(a - numeric) / scale;
-            result.worst_ratio = std::max(result.worst_ratio, ratio);
+            const double ratio = std::isfinite(a) && std::isfinite(numeric)
+                                     ? std::abs(a - numeric) / scale
+                                     : std::numeric_limits<double>::infinity();
+            result.worst_ratio = worst_error(result.worst_ratio, ratio);
             result.checked++;
-            if (ratio > 1 && failures++ < 8) {
-                result.ok = false;
+            if (ratio <= 1) continue;
+            result.ok = false;
+            if (failures++ < 8) {
                 result.report += cat("input ", which, " ", shape_str(input.shape()), " element ", i,
                                      ": analytic ", a, " numeric ", numeric, "\n");
             }
         }
     }
     if (failures > 8) result.report += cat("... and ", failures - 8, " more\n");
+    if (result.checked == 0) result.ok = false;
+    result.report += cat("checked ", result.checked, " elements, ", failures, " failed\n");
     return result;
+}
+
+double relative_difference(double x, double y, double floor) {
+    if (!std::isfinite(x) || !std::isfinite(y)) return std::numeric_limits<double>::infinity();
+    return std::abs(x - y) / std::max({std::abs(x), std::abs(y), floor});
+}
+
+double worst_error(double worst, double error) {
+    return std::isfinite(error) ? std::max(worst, error) : std::numeric_limits<double>::infinity();
 }
 
 double max_relative_difference(const Tensor& a, const Tensor& b, double floor) {
@@ -82,10 +97,8 @@ double max_relative_difference(const Tensor& a, const Tensor& b, double floor) {
                   "max_relative_difference: shapes differ: ", shape_str(a.shape()), " vs ",
                   shape_str(b.shape()));
     double worst = 0;
-    for (int64_t i = 0; i < a.numel(); ++i) {
-        const double x = a.data()[i], y = b.data()[i];
-        worst = std::max(worst, std::abs(x - y) / std::max({std::abs(x), std::abs(y), floor}));
-    }
+    for (int64_t i = 0; i < a.numel(); ++i)
+        worst = worst_error(worst, relative_difference(a.data()[i], b.data()[i], floor));
     return worst;
 }
 

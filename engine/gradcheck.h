@@ -5,7 +5,9 @@
 // compares, for each checked element x_i of each input that requires grad,
 //     analytic  ∂ℓ/∂x_i  from backward()
 //     numeric   (ℓ(x_i + ε) − ℓ(x_i − ε)) / 2ε
-// and accepts |analytic − numeric| ≤ tolerance · max(|analytic|, |numeric|, floor).
+// and accepts |analytic − numeric| ≤ tolerance · max(|analytic|, |numeric|, floor). A NaN or ±Inf
+// derivative, analytic or numeric, fails (every comparison with NaN is false, so `ratio > 1` alone
+// would let a NaN-writing backward pass), and so does a check of no element at all.
 // Kinks (relu at 0, ties in max) must be kept away from by the caller's choice of inputs.
 //
 // In the double build (make REAL=double) the defaults are tight: ε = 1e-6, tolerance 1e-6.
@@ -36,8 +38,8 @@ struct GradcheckOptions {
 struct GradcheckResult {
     bool ok = true;
     double worst_ratio = 0;  // max over checks of |a − n| / (tolerance · max(|a|, |n|, floor))
-    int checked = 0;
-    std::string report;  // the first failures: input, index, analytic, numeric
+    int checked = 0;         // elements compared; 0 is a failure
+    std::string report;      // the first failures (input, index, analytic, numeric), then the count
 };
 
 using GradcheckFn = std::function<Tensor(const std::vector<Tensor>&)>;
@@ -47,8 +49,17 @@ using GradcheckFn = std::function<Tensor(const std::vector<Tensor>&)>;
 GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
                           const GradcheckOptions& options = {});
 
-// Max |a − b| / max(|a|, |b|, floor) over all elements, for comparing a fused op with its
-// composition from primitives. Throws if the shapes differ.
+// |x − y| / max(|x|, |y|, floor), and +Inf when x or y is NaN or ±Inf: a non-finite value is
+// never close to anything, not even to itself.
+double relative_difference(double x, double y, double floor = 1.0);
+
+// Folds one element's error into a running maximum. std::max(worst, NaN) keeps worst, so a NaN
+// element would be skipped (an all-NaN output would score 0); here a non-finite error makes the
+// result +Inf, which fails every `worst <= tolerance`.
+double worst_error(double worst, double error);
+
+// Max relative_difference over all elements, for comparing a fused op with its composition from
+// primitives; +Inf if either tensor holds a NaN or ±Inf. Throws if the shapes differ.
 double max_relative_difference(const Tensor& a, const Tensor& b, double floor = 1.0);
 
 }  // namespace attnlab

@@ -32,6 +32,8 @@ Optimizer::Optimizer(std::string kind, std::vector<Parameter> params,
 void Optimizer::step(double lr) {
     ATTNLAB_CHECK(std::isfinite(lr) && lr >= 0, kind_, ": learning rate ", lr,
                   " (expected a finite value >= 0)");
+    ATTNLAB_CHECK(step_ < kMaxOptimizerSteps, kind_, ": step count ", step_, " is at its limit (",
+                  kMaxOptimizerSteps, ")");
     ++step_;
     for (size_t i = 0; i < params_.size(); ++i)
         if (params_[i].trainable && params_[i].tensor.grad_data()) update(i, lr);
@@ -54,7 +56,8 @@ OptimizerState Optimizer::state_dict() const {
 void Optimizer::load_state_dict(const OptimizerState& state) {
     ATTNLAB_CHECK(state.kind == kind_, kind_, ": the state is for a '", state.kind,
                   "' optimizer, not '", kind_, "'");
-    ATTNLAB_CHECK(state.step >= 0, kind_, ": negative step count ", state.step, " in the state");
+    ATTNLAB_CHECK(state.step >= 0 && state.step <= kMaxOptimizerSteps, kind_, ": step count ",
+                  state.step, " in the state (expected 0 .. ", kMaxOptimizerSteps, ")");
     std::set<std::string> expected;
     for (size_t s = 0; s < slot_names_.size(); ++s)
         for (size_t i = 0; i < params_.size(); ++i) {

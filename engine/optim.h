@@ -12,7 +12,9 @@
 // but t still counts the step. Optimizer state (momentum, Adam moments) lives in named tensors:
 //     "<kind>.<slot>.<parameter name>"   e.g. "adamw.m.encoder.w_q", "sgd.momentum.head.w"
 // state_dict() snapshots them with t; load_state_dict() checks that every trainable parameter has
-// each slot with its shape (and nothing else is present) before changing anything.
+// each slot with its shape (and nothing else is present) before changing anything. The step count
+// is at most kMaxOptimizerSteps (2^53, where a double still counts exactly for the bias
+// corrections): a state beyond it is refused, and step() at the limit throws instead of wrapping.
 #pragma once
 
 #include <string>
@@ -28,6 +30,8 @@ struct Parameter {
     Tensor tensor;
     bool trainable = true;
 };
+
+constexpr int64_t kMaxOptimizerSteps = int64_t(1) << 53;
 
 struct OptimizerState {
     std::string kind;  // "sgd", "adam" or "adamw"

@@ -1,6 +1,7 @@
 // safetensors.cpp — the safetensors writer (atomic) and the validating reader (safetensors.h).
 #include "safetensors.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,8 +11,9 @@
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <vector>
+
+#include "json_strict.h"
 
 namespace attnlab {
 namespace {
@@ -22,11 +24,22 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 using json = nlohmann::json;
 
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
+constexpr uint64_t kMaxFileBytes = uint64_t(64) << 30;
+constexpr size_t kMaxEntries = 100000;
+constexpr size_t kMaxHeaderDepth = 8;  // the format needs 3: {name: {shape: [...]}}
 constexpr const char* kMetadataKey = "__metadata__";
 constexpr const char* kOwnDtype = sizeof(real) == 4 ? "F32" : "F64";
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
     throw Error(cat("safetensors: ", path, ": ", problem));
+}
+
+const char* describe_file_type(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    return "a special file";
 }
 
 // --- writing ----------------------------------------------------------------------------------
@@ -35,16 +48,15 @@ constexpr const char* kOwnDtype = sizeof(real) == 4 ? "F32" : "F64";
 std::string make_header(const std::string& path, const NamedTensors& tensors,
                         const Metadata& metadata) {
     json header = json::object();
-    uint64_t offset = 0;
+    const std::map<std::string, ByteRange> layout = safetensors_layout(tensors);
     for (const auto& [name, tensor] : tensors) {
         if (name == kMetadataKey)
             fail(path, cat("a tensor cannot be named \"", kMetadataKey, "\""));
         if (!tensor.defined()) fail(path, cat("tensor '", name, "' is undefined"));
-        const uint64_t bytes = uint64_t(tensor.numel()) * sizeof(real);
+        const ByteRange& range = layout.at(name);
         header[name] = {{"dtype", kOwnDtype},
                         {"shape", tensor.shape()},
-                        {"data_offsets", {offset, offset + bytes}}};
-        offset += bytes;
+                        {"data_offsets", {range.begin, range.end}}};
     }
     if (!metadata.empty()) header[kMetadataKey] = metadata;
     std::string text;
@@ -73,41 +85,59 @@ bool write_contents(FILE* file, const std::string& header, const NamedTensors& t
 
 // --- reading ----------------------------------------------------------------------------------
 
+// Reads the file after checking, before opening, that it is a regular file of plausible size (a
+// FIFO or device would block or never end); O_NONBLOCK and a second fstat close the race.
 std::vector<uint8_t> read_whole_file(const std::string& path) {
-    FILE* file = std::fopen(path.c_str(), "rb");
-    if (!file) fail(path, cat("cannot open: ", std::strerror(errno)));
     struct stat info;
-    if (fstat(fileno(file), &info) != 0 || !S_ISREG(info.st_mode)) {
-        std::fclose(file);
-        fail(path, "cannot open: not a regular file");
+    if (stat(path.c_str(), &info) != 0) fail(path, cat("cannot open: ", std::strerror(errno)));
+    auto check_kind = [&](const struct stat& seen) {
+        if (!S_ISREG(seen.st_mode))
+            fail(path, cat("is ", describe_file_type(seen.st_mode), ", not a regular file"));
+        if (uint64_t(seen.st_size) > kMaxFileBytes)
+            fail(path, cat("is ", seen.st_size, " bytes (at most ", kMaxFileBytes, " allowed)"));
+    };
+    check_kind(info);
+    const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) fail(path, cat("cannot open: ", std::strerror(errno)));
+    std::vector<uint8_t> bytes;
+    try {
+        if (fstat(fd, &info) != 0) fail(path, cat("cannot stat: ", std::strerror(errno)));
+        check_kind(info);
+        bytes.resize(size_t(info.st_size));
+    } catch (...) {
+        close(fd);
+        throw;
     }
-    std::vector<uint8_t> bytes(size_t(info.st_size));
-    const size_t got = std::fread(bytes.data(), 1, bytes.size(), file);
-    const int read_errno = errno;
-    std::fclose(file);
+    size_t got = 0;
+    int read_errno = 0;
+    while (got < bytes.size()) {
+        const ssize_t n = read(fd, bytes.data() + got, bytes.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            read_errno = n < 0 ? errno : 0;
+            break;
+        }
+        got += size_t(n);
+    }
+    close(fd);
     if (got != bytes.size())
-        fail(path, cat("read ", got, " of ", bytes.size(), " bytes: ", std::strerror(read_errno)));
+        fail(path, cat("read ", got, " of ", bytes.size(), " bytes",
+                       read_errno ? cat(": ", std::strerror(read_errno)) : " (file shrank)"));
     return bytes;
 }
 
-// Parses the header, rejecting duplicate keys in any object (nlohmann keeps the last one).
-json parse_header(const std::string& path, const char* begin, const char* end) {
-    std::vector<std::set<std::string>> open_objects;
-    std::string duplicate;
+// Parses the header after the pre-scan bounds its nesting and entry count (json_strict.h).
+json parse_header(const std::string& path, std::string_view text) {
+    const JsonScan scan = scan_json(text);
+    if (scan.top_level_members > kMaxEntries)
+        fail(path, cat("header has ", scan.top_level_members, " entries (at most ", kMaxEntries,
+                       " allowed)"));
     json header;
     try {
-        header = json::parse(begin, end, [&](int, json::parse_event_t event, json& value) {
-            if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-            if (event == json::parse_event_t::object_end) open_objects.pop_back();
-            if (event == json::parse_event_t::key &&
-                !open_objects.back().insert(value.get<std::string>()).second && duplicate.empty())
-                duplicate = value.get<std::string>();
-            return true;
-        });
-    } catch (const json::exception& e) {
-        fail(path, cat("header is not valid JSON: ", e.what()));
+        header = parse_json_strict(text, kMaxHeaderDepth);
+    } catch (const Error& e) {
+        fail(path, cat("header ", e.what()));
     }
-    if (!duplicate.empty()) fail(path, cat("duplicate key \"", duplicate, "\" in the header"));
     if (!header.is_object())
         fail(path, cat("header is a JSON ", header.type_name(), ", not an object"));
     return header;
@@ -213,6 +243,17 @@ void convert(const uint8_t* bytes, real* out, int64_t count) {
 
 }  // namespace
 
+std::map<std::string, ByteRange> safetensors_layout(const NamedTensors& tensors) {
+    std::map<std::string, ByteRange> layout;
+    uint64_t offset = 0;
+    for (const auto& [name, tensor] : tensors) {
+        const uint64_t bytes = tensor.defined() ? uint64_t(tensor.numel()) * sizeof(real) : 0;
+        layout[name] = {offset, offset + bytes};
+        offset += bytes;
+    }
+    return layout;
+}
+
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const Metadata& metadata) {
     const std::string header = make_header(path, tensors, metadata);
@@ -234,22 +275,21 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
     }
 }
 
-SafetensorsFile load_safetensors(const std::string& path) {
-    const std::vector<uint8_t> file = read_whole_file(path);
-    if (file.size() < 8)
-        fail(path, cat("file is ", file.size(), " bytes, shorter than the 8-byte header length"));
+SafetensorsFile parse_safetensors(const uint8_t* bytes, size_t size, const std::string& path) {
+    if (size < 8)
+        fail(path, cat("file is ", size, " bytes, shorter than the 8-byte header length"));
     uint64_t header_bytes = 0;
-    for (int i = 0; i < 8; ++i) header_bytes |= uint64_t(file[size_t(i)]) << (8 * i);
+    for (int i = 0; i < 8; ++i) header_bytes |= uint64_t(bytes[i]) << (8 * i);
     if (header_bytes > kMaxHeaderBytes)
-        fail(path, cat("header length ", header_bytes, " is absurd (more than ", kMaxHeaderBytes,
-                       " bytes)"));
-    if (header_bytes > file.size() - 8)
-        fail(path, cat("header length ", header_bytes, " exceeds the file size (", file.size(),
-                       " bytes, so at most ", file.size() - 8, ")"));
-    const char* header_text = reinterpret_cast<const char*>(file.data()) + 8;
-    const json header = parse_header(path, header_text, header_text + header_bytes);
-    const uint8_t* data = file.data() + 8 + header_bytes;
-    const uint64_t data_bytes = file.size() - 8 - header_bytes;
+        fail(path, cat("header length ", header_bytes, " is absurd (at most ", kMaxHeaderBytes,
+                       " bytes allowed)"));
+    if (header_bytes > size - 8)
+        fail(path, cat("header length ", header_bytes, " exceeds the file size (", size,
+                       " bytes, so at most ", size - 8, ")"));
+    const json header = parse_header(
+        path, std::string_view(reinterpret_cast<const char*>(bytes) + 8, size_t(header_bytes)));
+    const uint8_t* data = bytes + 8 + header_bytes;
+    const uint64_t data_bytes = size - 8 - header_bytes;
 
     SafetensorsFile result;
     std::vector<Entry> entries;
@@ -267,8 +307,14 @@ SafetensorsFile load_safetensors(const std::string& path) {
         else
             convert<float>(data + entry.begin, tensor.data(), tensor.numel());
         result.tensors.emplace(entry.name, tensor);
+        result.byte_ranges.emplace(entry.name, ByteRange{entry.begin, entry.end});
     }
     return result;
+}
+
+SafetensorsFile load_safetensors(const std::string& path) {
+    const std::vector<uint8_t> file = read_whole_file(path);
+    return parse_safetensors(file.data(), file.size(), path);
 }
 
 }  // namespace attnlab

@@ -37,6 +37,10 @@ Tensor Tensor::empty(const Shape& shape) {
         ATTNLAB_CHECK(!__builtin_mul_overflow(count, extent, &count), "tensor: shape ",
                       shape_str(shape), " has more elements than fit in 64 bits");
     }
+    // Also keeps the byte count of Buffer::allocate from wrapping around size_t.
+    ATTNLAB_CHECK(count <= kMaxTensorBytes / int64_t(sizeof(real)), "tensor: shape ",
+                  shape_str(shape), " needs ", count, " elements of ", sizeof(real),
+                  " bytes (at most ", kMaxTensorBytes, " bytes per tensor)");
     auto impl = std::make_shared<TensorImpl>();
     impl->shape = shape;
     impl->buffer = Buffer::allocate(size_t(numel_of(shape)));

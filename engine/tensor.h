@@ -21,6 +21,10 @@ namespace attnlab {
 class Rng;
 struct Node;
 
+// No tensor may hold more bytes than this (1 TiB): a larger shape is a one-line Error from
+// Tensor::empty rather than a wrapped size, std::bad_alloc or a machine brought to its knees.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 40;
+
 struct TensorImpl {
     std::shared_ptr<Buffer> buffer;
     int64_t offset = 0;  // in elements; nonzero only for views made by reshape of a view

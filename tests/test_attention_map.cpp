@@ -27,10 +27,12 @@ Result cli(const std::vector<std::string>& args) {
     return {status, out.str(), err.str()};
 }
 
-// Trains a 2-layer, 2-head character LM of `kind` for 2 steps in `dir`; returns its checkpoint.
-std::string train_tiny_lm(const testing::TempDir& dir, const std::string& kind) {
+// Trains a 2-layer, 2-head character LM of `kind` for 2 steps in `dir` on `sentence` repeated;
+// returns its checkpoint.
+std::string train_tiny_lm(const testing::TempDir& dir, const std::string& kind,
+                          const std::string& sentence = "the cat sat on the mat. ") {
     std::string text;
-    for (int i = 0; i < 40; ++i) text += "the cat sat on the mat. ";
+    for (int i = 0; i < 40; ++i) text += sentence;
     testing::write_file(dir.file("corpus.txt"), text);
     const Result trained = cli({"train", "--quiet",
                                 "--set", "data.task=text_file",
@@ -93,7 +95,7 @@ TEST_CASE("attention-map: random+vanilla maps per layer and head; random ignores
     }
     // The axes are labelled with the characters, a space drawn visibly.
     CHECK_THAT(testing::read_file(dir.file("a/layer0_head0_alignment_random.gp")),
-               Contains("\"t\" 0") && Contains("\"␣\" 3"));
+               Contains("'t' 0") && Contains("'␣' 3"));
 
     // Defaults: auto draws a mixture's weights and both alignments, beside the checkpoint.
     const Result automatic = cli({"attention-map", checkpoint, "--example", "1", "--threads", "1"});
@@ -186,4 +188,39 @@ TEST_CASE("attention-map: usage and runtime errors", "[attention-map]") {
     const Result help = cli({"attention-map", "--help"});
     CHECK(help.status == kExitOk);
     CHECK_THAT(help.out, Contains("usage: attnlab attention-map") && Contains("example"));
+}
+
+namespace {
+
+// Makes `directory` the working directory while alive.
+class WorkingDirectory {
+  public:
+    explicit WorkingDirectory(const std::string& directory)
+        : previous_(std::filesystem::current_path()) {
+        std::filesystem::current_path(directory);
+    }
+    ~WorkingDirectory() { std::filesystem::current_path(previous_); }
+
+  private:
+    std::filesystem::path previous_;
+};
+
+}  // namespace
+
+TEST_CASE("attention-map: shell and gnuplot metacharacters in --out and --input are plain text",
+          "[attention-map]") {
+    testing::TempDir dir;
+    const std::string checkpoint = train_tiny_lm(dir, "vanilla", "a\\b\"c'd'`e`$f. ");
+    const WorkingDirectory inside(dir.path());  // where a shell or gnuplot would run `touch`
+    for (const std::string& out : std::vector<std::string>{
+             "o $(touch PWNED) `touch PWNED` 'q\"\\b", "|touch PWNED", "<touch PWNED", "-", "~x",
+             "new\nline", dir.file("abs `touch PWNED` $(touch PWNED)")}) {
+        INFO(out);
+        const Result drawn = cli({"attention-map", checkpoint, "--input", "a\\b\"c'd'`e`$f",
+                                  "--out", out, "--layers", "0", "--heads", "0", "--threads", "1"});
+        INFO(drawn.err);
+        CHECK(drawn.status == kExitOk);
+        CHECK(count_png(out) == 1);
+        CHECK(!std::filesystem::exists(dir.file("PWNED")));
+    }
 }

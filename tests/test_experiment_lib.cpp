@@ -101,3 +101,24 @@ TEST_CASE("experiments: a heat map writes its matrix and PNG, and checks its siz
     CHECK_THROWS_WITH(write_heatmap(map, dir + "/g.png"), Catch::Contains("5 values for 2 × 3"));
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("experiments: gnuplot strings keep backslashes, quotes and backticks literal",
+          "[experiments]") {
+    CHECK(gnuplot_string("a\\b\"c") == "'a\\b\"c'");
+    CHECK(gnuplot_string("it's `x`") == "'it''s `x`'");
+    CHECK(gnuplot_string("a\nb") == "'a'.\"\\012\".'b'");
+
+    // A bar chart whose path, title, tick labels and series titles hold every special character.
+    const std::string dir = temporary_directory() + "/p $(touch PWNED) `touch PWNED` 'q\"\\b";
+    std::filesystem::create_directories(dir);
+    Plot plot;
+    plot.title = "t `touch PWNED` @x \\";
+    plot.bars = true;
+    plot.x_tic_labels = {"a\\b\"c", "'", "line\nbreak"};
+    plot.series.push_back({"s 'q' \"\\n\"", {0, 1, 2}, {1, 2, 3}, {}});
+    write_plot(plot, dir + "/bars.png");
+    CHECK(std::filesystem::file_size(dir + "/bars.png") > 1000);
+    CHECK(!std::filesystem::exists("PWNED"));
+    CHECK(!std::filesystem::exists(dir + "/PWNED"));
+    std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+}

@@ -180,10 +180,7 @@ TEST_CASE("linear_attention: chunked causal kernels equal the plain scan across 
     const Tensor v = Tensor::randn({L, dv}, rng);
     const Tensor dout = Tensor::randn({L, dv}, rng);
     auto compare = [](const Tensor& got, const Tensor& want, const char* what) {
-        double worst = 0;
-        for (int64_t i = 0; i < got.numel(); ++i)
-            worst = std::max(worst, std::abs(double(got.data()[i] - want.data()[i])) /
-                                        std::max(1.0, std::abs(double(want.data()[i]))));
+        const double worst = max_relative_difference(got, want);  // +Inf on any NaN left unwritten
         INFO(what << ": worst relative difference " << worst);
         CHECK(worst < kMatchTolerance);
     };

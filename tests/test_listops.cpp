@@ -128,6 +128,21 @@ TEST_CASE("listops: the evaluator on hand-written expressions", "[data]") {
                       Catch::Contains("token 0 at position 1"));
 }
 
+TEST_CASE("listops: the evaluator bounds its nesting instead of overflowing the stack", "[data]") {
+    // `operators` nested [SM around the digit 7, each with its ']': the value stays 7.
+    auto nested = [](int operators) {
+        std::vector<int32_t> tokens(size_t(operators), kListOpsSumMod);
+        tokens.push_back(kListOpsDigit0 + 7);
+        tokens.insert(tokens.end(), size_t(operators), kListOpsClose);
+        return tokens;
+    };
+    CHECK(listops_evaluate(nested(999)) == 7);
+    CHECK_THROWS_WITH(listops_evaluate(nested(1000)),
+                      Catch::Contains("nested deeper than 1000 levels at position 1000"));
+    // Deep enough to overflow any stack if every level recursed (tests/fuzz/regressions/listops).
+    CHECK_THROWS_WITH(listops_evaluate(nested(1000000)), Catch::Contains("nested deeper"));
+}
+
 TEST_CASE("listops: examples are deterministic by seed and independent of order", "[data]") {
     ListOpsOptions options;
     options.size = 100;

@@ -197,8 +197,8 @@ TEST_CASE("broadcast kernels match a naive loop, also in parallel", "[kernel][br
             kernels::sum_to(y.data(), out, reduced.data(), target, 2);
             double worst = 0;
             for (size_t i = 0; i < expected.size(); ++i)
-                worst = std::max(worst, std::abs(reduced.data()[i] - (1 + 2 * expected[i])) /
-                                            std::max(1.0, std::abs(expected[i])));
+                worst = worst_error(worst, std::abs(reduced.data()[i] - (1 + 2 * expected[i])) /
+                                               std::max(1.0, std::abs(expected[i])));
             CHECK(worst < 1e-4);
         }
     }

@@ -146,7 +146,7 @@ TEST_CASE("reduce kernels match a double reference on large inputs", "[kernel][r
                     if (v > x.data()[(o * c.n + best) * c.inner + i]) best = k;
                 }
                 const size_t at = size_t(o * c.inner + i);
-                worst = std::max(
+                worst = worst_error(
                     worst, std::abs(sums[at] - (1 + 2 * total)) / std::max(1.0, std::abs(total)));
                 wrong +=
                     argmax[at] != best || maxima[at] != x.data()[(o * c.n + best) * c.inner + i];

@@ -196,7 +196,7 @@ TEST_CASE("safetensors: header length beyond the file or absurd", "[safetensors]
 
 TEST_CASE("safetensors: garbage JSON and non-object headers", "[safetensors][corrupt]") {
     CHECK_THAT(load_error(file_with("{\"x\": {\"dtype\": ", 0)), Catch::Contains("not valid JSON"));
-    CHECK_THAT(load_error(file_with(std::string("\xff\x00garbage", 9), 0)),
+    CHECK_THAT(load_error(file_with(std::string("\xff garbage", 9), 0)),
                Catch::Contains("not valid JSON"));
     CHECK_THAT(load_error(file_with("[1, 2]", 0)), Catch::Contains("array, not an object"));
     CHECK_THAT(load_error(file_with(R"({"x": 3})", 0)),

@@ -1,4 +1,5 @@
 // The trainer: bit-exact resumption, clean stops, divergence handling, logs, and learning.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include "temp_dir.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/task.h"
 #include "train/trainer.h"
 
 using namespace attnlab;
@@ -174,4 +176,34 @@ TEST_CASE("trainer: a small model learns the copy task", "[trainer]") {
     CHECK(valid < 0.2);
     CHECK(std::filesystem::exists(trainer.best_path()));
     CHECK(std::filesystem::exists(trainer.last_path()));
+}
+
+TEST_CASE("trainer: a resume that fails its checks leaves every file of the run intact",
+          "[trainer]") {
+    testing::TempDir dir;
+    const json config = run_config(dir.path(), {"train.steps=6"});
+    REQUIRE(Trainer(config).run());
+    const std::string last = dir.file("last.safetensors");
+    const std::string metrics = testing::read_file(dir.file("metrics.jsonl"));
+    const std::string written_config = testing::read_file(dir.file("config.json"));
+    REQUIRE(std::count(metrics.begin(), metrics.end(), '\n') >= 6);
+    TrainerOptions resume;
+    resume.resume = true;
+    CHECK_THROWS_AS(Trainer(run_config(dir.path(), {"train.steps=4"}), resume), ConfigError);
+    CHECK_THROWS_WITH(Trainer(run_config(dir.path(), {"train.steps=4"}), resume),
+                      Contains("\"train.steps\" is 4") && Contains("at step 6"));
+
+    // A well-formed checkpoint (valid checksums) whose step is negative.
+    const Checkpoint read = read_checkpoint(last);
+    std::unique_ptr<Task> task = make_task(config);
+    load_model(read, task->model());
+    AdamW optimizer(task->model().parameters(), AdamOptions{});
+    load_optimizer(read, optimizer);
+    TrainingState state = read.state;
+    state.step = -1;
+    save_checkpoint(last, task->model(), &optimizer, state);
+    CHECK_THROWS_WITH(Trainer(config, resume), Contains("step -1 is negative"));
+
+    CHECK(testing::read_file(dir.file("metrics.jsonl")) == metrics);
+    CHECK(testing::read_file(dir.file("config.json")) == written_config);
 }

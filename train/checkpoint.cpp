@@ -3,10 +3,15 @@
 
 #include <zlib.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <vector>
+
+#include "engine/json_strict.h"
+#include "train/output_dir.h"
 
 namespace attnlab {
 namespace {
@@ -48,6 +53,19 @@ uint32_t file_payload_crc(const std::string& path) {
     return uint32_t(crc);
 }
 
+// CRC32 over "name shape begin end\n" of every tensor in name order: binds each name to its shape
+// and its bytes, which payload_crc32 (the bytes alone) cannot see swapped between names.
+uint32_t layout_crc(const NamedTensors& tensors, const std::map<std::string, ByteRange>& ranges) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (const auto& [name, tensor] : tensors) {
+        const ByteRange& range = ranges.at(name);
+        const std::string line =
+            cat(name, ' ', shape_str(tensor.shape()), ' ', range.begin, ' ', range.end, '\n');
+        crc = crc32_z(crc, reinterpret_cast<const Bytef*>(line.data()), line.size());
+    }
+    return uint32_t(crc);
+}
+
 // CRC32 over "key=value\n" of every metadata entry but the two checksums, in key order.
 uint32_t metadata_crc(const Metadata& metadata) {
     uLong crc = crc32(0L, Z_NULL, 0);
@@ -66,9 +84,21 @@ const std::string& entry(const std::string& path, const Metadata& metadata, cons
 }
 
 json parse_entry(const std::string& path, const Metadata& metadata, const char* key) {
-    json value = json::parse(entry(path, metadata, key), nullptr, false);
-    if (value.is_discarded()) fail(path, cat("metadata \"", key, "\" is not valid JSON"));
-    return value;
+    try {
+        return parse_json_strict(entry(path, metadata, key));
+    } catch (const Error& e) {
+        fail(path, cat("metadata \"", key, "\" ", e.what()));
+    }
+}
+
+// Throws naming the tensor and the first NaN or infinity in it: such weights would evaluate
+// silently to NaN losses, or poison the optimizer when resumed.
+void check_finite(const std::string& path, const std::string& name, const Tensor& tensor) {
+    const real* values = tensor.data();
+    for (int64_t i = 0; i < tensor.numel(); ++i)
+        if (!std::isfinite(values[i]))
+            fail(path, cat("tensor \"", name, "\" holds ", double(values[i]), " at element ", i,
+                           " of shape ", shape_str(tensor.shape()), " (expected finite values)"));
 }
 
 int64_t integer_entry(const std::string& path, const Metadata& metadata, const char* key) {
@@ -100,8 +130,11 @@ void save_checkpoint(const std::string& path, const Module& model, const Optimiz
         metadata["optimizer_kind"] = optimizer_state.kind;
         metadata["optimizer_step"] = std::to_string(optimizer_state.step);
     }
+    metadata["layout_crc32"] = std::to_string(layout_crc(tensors, safetensors_layout(tensors)));
     metadata["payload_crc32"] = std::to_string(payload_crc(tensors));
     metadata["metadata_crc32"] = std::to_string(metadata_crc(metadata));
+    const std::string directory = std::filesystem::path(path).parent_path().string();
+    remove_stale_temporaries(directory.empty() ? "." : directory);
     save_safetensors(path, tensors, metadata);
 }
 
@@ -127,6 +160,14 @@ Checkpoint read_checkpoint(const std::string& path) {
         fail(path, "metadata checksum mismatch (the file is corrupted)");
     if (entry(path, metadata, "payload_crc32") != std::to_string(file_payload_crc(path)))
         fail(path, "tensor data checksum mismatch (the file is corrupted)");
+    // Checkpoints written before layout_crc32 existed load without it (names unchecked).
+    auto layout = metadata.find("layout_crc32");
+    if (layout != metadata.end() &&
+        layout->second !=
+            std::to_string(layout_crc(checkpoint.file.tensors, checkpoint.file.byte_ranges)))
+        fail(path,
+             "tensor layout checksum mismatch (names, shapes or byte ranges were changed, e.g. "
+             "two tensors swapped)");
 
     TrainingState& state = checkpoint.state;
     state.config = parse_entry(path, metadata, "config");
@@ -172,6 +213,9 @@ void load_model(const Checkpoint& checkpoint, Module& model) {
             !expected.count(named.first))
             fail(path,
                  cat("unexpected tensor \"", named.first, "\" (not a parameter of the model)"));
+    for (const Parameter& p : params)
+        check_finite(path, kModelPrefix + p.name,
+                     checkpoint.file.tensors.at(kModelPrefix + p.name));
     const size_t counters = model.random_counters().size();
     if (checkpoint.state.random_counters.size() != counters)
         fail(path, cat("holds ", checkpoint.state.random_counters.size(),
@@ -190,8 +234,10 @@ void load_optimizer(const Checkpoint& checkpoint, Optimizer& optimizer) {
     state.kind = entry(checkpoint.path, metadata, "optimizer_kind");
     state.step = integer_entry(checkpoint.path, metadata, "optimizer_step");
     for (const auto& [name, tensor] : checkpoint.file.tensors)
-        if (name.compare(0, kOptimizerPrefix.size(), kOptimizerPrefix) == 0)
+        if (name.compare(0, kOptimizerPrefix.size(), kOptimizerPrefix) == 0) {
+            check_finite(checkpoint.path, name, tensor);
             state.tensors[name.substr(kOptimizerPrefix.size())] = tensor;
+        }
     try {
         optimizer.load_state_dict(state);
     } catch (const Error& e) {

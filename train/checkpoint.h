@@ -6,12 +6,18 @@
 //     format "attnlab-checkpoint", format_version "1", config (the resolved config), step (updates
 //     taken), sampler_epoch, sampler_position, random_counters (the model's dropout counters,
 //     module.h), best_metric (a number or null), best_step, wall_seconds, optimizer_kind,
-//     optimizer_step, and two CRC32s (zlib): payload_crc32 over the tensor bytes as they lie in
-//     the file, metadata_crc32 over every other metadata entry. safetensors.h rejects malformed
-//     files; the CRCs catch flipped bits that still parse.
+//     optimizer_step, and three CRC32s (zlib): payload_crc32 over the tensor bytes as they lie in
+//     the file, layout_crc32 over "name shape begin end" of every tensor (so bytes swapped
+//     between two names of one shape are caught), metadata_crc32 over every other metadata entry.
+//     safetensors.h rejects malformed files; the CRCs catch accidental changes that still parse
+//     (flipped bits, a header edited by hand), not deliberate ones: anyone can recompute a CRC.
+//     Checkpoints written before layout_crc32 existed still load, without the layout check.
+// Loading into a model or optimizer rejects NaN and ±infinity, naming the tensor and element.
 //
 // Files are written atomically by save_safetensors ("<path>.tmp.<pid>", fsync, rename), so a crash
-// never leaves a torn checkpoint. Every load failure is an Error "checkpoint <path>: <problem>".
+// never leaves a torn checkpoint; the temporaries a killed writer left in the directory are removed
+// by the next save (output_dir.h remove_stale_temporaries). Every load failure is an Error
+// "checkpoint <path>: <problem>".
 #pragma once
 
 #include <nlohmann/json.hpp>

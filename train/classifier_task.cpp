@@ -35,7 +35,7 @@ ClassifierTask::ClassifierTask(std::string name, const nlohmann::json& config,
     classifier.num_classes = train_->num_classes();
     classifier.towers = kind == TaskKind::PairClassification ? 2 : 1;
     Rng rng(uint64_t(config_int(config, "train.seed")));
-    model_ = std::make_unique<Classifier>(classifier, rng);
+    model_ = build_model_from_config([&] { return std::make_unique<Classifier>(classifier, rng); });
 }
 
 Tensor ClassifierTask::loss(const Batch& batch) {

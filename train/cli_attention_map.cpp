@@ -9,6 +9,7 @@
 #include "train/cli.h"
 #include "train/cli_common.h"
 #include "train/lm_task.h"
+#include "train/output_dir.h"
 
 namespace attnlab {
 namespace {
@@ -169,11 +170,7 @@ int cli_attention_map(const std::vector<std::string>& args, std::ostream& out, s
     const std::filesystem::path directory =
         parsed.has("out") ? std::filesystem::path(parsed.get("out", ""))
                           : std::filesystem::path(checkpoint).parent_path() / "attention_maps";
-    std::error_code error;
-    std::filesystem::create_directories(directory, error);
-    if (error)
-        throw Error(
-            cat("attention-map: cannot create \"", directory.string(), "\": ", error.message()));
+    NewDirectories created(directory.string());  // removed again if drawing fails
 
     const Dataset& data = task->split("train");
     std::vector<std::string> tokens;
@@ -204,6 +201,7 @@ int cli_attention_map(const std::vector<std::string>& args, std::ostream& out, s
             ++written;
         }
     }
+    created.keep();
     out << "wrote " << written << " attention maps to " << directory.string() << std::endl;
     return kExitOk;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace attnlab {
@@ -72,14 +73,22 @@ double Args::get_real(const std::string& name, double fallback) const {
     char* end = nullptr;
     errno = 0;
     const double value = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || errno != 0)
+    if (text.empty() || *end != '\0')
         throw UsageError(cat("option --", name, " needs a number, got \"", text, "\""));
+    // ERANGE also flags a tiny number rounded to a subnormal or 0, which is fine; overflow is not.
+    if (!std::isfinite(value) || (errno == ERANGE && std::fabs(value) == HUGE_VAL))
+        throw UsageError(cat("option --", name, " needs a finite number, got \"", text, "\""));
     return value;
 }
 
 std::unique_ptr<Task> load_task(const std::string& checkpoint_path, Checkpoint* checkpoint) {
     Checkpoint read = read_checkpoint(checkpoint_path);
-    std::unique_ptr<Task> task = make_task(resolve_config(read.state.config));
+    std::unique_ptr<Task> task;
+    try {
+        task = make_task(resolve_config(read.state.config));
+    } catch (const ConfigError& e) {  // the file's fault, not the command line's: exit 1
+        throw Error(cat("checkpoint ", checkpoint_path, ": its config is invalid: ", e.what()));
+    }
     load_model(read, task->model());
     if (checkpoint) *checkpoint = std::move(read);
     return task;

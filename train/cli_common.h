@@ -43,7 +43,8 @@ class Args {
 };
 
 // Reads a checkpoint and rebuilds its task (datasets and model, from the checkpoint's config) with
-// the checkpoint's parameters loaded.
+// the checkpoint's parameters loaded. Every way the file can fail (its config included) is an
+// Error, not a ConfigError: the command line was fine, the file is not.
 std::unique_ptr<Task> load_task(const std::string& checkpoint_path,
                                 Checkpoint* checkpoint = nullptr);
 

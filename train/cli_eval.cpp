@@ -41,8 +41,9 @@ int cli_eval(const std::vector<std::string>& args, std::ostream& out, std::ostre
     std::unique_ptr<Task> task = load_task(parsed.positional()[0], &checkpoint);
     const int64_t batch_size =
         parsed.get_int("batch-size", config_int(checkpoint.state.config, "train.batch_size"));
-    if (batch_size < 1)
-        throw UsageError(cat("option --batch-size must be positive, got ", batch_size));
+    if (batch_size < 1 || batch_size > kMaxBatchSize)
+        throw UsageError(
+            cat("option --batch-size must be in [1, ", kMaxBatchSize, "], got ", batch_size));
     const std::string split = parsed.get("split", "valid");
     const Metrics metrics =
         task->evaluate(task->split(split), parsed.get_int("batches", 0), batch_size);

@@ -11,9 +11,11 @@ const char* kHelp = R"(usage: attnlab inspect CHECKPOINT
        attnlab inspect --config FILE [--set KEY=VALUE]...
 
 Prints the resolved config, then every parameter's name, shape and element count and the total.
-A checkpoint also shows its step, best valid metric and optimizer, and needs no data: the
-parameters are read from the file. With --config the model is built from the config (which reads
-its data to size the vocabulary).
+A checkpoint also shows its step, best valid metric and optimizer. It is loaded exactly as eval
+and sample load it: the model is built from its config (reading the data to size the vocabulary)
+and every tensor is checked against it (names, shapes, finite values), so inspect exits 0 only
+for a file those commands accept, and 1 with their error otherwise. With --config the model is
+built from the config.
 
 example:
   attnlab inspect runs/copy/last.safetensors
@@ -50,7 +52,12 @@ int cli_inspect(const std::vector<std::string>& args, std::ostream& out, std::os
         }
     } else {
         if (parsed.has("set")) throw UsageError("inspect: --set only applies with --config");
-        const Checkpoint checkpoint = read_checkpoint(parsed.positional()[0]);
+        Checkpoint checkpoint;
+        const std::unique_ptr<Task> task = load_task(parsed.positional()[0], &checkpoint);
+        if (checkpoint.has_optimizer) {  // the optimizer state too, as `train --resume` reads it
+            AdamW optimizer(task->model().parameters());
+            load_optimizer(checkpoint, optimizer);
+        }
         const TrainingState& state = checkpoint.state;
         out << "checkpoint " << checkpoint.path << ": step " << state.step << ", best valid metric "
             << (state.best_metric ? std::to_string(*state.best_metric) : "none") << " (step "
@@ -58,10 +65,9 @@ int cli_inspect(const std::vector<std::string>& args, std::ostream& out, std::os
             << (checkpoint.has_optimizer ? checkpoint.file.metadata.at("optimizer_kind") : "none")
             << "\nconfig:\n"
             << state.config.dump(2) << "\nparameters:\n";
-        for (const auto& [name, tensor] : checkpoint.file.tensors) {
-            if (name.compare(0, 6, "model.") != 0) continue;
-            print_parameter(out, name.substr(6), tensor.shape(), tensor.numel(), true);
-            total += tensor.numel();
+        for (const Parameter& p : task->model().parameters()) {
+            print_parameter(out, p.name, p.tensor.shape(), p.tensor.numel(), p.trainable);
+            total += p.tensor.numel();
         }
     }
     out << "total parameters: " << total << std::endl;

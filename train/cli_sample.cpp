@@ -1,6 +1,7 @@
 // cli_sample.cpp — `attnlab sample`: text from a language-model checkpoint (sampling.h).
 #include "train/cli.h"
 #include "train/cli_common.h"
+#include "train/data/dataset.h"
 #include "train/lm_task.h"
 #include "train/sampling.h"
 
@@ -45,6 +46,9 @@ int cli_sample(const std::vector<std::string>& args, std::ostream& out, std::ost
     options.top_k = parsed.get_int("top-k", options.top_k);
     if (options.length < 0 || options.top_k < 0 || !(options.temperature >= 0))
         throw UsageError("sample: --length, --top-k and --temperature must be >= 0");
+    if (options.length > kMaxSequenceLength)
+        throw UsageError(cat("sample: --length ", options.length, " is beyond the ",
+                             kMaxSequenceLength, " tokens one sequence may hold"));
     const ScopedThreads threads(parsed.get_int("threads", 0));
     std::unique_ptr<Task> task = load_task(parsed.positional()[0]);
     auto* lm = dynamic_cast<LmTask*>(task.get());

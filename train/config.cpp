@@ -7,11 +7,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "engine/json_strict.h"
 #include "engine/rng.h"
 #include "models/zoo.h"
+#include "train/config_bounds.h"
 #include "train/task.h"
 
 namespace attnlab {
@@ -167,23 +170,44 @@ void apply_override(json& user, const std::string& assignment) {
     const size_t equals = assignment.find('=');
     if (equals == std::string::npos || equals == 0)
         throw ConfigError(cat("config: override \"", assignment, "\" is not key.path=value"));
+    try {  // every string in a config is dumped again (errors, config.json): it must be UTF-8
+        (void)json(assignment).dump();
+    } catch (const json::type_error&) {
+        throw ConfigError(
+            cat("config: override \"", assignment.substr(0, equals), "\" is not valid UTF-8"));
+    }
     const std::string path = assignment.substr(0, equals), text = assignment.substr(equals + 1);
-    json value = json::parse(text, nullptr, false);
-    if (value.is_discarded()) value = text;
+    if (scan_json(text).max_depth > kMaxJsonDepth)
+        throw ConfigError(cat("config: the value of override \"", path, "\" nests more than ",
+                              kMaxJsonDepth, " levels deep"));
+    json value;
+    try {
+        value = parse_json_strict(text);
+    } catch (const Error&) {
+        value = text;  // not JSON: taken as a string
+    }
+    std::vector<std::string> parts;
+    std::stringstream stream(path);
+    for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
+    if (parts.empty() || path.back() == '.' ||
+        std::find(parts.begin(), parts.end(), "") != parts.end())
+        throw ConfigError(cat("config: override key \"", path, "\" has an empty part"));
+    // Only objects this override creates are made here: an existing null stays an error.
     json* node = &user;
-    std::stringstream parts(path);
-    std::string part, walked;
-    while (std::getline(parts, part, '.')) {
-        if (part.empty())
-            throw ConfigError(cat("config: override key \"", path, "\" has an empty part"));
-        if (node->is_null()) *node = json::object();  // created by the previous part
+    std::string walked;
+    for (size_t i = 0; i < parts.size(); ++i) {
         if (!node->is_object())
             throw ConfigError(
-                cat("config: \"", walked, "\" must be an object, got ", describe(*node)));
-        walked += (walked.empty() ? "" : ".") + part;
-        node = &(*node)[part];
+                cat("config: ", walked.empty() ? "the document" : "\"" + walked + "\"",
+                    " must be an object, got ", describe(*node)));
+        if (i + 1 == parts.size()) {
+            (*node)[parts[i]] = value;
+            break;
+        }
+        if (!node->contains(parts[i])) (*node)[parts[i]] = json::object();
+        walked += (walked.empty() ? "" : ".") + parts[i];
+        node = &(*node)[parts[i]];
     }
-    *node = value;
 }
 
 json resolve_config(const json& user) {
@@ -202,19 +226,28 @@ json resolve_config(const json& user) {
         user, config, "",
         cat(" (the ", model_family_name(find_task(task).family), " family of task ", task, ")"));
     config.merge_patch(user);
+    check_config_bounds(config);
     return config;
 }
 
 json load_config(const std::string& path, const std::vector<std::string>& overrides) {
     json user = json::object();
     if (!path.empty()) {
-        std::ifstream in(path);
+        std::error_code error;
+        if (std::filesystem::is_directory(path, error))
+            throw ConfigError(cat("config: \"", path, "\" is a directory, not a JSON file"));
+        // A FIFO or device would block the open or never end: only regular files are read.
+        if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error))
+            throw ConfigError(cat("config: \"", path, "\" is not a regular file"));
+        std::ifstream in(path, std::ios::binary);
         if (!in)
             throw ConfigError(cat("config: cannot open \"", path, "\": ", std::strerror(errno)));
+        std::ostringstream text;
+        text << in.rdbuf();
         try {
-            user = json::parse(in);
-        } catch (const json::exception& e) {
-            throw ConfigError(cat("config: \"", path, "\" is not valid JSON: ", e.what()));
+            user = parse_json_strict(text.str());
+        } catch (const Error& e) {
+            throw ConfigError(cat("config: \"", path, "\" ", e.what()));
         }
     }
     for (const std::string& assignment : overrides) apply_override(user, assignment);

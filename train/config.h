@@ -12,6 +12,13 @@
 // Dense Synthesizers' L×L patterns are sized by it too. A few string keys also have a closed set
 // of choices (the attention kind, the pooling, the schedule kind, ...).
 //
+// Files are parsed strictly (engine/json_strict.h): a duplicate key, nesting deeper than 64 levels
+// or a NUL byte is an error. `null` is never an object: "model": null is refused, and an override
+// only creates the objects that are absent. Every integer size has a plausible range (sizes the
+// schema means positive start at 1; widths, lengths, counts and batches have upper limits that
+// keep derived sizes far from overflow, e.g. model.d_model <= 65536, train.batch_size <= 2^20, a
+// data length <= 2^24), and rates (lr, min_lr, weight_decay, clip, dropout) are finite and >= 0.
+//
 // Resolution: defaults ← file ← overrides, in that order. Every mistake is a ConfigError with a
 // one-line message naming the key by its full path and what would be valid, e.g.
 //     config: unknown key "train.setps"; valid keys under train: batch_size, clip, ...
@@ -61,6 +68,23 @@ bool config_bool(const json& config, const std::string& path);
 // A ConfigError "config: \"<path>\" must be <expectation>, got <value>" unless `ok`.
 void config_require(bool ok, const json& config, const std::string& path,
                     const std::string& expectation);
+
+// Builds a model from a config's "model.*" (`build` calls its constructor): the Errors its
+// constructor throws on hyperparameters that do not fit together (a kind's option, a mixture of
+// kinds, a kind the task's masking excludes) are the config's mistakes, so they become
+// ConfigErrors.
+template <typename Build>
+auto build_model_from_config(Build build) -> decltype(build()) {
+    try {
+        return build();
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const OutOfMemory&) {
+        throw;
+    } catch (const Error& e) {
+        throw ConfigError(cat("config: model: ", e.what()));
+    }
+}
 
 // The stack configuration every model family shares (stack_config.h), from "model.*" with the
 // given data-derived sizes. max_len 0 in the config means "the data's longest sequence". The

@@ -40,7 +40,16 @@ LmTask::LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<D
     LmConfig lm;
     lm.stack = stack_config_from(config, train_->vocab_size(), longest);
     Rng rng(uint64_t(config_int(config, "train.seed")));
-    model_ = std::make_unique<LanguageModel>(lm, rng);
+    model_ = build_model_from_config([&] { return std::make_unique<LanguageModel>(lm, rng); });
+}
+
+std::vector<int32_t> LmTask::encode(const std::string& text) const {
+    std::vector<int32_t> ids = encode_(text);
+    const int64_t vocab = model_->config().stack.vocab;
+    for (int32_t id : ids)
+        ATTNLAB_CHECK(id >= 0 && id < vocab, "token id ", id, " is outside the vocabulary 0..",
+                      vocab - 1);
+    return ids;
 }
 
 Tensor LmTask::loss(const Batch& batch) {

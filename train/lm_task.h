@@ -40,7 +40,8 @@ class LmTask : public SplitTask {
     bool higher_is_better() const override { return false; }
 
     LanguageModel& lm() { return *model_; }
-    std::vector<int32_t> encode(const std::string& text) const { return encode_(text); }
+    // `text` as token ids of the model's vocabulary; an id outside it is an Error naming it.
+    std::vector<int32_t> encode(const std::string& text) const;
 
   private:
     PromptEncoder encode_;

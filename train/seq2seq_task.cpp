@@ -28,7 +28,7 @@ Seq2SeqTask::Seq2SeqTask(std::string name, const nlohmann::json& config,
     seq2seq.stack = stack_config_from(config, train_->vocab_size(), longest);
     seq2seq.decoder_layers = seq2seq.stack.layers;  // "model.layers" is each stack's depth
     Rng rng(uint64_t(config_int(config, "train.seed")));
-    model_ = std::make_unique<Seq2Seq>(seq2seq, rng);
+    model_ = build_model_from_config([&] { return std::make_unique<Seq2Seq>(seq2seq, rng); });
 }
 
 Tensor Seq2SeqTask::loss(const Batch& batch) {

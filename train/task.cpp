@@ -24,7 +24,8 @@ const Dataset& SplitTask::split(const std::string& name) const {
 }
 
 Metrics Task::evaluate(const Dataset& data, int64_t max_batches, int64_t batch_size) {
-    ATTNLAB_CHECK(batch_size > 0, "Task::evaluate: batch size ", batch_size, " must be positive");
+    ATTNLAB_CHECK(batch_size > 0 && batch_size <= kMaxBatchSize, "Task::evaluate: batch size ",
+                  batch_size, " must be in [1, ", kMaxBatchSize, "]");
     const bool was_training = model().training();
     model().set_training(false);
     NoGradGuard no_grad;
@@ -37,10 +38,10 @@ Metrics Task::evaluate(const Dataset& data, int64_t max_batches, int64_t batch_s
         BatchSampler sampler(data.size(), batch_size, /*seed=*/0x5eed);  // the same every call
         for (int64_t b = 0; b < max_batches; ++b) add(sampler.next());
     } else {
-        for (int64_t begin = 0; begin < data.size(); begin += batch_size) {
+        for (int64_t begin = 0, end = 0; begin < data.size(); begin = end) {
             std::vector<int64_t> indices;
-            for (int64_t i = begin; i < std::min(data.size(), begin + batch_size); ++i)
-                indices.push_back(i);
+            end = begin + std::min(data.size() - begin, batch_size);  // never overflows
+            for (int64_t i = begin; i < end; ++i) indices.push_back(i);
             add(indices);
         }
     }

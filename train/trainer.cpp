@@ -2,6 +2,7 @@
 #include "trainer.h"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "models/zoo.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/output_dir.h"
 #include "train/progress.h"
 
 namespace attnlab {
@@ -30,6 +32,39 @@ extern "C" void on_stop_signal(int) {
 double now_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
+}
+
+// Writes `lines` to "<path>.tmp.<pid>" and returns that name; rename it over `path` to commit.
+std::string stage_lines(const std::string& path, const std::vector<std::string>& lines) {
+    const std::string temporary = cat(path, ".tmp.", getpid());
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    for (const std::string& line : lines) out << line << '\n';
+    out.close();
+    if (!out.good()) {
+        std::error_code ignored;
+        std::filesystem::remove(temporary, ignored);
+        throw Error(cat("train: cannot write \"", path, "\""));
+    }
+    return temporary;
+}
+
+// Writes config.json and metrics.jsonl (`lines`) into `out_dir`: both or, on failure, neither.
+void write_run_files(const std::string& out_dir, const json& config,
+                     const std::vector<std::string>& lines) {
+    const std::string metrics = out_dir + "/metrics.jsonl";
+    const std::string staged = stage_lines(metrics, lines);
+    std::error_code error;
+    try {
+        write_config(out_dir + "/config.json", config);
+    } catch (...) {
+        std::filesystem::remove(staged, error);
+        throw;
+    }
+    std::filesystem::rename(staged, metrics, error);
+    if (error) {
+        std::filesystem::remove(staged, error);
+        throw Error(cat("train: cannot write \"", metrics, "\""));
+    }
 }
 
 std::unique_ptr<LrSchedule> make_schedule(const json& config, int64_t steps) {
@@ -137,52 +172,24 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     params_ = task_->model().parameters();
     AdamOptions adam;
     adam.weight_decay = config_real(config, "train.weight_decay");
+    config_require(adam.weight_decay >= 0, config, "train.weight_decay", "0 (off) or positive");
     optimizer_ = std::make_unique<AdamW>(params_, adam);
     schedule_ = make_schedule(config, steps_);
     sampler_ =
         std::make_unique<BatchSampler>(task_->split("train").size(), batch_size_, mix(seed_, 2));
 
-    std::error_code error;
-    std::filesystem::create_directories(out_dir_, error);
-    ATTNLAB_CHECK(!error, "train: cannot create the output directory \"", out_dir_,
-                  "\": ", error.message());
-    std::vector<std::string> kept_lines;
+    // Everything is checked before anything is written: a failure leaves out_dir as it was.
     if (!options_.resume && !options_.overwrite && std::filesystem::exists(last_path()))
         throw ConfigError(cat("train: ", out_dir_, " already holds a run (", last_path(),
                               "); continue it with --resume, replace it with --overwrite, or "
                               "choose another train.out_dir"));
-    if (options_.resume) {
-        const Checkpoint checkpoint = read_checkpoint(last_path());
-        for (const char* section : {"model", "data"}) {
-            const std::string key =
-                first_difference(checkpoint.state.config[section], config[section], section);
-            if (!key.empty())
-                throw ConfigError(cat("config: \"", key, "\" differs from the checkpoint ",
-                                      last_path(), " being resumed"));
-        }
-        for (const char* key : {"seed", "batch_size", "grad_accum"})
-            if (checkpoint.state.config["train"][key] != config["train"][key])
-                throw ConfigError(cat("config: \"train.", key, "\" differs from the checkpoint ",
-                                      last_path(), " being resumed"));
-        load_model(checkpoint, task_->model());
-        load_optimizer(checkpoint, *optimizer_);
-        sampler_->seek(checkpoint.state.sampler_epoch, checkpoint.state.sampler_position);
-        step_ = last_saved_step_ = checkpoint.state.step;
-        best_metric_ = checkpoint.state.best_metric;
-        best_step_ = checkpoint.state.best_step;
-        wall_offset_ = checkpoint.state.wall_seconds;
-        std::ifstream previous(out_dir_ + "/metrics.jsonl");
-        for (std::string line; std::getline(previous, line);) {
-            const json entry = json::parse(line, nullptr, false);
-            if (entry.is_object() && entry.value("step", int64_t(0)) <= step_)
-                kept_lines.push_back(line);
-        }
-    }
-    write_config(out_dir_ + "/config.json", config);
-    output_->metrics.open(out_dir_ + "/metrics.jsonl", std::ios::trunc);
+    std::vector<std::string> kept_lines;
+    if (options_.resume) kept_lines = restore(read_checkpoint(last_path()));
+    NewDirectories directory(out_dir_);
+    write_run_files(out_dir_, config, kept_lines);
+    output_->metrics.open(out_dir_ + "/metrics.jsonl", std::ios::app);
     ATTNLAB_CHECK(output_->metrics, "train: cannot write \"", out_dir_, "/metrics.jsonl\"");
-    for (const std::string& line : kept_lines) output_->metrics << line << '\n';
-    output_->metrics.flush();
+    directory.keep();
     if (options_.progress)
         output_->progress =
             std::make_unique<Progress>(*options_.progress, options_.terminal, steps_, log_every_);
@@ -190,6 +197,42 @@ Trainer::Trainer(const json& config, TrainerOptions options)
         previous_threads_ = omp_get_max_threads();
         omp_set_num_threads(int(threads));
     }
+}
+
+std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {
+    for (const char* section : {"model", "data"}) {
+        const std::string key =
+            first_difference(checkpoint.state.config[section], config_[section], section);
+        if (!key.empty())
+            throw ConfigError(cat("config: \"", key, "\" differs from the checkpoint ", last_path(),
+                                  " being resumed"));
+    }
+    for (const char* key : {"seed", "batch_size", "grad_accum"})
+        if (checkpoint.state.config["train"][key] != config_["train"][key])
+            throw ConfigError(cat("config: \"train.", key, "\" differs from the checkpoint ",
+                                  last_path(), " being resumed"));
+    const int64_t step = checkpoint.state.step;
+    ATTNLAB_CHECK(step >= 0, "checkpoint ", last_path(), ": step ", step, " is negative");
+    if (step > steps_)
+        throw ConfigError(cat("config: \"train.steps\" is ", steps_, " but the checkpoint ",
+                              last_path(), " being resumed is at step ", step,
+                              "; set train.steps to at least ", step));
+    load_model(checkpoint, task_->model());
+    load_optimizer(checkpoint, *optimizer_);
+    sampler_->seek(checkpoint.state.sampler_epoch, checkpoint.state.sampler_position);
+    step_ = last_saved_step_ = step;
+    best_metric_ = checkpoint.state.best_metric;
+    best_step_ = checkpoint.state.best_step;
+    wall_offset_ = checkpoint.state.wall_seconds;
+    // The log lines up to the checkpoint's step; later ones belong to steps about to be redone.
+    std::vector<std::string> kept_lines;
+    std::ifstream previous(out_dir_ + "/metrics.jsonl");
+    for (std::string line; std::getline(previous, line);) {
+        const json entry = json::parse(line, nullptr, false);
+        if (entry.is_object() && entry.value("step", int64_t(0)) <= step_)
+            kept_lines.push_back(line);
+    }
+    return kept_lines;
 }
 
 double Trainer::wall_seconds() const {

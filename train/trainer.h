@@ -15,8 +15,9 @@
 // reproduces the uninterrupted run's losses bit for bit. The checkpoint restores the parameters
 // (Performer projections included, so the redraw state), the AdamW moments and step, the sampler's
 // (epoch, position) and the model's dropout counters; the schedule and the redraw seeds are
-// functions of the step. metrics.jsonl is truncated to the resumed step and appended to. A fresh
-// run refuses an out_dir that already holds last.safetensors unless told to overwrite it.
+// functions of the step. metrics.jsonl is cut back to the resumed step (through a temporary and a
+// rename) and appended to. A fresh run refuses an out_dir that already holds last.safetensors
+// unless told to overwrite it; a resume refuses a checkpoint beyond train.steps (a ConfigError).
 //
 // Faults: a non-finite loss or gradient norm stops the run with an Error naming the step; the last
 // checkpoint on disk (written before) is left as it is, and no checkpoint is ever written from
@@ -34,6 +35,7 @@
 
 #include "engine/optim.h"
 #include "engine/schedule.h"
+#include "train/checkpoint.h"
 #include "train/task.h"
 
 namespace attnlab {
@@ -75,9 +77,11 @@ struct TrainerOptions {
 
 class Trainer {
   public:
-    // Builds the task, the optimizer and the schedule, prepares out_dir (writing config.json) and,
-    // when resuming, restores the checkpoint. Config mistakes throw ConfigError. train.threads > 0
-    // sets the OpenMP thread count for the trainer's lifetime.
+    // Builds the task, the optimizer and the schedule, when resuming restores the checkpoint, then
+    // prepares out_dir (config.json and metrics.jsonl). Every check comes before the first write,
+    // so a constructor that throws leaves out_dir as it was (a directory it created is removed).
+    // Config mistakes throw ConfigError. train.threads > 0 sets the OpenMP thread count for the
+    // trainer's lifetime.
     Trainer(const nlohmann::json& config, TrainerOptions options = {});
     ~Trainer();
 
@@ -93,6 +97,9 @@ class Trainer {
     std::string best_path() const { return out_dir_ + "/best.safetensors"; }
 
   private:
+    // Checks a checkpoint against this run's config and restores from it; returns the lines of
+    // metrics.jsonl up to its step.
+    std::vector<std::string> restore(const Checkpoint& checkpoint);
     void train_step();
     void evaluate();
     void save(const std::string& path);

@@ -2,11 +2,11 @@
 #include "plot.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "engine/common.h"
+#include "engine/process.h"
 
 namespace attnlab::experiments {
 namespace {
@@ -17,25 +17,50 @@ std::string strip_png(const std::string& path) {
     return path.substr(0, path.size() - 4);
 }
 
-std::string quoted(const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) out += c == '"' ? std::string("\\\"") : std::string(1, c);
-    return out + "\"";
+}  // namespace
+
+std::string gnuplot_string(const std::string& text) {
+    // Single-quoted gnuplot strings take every byte literally (no backslash escapes, no `command`
+    // substitution) except ' itself, written ''. Control characters cannot appear in them, so
+    // they are spliced in as octal escapes of a double-quoted string: 'a'."\012".'b'.
+    std::string out = "'";
+    for (unsigned char c : text) {
+        if (c == '\'')
+            out += "''";
+        else if (c < 0x20 || c == 0x7f)
+            out += cat("'.\"\\", char('0' + (c >> 6)), char('0' + ((c >> 3) & 7)),
+                       char('0' + (c & 7)), "\".'");
+        else
+            out += char(c);
+    }
+    return out + "'";
 }
 
-// Runs gnuplot on `script`; throws with its output if it fails.
-void run_gnuplot(const std::string& script) {
-    const std::string command = "gnuplot " + quoted(script) + " 2>&1";
-    std::FILE* pipe = popen(command.c_str(), "r");
-    ATTNLAB_CHECK(pipe, "plot: cannot run gnuplot");
-    std::string output;
-    char buffer[256];
-    while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-    const int status = pclose(pipe);
-    ATTNLAB_CHECK(status != -1 && WEXITSTATUS(status) != 127,
+namespace {
+
+// A file name for gnuplot: a leading '|' or '<' would make it a shell command, '-' standard input
+// and '~' a home directory, so a relative path always starts with "./".
+std::string gnuplot_path(const std::string& path) {
+    return gnuplot_string(!path.empty() && path[0] == '/' ? path : "./" + path);
+}
+
+// Runs gnuplot on `script` (saved as `script_path` for rerunning by hand), feeding it on standard
+// input; throws with gnuplot's output if it fails.
+void run_gnuplot(const std::string& script, const std::string& script_path) {
+    const ProcessResult gnuplot = run_process({"gnuplot"}, script, ChildStderr::Capture);
+    ATTNLAB_CHECK(!gnuplot.not_found,
                   "plot: gnuplot not found; install the Debian package gnuplot-nox "
                   "(sudo apt-get install gnuplot-nox)");
-    ATTNLAB_CHECK(status == 0, "plot: gnuplot failed on ", script, ": ", output);
+    ATTNLAB_CHECK(gnuplot.exit_status == 0, "plot: gnuplot failed on ", script_path, ": ",
+                  gnuplot.output);
+}
+
+// Writes `text` to `path`; throws naming `what` if it cannot.
+void write_text(const std::string& path, const std::string& text, const char* what) {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << text;
+    file.close();
+    ATTNLAB_CHECK(file.good(), what, ": cannot write ", path);
 }
 
 // A gnuplot tic list: ("a" 0, "b" 1, ...), empty for no labels.
@@ -43,7 +68,7 @@ std::string tics(const std::vector<std::string>& labels) {
     if (labels.empty()) return "";
     std::string out = "(";
     for (size_t i = 0; i < labels.size(); ++i)
-        out += (i ? ", " : "") + quoted(labels[i]) + " " + std::to_string(i);
+        out += (i ? ", " : "") + gnuplot_string(labels[i]) + " " + std::to_string(i);
     return out + ")";
 }
 
@@ -59,47 +84,48 @@ void write_plot(const Plot& plot, const std::string& png_path) {
         ATTNLAB_CHECK(s.x.size() == s.y.size() && (s.error.empty() || s.error.size() == s.y.size()),
                       "plot ", png_path, ": series \"", s.title, "\" has ", s.x.size(), " x, ",
                       s.y.size(), " y and ", s.error.size(), " error values");
-        data << "# " << s.title << "\n";
+        std::string comment = s.title;  // one comment line, whatever the title holds
+        std::replace(comment.begin(), comment.end(), '\n', ' ');
+        data << "# " << comment << "\n";
         for (size_t i = 0; i < s.x.size(); ++i)
             data << s.x[i] << " " << s.y[i] << " " << (s.error.empty() ? 0.0 : s.error[i]) << "\n";
         data << "\n\n";
     }
     data.close();
 
-    std::ofstream script(base + ".gp");
-    ATTNLAB_CHECK(script.good(), "plot: cannot write ", base, ".gp");
+    std::ostringstream script;
     script << "set terminal pngcairo size 900,560 noenhanced font 'sans,11'\n"
-           << "set output " << quoted(png_path) << "\n"
-           << "set title " << quoted(plot.title) << "\n"
-           << "set xlabel " << quoted(plot.x_label) << "\nset ylabel " << quoted(plot.y_label)
-           << "\nset grid\nset key outside right top\n";
+           << "set output " << gnuplot_path(png_path) << "\n"
+           << "set title " << gnuplot_string(plot.title) << "\n"
+           << "set xlabel " << gnuplot_string(plot.x_label) << "\nset ylabel "
+           << gnuplot_string(plot.y_label) << "\nset grid\nset key outside right top\n";
     if (plot.log_x) script << "set logscale x\n";
     if (plot.log_y) script << "set logscale y\n";
     if (plot.bars) {
         script << "set style fill solid 0.6 border -1\nset boxwidth 0.7\nset xrange [-0.6:"
                << double(plot.x_tic_labels.size()) - 0.4 << "]\nset xtics rotate by -35 (";
         for (size_t i = 0; i < plot.x_tic_labels.size(); ++i)
-            script << (i ? ", " : "") << quoted(plot.x_tic_labels[i]) << " " << i;
+            script << (i ? ", " : "") << gnuplot_string(plot.x_tic_labels[i]) << " " << i;
         script << ")\n";
     }
     for (const std::string& line : plot.extra) script << line << "\n";
     script << "plot ";
     for (size_t i = 0; i < plot.series.size(); ++i) {
         const Series& s = plot.series[i];
-        const std::string source = quoted(base + ".dat") + " index " + std::to_string(i);
+        const std::string source = gnuplot_path(base + ".dat") + " index " + std::to_string(i);
         if (i) script << ", \\\n     ";
         if (plot.bars)
-            script << source << " using 1:2 with boxes title " << quoted(s.title);
+            script << source << " using 1:2 with boxes title " << gnuplot_string(s.title);
         else
-            script << source << " using 1:2 with linespoints pt 7 title " << quoted(s.title);
+            script << source << " using 1:2 with linespoints pt 7 title "
+                   << gnuplot_string(s.title);
         if (!s.error.empty())
             script << ", " << source << " using 1:2:3 with yerrorbars lc " << i + 1
                    << " pt 0 notitle";
     }
     script << "\n";
-    script.close();
-
-    run_gnuplot(base + ".gp");
+    write_text(base + ".gp", script.str(), "plot");
+    run_gnuplot(script.str(), base + ".gp");
 }
 
 void write_heatmap(const Heatmap& map, const std::string& png_path) {
@@ -120,20 +146,19 @@ void write_heatmap(const Heatmap& map, const std::string& png_path) {
         data << "\n";
     }
     data.close();
-    std::ofstream script(base + ".gp");
-    ATTNLAB_CHECK(script.good(), "heatmap: cannot write ", base, ".gp");
+    std::ostringstream script;
     const int64_t side = std::min<int64_t>(900, std::max<int64_t>(360, 12 * map.cols + 160));
     script << "set terminal pngcairo size " << side << "," << side - 40
-           << " noenhanced font 'sans,9'\nset output " << quoted(png_path) << "\nset title "
-           << quoted(map.title) << "\nset xlabel " << quoted(map.x_label) << "\nset ylabel "
-           << quoted(map.y_label) << "\nset yrange [" << double(map.rows) - 0.5
-           << ":-0.5]\nset xrange [-0.5:" << double(map.cols) - 0.5
+           << " noenhanced font 'sans,9'\nset output " << gnuplot_path(png_path) << "\nset title "
+           << gnuplot_string(map.title) << "\nset xlabel " << gnuplot_string(map.x_label)
+           << "\nset ylabel " << gnuplot_string(map.y_label) << "\nset yrange ["
+           << double(map.rows) - 0.5 << ":-0.5]\nset xrange [-0.5:" << double(map.cols) - 0.5
            << "]\nset palette defined (0 'white', 1 '#08306b')\nset size ratio -1\n";
     if (!map.col_labels.empty()) script << "set xtics " << tics(map.col_labels) << "\n";
     if (!map.row_labels.empty()) script << "set ytics " << tics(map.row_labels) << "\n";
-    script << "plot " << quoted(base + ".dat") << " matrix with image notitle\n";
-    script.close();
-    run_gnuplot(base + ".gp");
+    script << "plot " << gnuplot_path(base + ".dat") << " matrix with image notitle\n";
+    write_text(base + ".gp", script.str(), "heatmap");
+    run_gnuplot(script.str(), base + ".gp");
 }
 
 }  // namespace attnlab::experiments

@@ -27,7 +27,8 @@ struct Plot {
 };
 
 // Writes `png_path` (and the .dat/.gp beside it). Throws an Error if gnuplot is missing (naming
-// the package) or fails.
+// the package) or fails. gnuplot reads the script on its standard input and is started without a
+// shell, so paths and labels may hold any character.
 void write_plot(const Plot& plot, const std::string& png_path);
 
 // A heat map of a row-major [rows, cols] matrix (row 0 at the top, like an attention matrix:
@@ -39,5 +40,9 @@ struct Heatmap {
     std::vector<std::string> row_labels, col_labels;  // empty, or one per row / column
 };
 void write_heatmap(const Heatmap& map, const std::string& png_path);
+
+// `text` as a gnuplot string literal that gnuplot takes byte for byte: no backslash escapes, no
+// `command` substitution, no macros (how every title, label and path reaches a script).
+std::string gnuplot_string(const std::string& text);
 
 }  // namespace attnlab::experiments

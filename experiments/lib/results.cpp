@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "engine/common.h"
+#include "engine/process.h"
 
 namespace attnlab::experiments {
 
@@ -62,32 +64,51 @@ std::string now_utc() {
     return text;
 }
 
-// The first line of a command's output, or "unknown".
-std::string command_line(const char* command) {
-    std::FILE* pipe = popen(command, "r");
-    if (!pipe) return "unknown";
-    char buffer[256] = {0};
-    const bool got = std::fgets(buffer, sizeof buffer, pipe) != nullptr;
-    const int status = pclose(pipe);
-    std::string line = got && status == 0 ? buffer : "unknown";
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    return line;
+// The first line of `text` without its line ending, or "unknown" when empty.
+std::string first_line(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    return line.empty() ? "unknown" : line;
+}
+
+// The value of the first "key<blanks>: value" line of a /proc file such as /proc/cpuinfo.
+std::string proc_field(const char* path, const std::string& key) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.compare(0, key.size(), key) != 0) continue;
+        const size_t colon = line.find(':');
+        if (colon == std::string::npos || line.find_first_not_of(" \t", key.size()) != colon)
+            continue;
+        const size_t value = line.find_first_not_of(" \t", colon + 1);
+        return value == std::string::npos ? "unknown" : line.substr(value);
+    }
+    return "unknown";
+}
+
+std::string memory_gib() {
+    const std::string kib = proc_field("/proc/meminfo", "MemTotal");
+    char* end = nullptr;
+    const double value = std::strtod(kib.c_str(), &end);
+    if (end == kib.c_str()) return "unknown";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f GiB", value / 1048576);
+    return text;
 }
 
 }  // namespace
 
 std::string git_commit() {
-    return command_line("git rev-parse --short=12 HEAD 2>/dev/null");
+    const ProcessResult git =
+        run_process({"git", "rev-parse", "--short=12", "HEAD"}, "", ChildStderr::Discard);
+    return git.exit_status == 0 ? first_line(git.output) : "unknown";
 }
 
 json machine_description() {
     json machine;
-    machine["cpu"] =
-        command_line("sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1");
+    machine["cpu"] = proc_field("/proc/cpuinfo", "model name");
     machine["cores"] = std::thread::hardware_concurrency();
-    machine["memory"] = command_line(
-        "awk '/MemTotal/ {printf \"%.1f GiB\", $2 / 1048576}' "
-        "/proc/meminfo");
+    machine["memory"] = memory_gib();
     const char* coretype = std::getenv("OPENBLAS_CORETYPE");
     machine["openblas_coretype"] = coretype ? coretype : "auto";
     // What train.threads = 0 means in this process (OMP_NUM_THREADS, else every core).

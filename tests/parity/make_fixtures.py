@@ -2,23 +2,29 @@
 """make_fixtures.py — writes the PyTorch parity fixtures that tests/test_parity.cpp checks.
 
 An independent float64 re-implementation, in plain torch, of attnlab's causal language model
-(models/lm.h) with every attention kind the fixtures cover, written from the papers' definitions
-as the C++ headers document them, not from the C++ code paths: e.g. causal FAVOR+ attention is
-computed here as a masked L × L product of the features, the C++ as a prefix-sum scan.
+(models/lm.h) and bidirectional encoder (models/encoder.h) with every attention kind the fixtures
+cover, written from the papers' definitions as the C++ headers document them, not from the C++
+code paths: e.g. FAVOR+ attention is computed here as an L × L product of the features, the C++
+as a prefix-sum scan (causal) or a φkᵀv product (bidirectional).
 
 For each kind it draws the parameters from a torch seed, runs one batch, and saves to
 tests/parity/fixtures/<name>.safetensors: every model parameter under its attnlab name, the batch
 ("ids", "targets", float64 holding integers, since attnlab's reader takes F32/F64 only), the
 expected "logits" [B, L, V] and "loss" [], "grad.<name>" for every trainable parameter, and the
-LmConfig as string metadata. torch is needed only to regenerate; `make test` reads the files.
+LmConfig as string metadata. An encoder fixture ("model" = "encoder" in its metadata) holds a
+"key_padding" mask [B, L] and, instead of logits and targets, the encoder's "output" [B, L, d],
+fixed random "output_weights" [B, L, d] and "loss" = Σ output ⊙ output_weights. torch is needed
+only to regenerate; `make test` reads the files.
 
-    /usr/bin/python3 tests/parity/make_fixtures.py
+    /usr/bin/python3 tests/parity/make_fixtures.py            # every fixture
+    /usr/bin/python3 tests/parity/make_fixtures.py NAME...    # only the named ones
 """
 
 import json
 import math
 import os
 import struct
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -54,6 +60,18 @@ FIXTURES = {
 # stabiliser c_i large (e^(c_i) up to ≈ 1e3 here), where an absolute guard on FAVOR+'s normaliser
 # (the 1e-6 attnlab once added after stabilising) moves the gradients by far more than 1e-4.
 QUERY_KEY_SCALE = {"performer_large_logits": 3.0}
+
+# Bidirectional encoder fixtures (models/encoder.h): name → (seed, attention kind, options). The
+# second sequence's last PADDED tokens are padding.
+ENCODER_FIXTURES = {
+    "encoder_vanilla": (11, "vanilla", {}),
+    "encoder_dense": (12, "dense", {"dense_hidden": 6}),
+    "encoder_random": (13, "random", {}),
+    "encoder_performer": (14, "performer", {
+        "performer_features": 8, "performer_feature_kind": "softmax",
+        "performer_key_stabilizer": "none"}),
+}
+PADDED = 3
 
 
 # --- parameters -----------------------------------------------------------------------------------
@@ -197,8 +215,10 @@ def logits_of(kind, p, prefix, x, heads):
     raise ValueError(kind)
 
 
-def synthesizer_attention(kind, p, prefix, x, heads):
-    """Y = softmax(S + causal mask) G(X) W_o + b_o; a mixture mixes S by softmax(α) first."""
+def synthesizer_attention(kind, p, prefix, x, heads, keep=None):
+    """Y = softmax(S + mask) G(X) W_o + b_o; a mixture mixes S by softmax(α) first.
+
+    The mask is causal when keep is None, else it removes the padded keys (keep [B, L], 0 = pad)."""
     parts = kind.split("+")
     if len(parts) == 1:
         S = logits_of(kind, p, prefix + kind + ".", x, heads)
@@ -207,8 +227,11 @@ def synthesizer_attention(kind, p, prefix, x, heads):
         S = sum(w[i] * logits_of(part, p, f"{prefix}mixture.{part}.", x, heads)
                 for i, part in enumerate(parts))
     L = x.shape[1]
-    future = torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)
-    P = torch.softmax(S.masked_fill(future, float("-inf")), dim=-1)
+    if keep is None:
+        masked = torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)
+    else:
+        masked = (keep == 0)[:, None, None, :]  # [B, 1, 1, L]: padded keys
+    P = torch.softmax(S.masked_fill(masked, float("-inf")), dim=-1)
     values = split_heads(linear(p, prefix + "w_v", x), heads)
     return linear(p, prefix + "w_o", merge_heads(P @ values))
 
@@ -257,6 +280,36 @@ def lm_logits(config, kind, p, ids):
     return layer_norm(p, "ln_f", h) @ p["embed.weight"].T
 
 
+def bidirectional_performer_attention(p, prefix, x, heads, keep):
+    """Bidirectional FAVOR+ (Alg. 1), the paper's unguarded estimator:
+    out_i = Σ_j (φq_i·φk_j) v_j / Σ_j φq_i·φk_j, with the padded keys' features zeroed."""
+    omega = p[prefix + "performer.projection"]
+    q = split_heads(linear(p, prefix + "w_q", x), heads)
+    k = split_heads(linear(p, prefix + "w_k", x), heads)
+    v = split_heads(linear(p, prefix + "w_v", x), heads)
+    phi_q = positive_features(q, omega, per_token_stabilizer=True)  # queries: PerToken
+    phi_k = positive_features(k, omega, per_token_stabilizer=False) * keep[:, None, :, None]
+    A = phi_q @ phi_k.transpose(-1, -2)  # [B, h, L, L]
+    out = (A @ v) / A.sum(-1, keepdim=True)
+    return linear(p, prefix + "w_o", merge_heads(out))
+
+
+def encoder_output(config, kind, p, ids, keep):
+    """encoder.h: embed + positions → pre-LN blocks, not causal, padded keys masked → LN."""
+    L = ids.shape[1]
+    h = p["embed.weight"][ids] + p["pos.weight"][:L][None]
+    for i in range(config["layers"]):
+        b = f"blocks.{i}."
+        x = layer_norm(p, b + "ln1", h)
+        if kind == "performer":
+            h = h + bidirectional_performer_attention(p, b + "attn.", x, config["heads"], keep)
+        else:
+            h = h + synthesizer_attention(kind, p, b + "attn.", x, config["heads"], keep)
+        x = layer_norm(p, b + "ln2", h)
+        h = h + linear(p, b + "ffn.down", F.gelu(linear(p, b + "ffn.up", x), approximate="tanh"))
+    return layer_norm(p, "ln_f", h)
+
+
 # --- safetensors ----------------------------------------------------------------------------------
 
 def write_safetensors(path, tensors, metadata):
@@ -276,7 +329,7 @@ def write_safetensors(path, tensors, metadata):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
-def make_fixture(name, seed, kind, options, out_dir):
+def make_fixture(name, seed, kind, options, out_dir, encoder=False):
     if kind == "performer":  # the only feature map and key stabiliser written out here
         assert options["performer_feature_kind"] == "softmax"
         assert options["performer_key_stabilizer"] == "none"
@@ -288,21 +341,34 @@ def make_fixture(name, seed, kind, options, out_dir):
             if pname.endswith(("w_q.weight", "w_k.weight")):
                 value.mul_(QUERY_KEY_SCALE.get(name, 1.0))
     ids = torch.randint(0, config["vocab"], (BATCH, LENGTH), generator=generator)
-    targets = torch.randint(0, config["vocab"], (BATCH, LENGTH), generator=generator)
-    targets[1, -1] = IGNORE_INDEX
-
-    logits = lm_logits(config, kind, params, ids)
-    loss = F.cross_entropy(logits.reshape(-1, config["vocab"]), targets.reshape(-1),
-                           ignore_index=IGNORE_INDEX)
+    if encoder:
+        keep = torch.ones(BATCH, LENGTH, dtype=DTYPE)
+        keep[1, LENGTH - PADDED:] = 0
+        # / (B·L): gradients of the size the LM's mean cross-entropy gives (the vanishing key-bias
+        # gradient's rounding noise stays below test_parity.cpp's floor).
+        weights = torch.randn(BATCH, LENGTH, config["d_model"], generator=generator,
+                              dtype=DTYPE) / (BATCH * LENGTH)
+        output = encoder_output(config, kind, params, ids, keep)
+        loss = (output * weights).sum()
+        tensors = {"ids": ids, "key_padding": keep, "output_weights": weights, "output": output}
+    else:
+        targets = torch.randint(0, config["vocab"], (BATCH, LENGTH), generator=generator)
+        targets[1, -1] = IGNORE_INDEX
+        logits = lm_logits(config, kind, params, ids)
+        loss = F.cross_entropy(logits.reshape(-1, config["vocab"]), targets.reshape(-1),
+                               ignore_index=IGNORE_INDEX)
+        tensors = {"ids": ids, "targets": targets, "logits": logits}
     loss.backward()
 
-    tensors = {"ids": ids, "targets": targets, "logits": logits, "loss": loss}
+    tensors["loss"] = loss
     for pname, value in params.items():
         tensors[pname] = value
         if value.requires_grad:
             tensors["grad." + pname] = value.grad
     metadata = {key: str(value) for key, value in config.items()}
     metadata["kind"] = kind
+    if encoder:
+        metadata["model"] = "encoder"
     metadata.update({key: str(value) for key, value in options.items()})
     path = os.path.join(out_dir, name + ".safetensors")
     write_safetensors(path, tensors, metadata)
@@ -310,12 +376,18 @@ def make_fixture(name, seed, kind, options, out_dir):
           f"{os.path.getsize(path)} bytes")
 
 
-def main():
+def main(names):
     out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+    known = set(FIXTURES) | set(ENCODER_FIXTURES)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        sys.exit(f"make_fixtures.py: unknown fixture {unknown[0]!r}; known: {sorted(known)}")
     os.makedirs(out_dir, exist_ok=True)
-    for name, (seed, kind, options) in FIXTURES.items():
-        make_fixture(name, seed, kind, options, out_dir)
+    for table, encoder in ((FIXTURES, False), (ENCODER_FIXTURES, True)):
+        for name, (seed, kind, options) in table.items():
+            if not names or name in names:
+                make_fixture(name, seed, kind, options, out_dir, encoder)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

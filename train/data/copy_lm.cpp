@@ -14,6 +14,9 @@ CopyLmDataset::CopyLmDataset(std::string name, int64_t size, int64_t symbols, in
       stream_(mix(seed, split)) {
     ATTNLAB_CHECK(size > 0 && symbols > 0 && length > 0, "CopyLmDataset ", name_, ": size ", size,
                   ", symbols ", symbols, " and length ", length, " must be positive");
+    ATTNLAB_CHECK(symbols <= kMaxVocabulary - 2 && length <= kMaxSequenceLength / 2,
+                  "CopyLmDataset ", name_, ": symbols ", symbols, " and length ", length,
+                  " must be at most ", kMaxVocabulary - 2, " and ", kMaxSequenceLength / 2);
 }
 
 Example CopyLmDataset::example(int64_t index) const {

@@ -86,6 +86,8 @@ BatchSampler::BatchSampler(int64_t dataset_size, int64_t batch_size, uint64_t se
     : dataset_size_(dataset_size), batch_size_(batch_size), seed_(seed), shuffle_(shuffle) {
     ATTNLAB_CHECK(dataset_size > 0 && batch_size > 0, "BatchSampler: dataset size ", dataset_size,
                   " and batch size ", batch_size, " must be positive");
+    ATTNLAB_CHECK(batch_size <= kMaxBatchSize, "BatchSampler: batch size ", batch_size,
+                  " must be at most ", kMaxBatchSize);
     reshuffle();
 }
 

@@ -13,6 +13,7 @@ namespace attnlab {
 namespace {
 
 constexpr int64_t kMaxIdxBytes = int64_t(1) << 31;  // guards against a corrupt header
+constexpr int64_t kFirstChunkBytes = int64_t(1) << 16;
 
 struct GzCloser {
     void operator()(gzFile_s* file) const { gzclose(file); }
@@ -33,6 +34,21 @@ int64_t read_bytes(gzFile file, const std::string& path, uint8_t* out, int64_t c
         done += got;
     }
     return done;
+}
+
+// Reads up to `count` bytes of data, growing the buffer (doubling) only as the bytes arrive: a
+// header that claims gigabytes costs the memory of the data the file really holds.
+std::vector<uint8_t> read_data(gzFile file, const std::string& path, int64_t count) {
+    std::vector<uint8_t> data;
+    while (int64_t(data.size()) < count) {
+        const int64_t done = int64_t(data.size());
+        const int64_t chunk = std::min(count - done, std::max(done, kFirstChunkBytes));
+        data.resize(size_t(done + chunk));
+        const int64_t got = read_bytes(file, path, data.data() + done, chunk);
+        data.resize(size_t(done + got));
+        if (got < chunk) break;
+    }
+    return data;
 }
 
 // Average-pools `images` [count, rows, cols] over factor×factor blocks, dropping the rows and
@@ -84,8 +100,8 @@ IdxArray read_idx_gz(const std::string& path, int expected_ndim) {
                       ": header dimensions exceed 2 GiB (corrupt header?)");
         array.dims.push_back(extent);
     }
-    array.data.resize(size_t(total));
-    const int64_t read = read_bytes(file.get(), path, array.data.data(), total);
+    array.data = read_data(file.get(), path, total);
+    const int64_t read = int64_t(array.data.size());
     ATTNLAB_CHECK(read == total, "read_idx_gz: ", path, ": truncated: dimensions ",
                   shape_str(array.dims), " need ", total, " bytes of data, the file has ", read);
     uint8_t extra;
@@ -154,7 +170,8 @@ FashionMnist::FashionMnist(const FashionMnistOptions& options) : options_(option
         else
             begin = count - options.valid_size;
     }
-    if (options.max_examples > 0) end = std::min(end, begin + options.max_examples);
+    if (options.max_examples > 0 && options.max_examples < end - begin)  // never overflows
+        end = begin + options.max_examples;
     const int64_t pixels = rows_ * cols_;
     pixels_.assign(images.data.begin() + begin * pixels, images.data.begin() + end * pixels);
     if (options.downsample > 1)

@@ -1,13 +1,12 @@
-// kjv.cpp — runs `bible`, parses and checks its output, and caches the verses and split texts.
+// kjv.cpp — runs `bible` (no shell), parses and checks its output, and caches the verses and split
+// texts.
 #include "kjv.h"
 
-#include <sys/wait.h>
-
 #include <array>
-#include <cstdio>
 #include <sstream>
 
 #include "engine/common.h"
+#include "engine/process.h"
 
 namespace attnlab {
 
@@ -96,22 +95,13 @@ int parse_number(const std::string& digits) {
 }  // namespace
 
 std::string kjv_bible_output() {
-    // Exit status 127 means the shell found no `bible` (checked first, so sh prints nothing).
-    const std::string script =
-        cat("command -v bible >/dev/null 2>&1 || exit 127; exec ", kCommand, " </dev/null");
-    FILE* pipe = popen(script.c_str(), "r");
-    ATTNLAB_CHECK(pipe, "kjv: could not start `", kCommand, "`");
-    std::string output;
-    char chunk[1 << 16];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, pipe)) > 0) output.append(chunk, got);
-    const int status = pclose(pipe);
-    const int code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
-    ATTNLAB_CHECK(code != 127,
+    const ProcessResult bible = run_process({"bible", "-l100000", "Gen1:1-Rev22:21"});
+    ATTNLAB_CHECK(!bible.not_found,
                   "kjv: the `bible` command is missing: install the Debian package bible-kjv "
                   "(sudo apt-get install bible-kjv)");
-    ATTNLAB_CHECK(code == 0, "kjv: `", kCommand, "` failed (exit status ", code, ")");
-    return output;
+    ATTNLAB_CHECK(bible.exit_status == 0, "kjv: `", kCommand, "` failed (exit status ",
+                  bible.exit_status, ")");
+    return bible.output;
 }
 
 KjvSplit parse_kjv_split(const std::string& name) {

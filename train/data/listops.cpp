@@ -13,6 +13,7 @@ namespace {
 
 constexpr double kOperatorProbability = 0.25;  // LRA's VALUE_P: r <= 0.25 makes an operator
 constexpr int64_t kMaxDraws = 1000000;         // rejection sampling gives up after this many
+constexpr int kMaxEvaluateDepth = 1000;  // bounds the evaluator's recursion (and so its stack)
 constexpr const char* kWords[kListOpsVocab] = {
     "<pad>", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "[MIN", "[MAX", "[MED", "[SM", "]"};
 
@@ -68,10 +69,13 @@ int grow(Rng& rng, int depth, const ListOpsOptions& options, int64_t limit,
     return apply(op, args);
 }
 
-// The evaluator's recursive descent: the expression starting at `pos`, leaving `pos` after it.
-int evaluate_at(const std::vector<int32_t>& tokens, size_t& pos) {
+// The evaluator's recursive descent: the expression starting at `pos`, leaving `pos` after it;
+// `depth` counts the operators open around it.
+int evaluate_at(const std::vector<int32_t>& tokens, size_t& pos, int depth) {
     ATTNLAB_CHECK(pos < tokens.size(), "listops_evaluate: expression ends early at position ", pos,
                   " (missing operand or ']')");
+    ATTNLAB_CHECK(depth < kMaxEvaluateDepth, "listops_evaluate: operators nested deeper than ",
+                  kMaxEvaluateDepth, " levels at position ", pos);
     const int32_t token = tokens[pos];
     const size_t start = pos++;
     if (token >= kListOpsDigit0 && token < kListOpsDigit0 + 10) return token - kListOpsDigit0;
@@ -79,7 +83,7 @@ int evaluate_at(const std::vector<int32_t>& tokens, size_t& pos) {
                   token, " at position ", start, " is neither a digit nor an operator");
     std::vector<int> values;
     while (pos < tokens.size() && tokens[pos] != kListOpsClose)
-        values.push_back(evaluate_at(tokens, pos));
+        values.push_back(evaluate_at(tokens, pos, depth + 1));
     ATTNLAB_CHECK(pos < tokens.size(), "listops_evaluate: operator at position ", start,
                   " is never closed by ']'");
     ATTNLAB_CHECK(!values.empty(), "listops_evaluate: operator at position ", start,
@@ -124,6 +128,8 @@ ListOps::ListOps(const ListOpsOptions& options) : options_(options) {
                   " outside 2 .. 1000 (an operator takes at least 2 arguments)");
     ATTNLAB_CHECK(o.min_length >= 1 && o.min_length <= o.max_length, "ListOps: length bounds [",
                   o.min_length, ", ", o.max_length, "] need 1 <= min_length <= max_length");
+    ATTNLAB_CHECK(o.max_length <= kMaxSequenceLength, "ListOps: max_length ", o.max_length,
+                  " must be at most ", kMaxSequenceLength);
     const int64_t longest = longest_possible(1, o);
     ATTNLAB_CHECK(o.min_length <= longest, "ListOps: min_length ", o.min_length,
                   " exceeds the longest expression max_depth ", o.max_depth, " and max_args ",
@@ -163,7 +169,7 @@ std::string ListOps::decode(const std::vector<int32_t>& ids) const {
 int listops_evaluate(const std::vector<int32_t>& tokens) {
     ATTNLAB_CHECK(!tokens.empty(), "listops_evaluate: empty expression");
     size_t pos = 0;
-    const int value = evaluate_at(tokens, pos);
+    const int value = evaluate_at(tokens, pos, 0);
     ATTNLAB_CHECK(pos == tokens.size(), "listops_evaluate: ", tokens.size() - pos,
                   " tokens left over after the expression ends at position ", pos);
     return value;

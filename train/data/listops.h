@@ -64,7 +64,8 @@ class ListOps : public Dataset {
 };
 
 // The value (0..9) of a token sequence, by a recursive parse written independently of the
-// generator (tests compare the two). Throws on malformed input, naming the position.
+// generator (tests compare the two). Throws on malformed input, naming the position, and on
+// operators nested 1000 or more deep (the generator's max_depth is at most 64).
 int listops_evaluate(const std::vector<int32_t>& tokens);
 
 // Tokens of a written expression such as "[MED 1 2 [SM 5 7 ] ]". The "(" and ")" of LRA's files are

@@ -38,6 +38,8 @@ SyntheticSeq2Seq::SyntheticSeq2Seq(const SyntheticSeq2SeqOptions& options) : opt
     ATTNLAB_CHECK(options.min_length >= 1 && options.min_length <= options.max_length,
                   "SyntheticSeq2Seq: length bounds [", options.min_length, ", ", options.max_length,
                   "] need 1 <= min_length <= max_length");
+    ATTNLAB_CHECK(options.max_length < kMaxSequenceLength, "SyntheticSeq2Seq: max_length ",
+                  options.max_length, " must be below ", kMaxSequenceLength);
     ATTNLAB_CHECK(options.alphabet_size >= 1 && options.alphabet_size <= kMaxAlphabet,
                   "SyntheticSeq2Seq: alphabet_size ", options.alphabet_size, " outside 1 .. ",
                   kMaxAlphabet, " (one printable character per symbol)");

@@ -42,6 +42,8 @@ TextLmDataset::TextLmDataset(std::string name, std::shared_ptr<const CharVocab> 
       stride_(stride) {
     ATTNLAB_CHECK(seq_len >= 1 && stride >= 1, "TextLmDataset ", name_, ": seq_len ", seq_len,
                   " and stride ", stride, " must be positive");
+    ATTNLAB_CHECK(seq_len <= kMaxSequenceLength, "TextLmDataset ", name_, ": seq_len ", seq_len,
+                  " must be at most ", kMaxSequenceLength);
     ATTNLAB_CHECK(int64_t(tokens_.size()) >= seq_len + 1, "TextLmDataset ", name_, ": ",
                   tokens_.size(), " tokens, fewer than seq_len + 1 = ", seq_len + 1);
 }
