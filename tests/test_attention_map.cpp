@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "cli_helpers.h"
 #include "models/attn_linformer.h"
 #include "temp_dir.h"
 #include "train/attention_maps.h"
@@ -12,20 +13,12 @@
 #include "train/cli_common.h"
 
 using namespace attnlab;
+using attnlab::testing::cli;
+using attnlab::testing::CliResult;
+using attnlab::testing::one_error_line;
 using Catch::Contains;
 
 namespace {
-
-struct Result {
-    int status;
-    std::string out, err;
-};
-
-Result cli(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int status = run_cli(args, out, err);
-    return {status, out.str(), err.str()};
-}
 
 // Trains a 2-layer, 2-head character LM of `kind` for 2 steps in `dir` on `sentence` repeated;
 // returns its checkpoint.
@@ -34,21 +27,21 @@ std::string train_tiny_lm(const testing::TempDir& dir, const std::string& kind,
     std::string text;
     for (int i = 0; i < 40; ++i) text += sentence;
     testing::write_file(dir.file("corpus.txt"), text);
-    const Result trained = cli({"train", "--quiet",
-                                "--set", "data.task=text_file",
-                                "--set", "data.path=" + dir.file("corpus.txt"),
-                                "--set", "data.seq_len=16",
-                                "--set", "model.d_model=16",
-                                "--set", "model.heads=2",
-                                "--set", "model.layers=2",
-                                "--set", "model.d_ff=32",
-                                "--set", "model.attention.kind=" + kind,
-                                "--set", "model.attention.performer_features=8",
-                                "--set", "train.steps=2",
-                                "--set", "train.batch_size=4",
-                                "--set", "train.eval_batches=1",
-                                "--set", "train.threads=1",
-                                "--set", "train.out_dir=" + dir.path()});
+    const CliResult trained = cli({"train", "--quiet",
+                                   "--set", "data.task=text_file",
+                                   "--set", "data.path=" + dir.file("corpus.txt"),
+                                   "--set", "data.seq_len=16",
+                                   "--set", "model.d_model=16",
+                                   "--set", "model.heads=2",
+                                   "--set", "model.layers=2",
+                                   "--set", "model.d_ff=32",
+                                   "--set", "model.attention.kind=" + kind,
+                                   "--set", "model.attention.performer_features=8",
+                                   "--set", "train.steps=2",
+                                   "--set", "train.batch_size=4",
+                                   "--set", "train.eval_batches=1",
+                                   "--set", "train.threads=1",
+                                   "--set", "train.out_dir=" + dir.path()});
     INFO(trained.err);
     REQUIRE(trained.status == kExitOk);
     return dir.file("last.safetensors");
@@ -69,8 +62,8 @@ TEST_CASE("attention-map: random+vanilla maps per layer and head; random ignores
     const std::string checkpoint = train_tiny_lm(dir, "random+vanilla");
     for (const auto& [input, out] : {std::pair<std::string, std::string>{"the cat", "a"},
                                      std::pair<std::string, std::string>{"sat on ", "b"}}) {
-        const Result drawn = cli({"attention-map", checkpoint, "--input", input, "--what",
-                                  "alignment", "--out", dir.file(out), "--threads", "1"});
+        const CliResult drawn = cli({"attention-map", checkpoint, "--input", input, "--what",
+                                     "alignment", "--out", dir.file(out), "--threads", "1"});
         INFO(drawn.err);
         REQUIRE(drawn.status == kExitOk);
         CHECK_THAT(drawn.out, Contains("wrote 8 attention maps"));
@@ -98,22 +91,24 @@ TEST_CASE("attention-map: random+vanilla maps per layer and head; random ignores
                Contains("'t' 0") && Contains("'␣' 3"));
 
     // Defaults: auto draws a mixture's weights and both alignments, beside the checkpoint.
-    const Result automatic = cli({"attention-map", checkpoint, "--example", "1", "--threads", "1"});
+    const CliResult automatic =
+        cli({"attention-map", checkpoint, "--example", "1", "--threads", "1"});
     INFO(automatic.err);
     REQUIRE(automatic.status == kExitOk);
     CHECK(count_png(dir.file("attention_maps")) == 12);
     CHECK(std::filesystem::exists(dir.file("attention_maps/layer1_head0_weights.png")));
 
-    const Result chosen = cli({"attention-map", checkpoint, "--input", "the mat", "--layers", "1",
-                               "--heads", "0", "--what", "weights", "--out", dir.file("c")});
+    const CliResult chosen =
+        cli({"attention-map", checkpoint, "--input", "the mat", "--layers", "1", "--heads", "0",
+             "--what", "weights", "--out", dir.file("c")});
     REQUIRE(chosen.status == kExitOk);
     CHECK(count_png(dir.file("c")) == 1);
     CHECK(std::filesystem::exists(dir.file("c/layer1_head0_weights.png")));
 
     std::string long_input;
     for (int i = 0; i < 5; ++i) long_input += "the cat ";
-    const Result cut = cli({"attention-map", checkpoint, "--input", long_input, "--layers", "0",
-                            "--heads", "1", "--out", dir.file("d")});
+    const CliResult cut = cli({"attention-map", checkpoint, "--input", long_input, "--layers", "0",
+                               "--heads", "1", "--out", dir.file("d")});
     CHECK(cut.status == kExitOk);
     CHECK_THAT(cut.out, Contains("using the first 16"));
 
@@ -147,7 +142,7 @@ TEST_CASE("attention-map: the Performer's implicit attention is causal with rows
     }
     CHECK(task->model().training());  // the mode is restored
 
-    const Result drawn = cli({"attention-map", checkpoint, "--out", dir.file("maps")});
+    const CliResult drawn = cli({"attention-map", checkpoint, "--out", dir.file("maps")});
     INFO(drawn.err);
     REQUIRE(drawn.status == kExitOk);
     CHECK(count_png(dir.file("maps")) == 4);
@@ -174,18 +169,18 @@ TEST_CASE("attention-map: Linformer keeps its L × k weights, rows summing to 1"
 TEST_CASE("attention-map: usage and runtime errors", "[attention-map]") {
     testing::TempDir dir;
     const std::string missing = dir.file("missing.safetensors");
-    const Result absent = cli({"attention-map", missing});
+    const CliResult absent = cli({"attention-map", missing});
     CHECK(absent.status == kExitFailure);
     CHECK_THAT(absent.err, Contains(missing));
     CHECK(absent.err.find('\n') == absent.err.size() - 1);
 
-    const Result what = cli({"attention-map", missing, "--what", "logits"});
+    const CliResult what = cli({"attention-map", missing, "--what", "logits"});
     CHECK(what.status == kExitUsage);
     CHECK_THAT(what.err, Contains("--what must be auto, weights or alignment"));
     CHECK(cli({"attention-map"}).status == kExitUsage);
     CHECK(cli({"attention-map", missing, "--input", "x", "--example", "1"}).status == kExitUsage);
     CHECK(cli({"attention-map", missing, "--bogus"}).status == kExitUsage);
-    const Result help = cli({"attention-map", "--help"});
+    const CliResult help = cli({"attention-map", "--help"});
     CHECK(help.status == kExitOk);
     CHECK_THAT(help.out, Contains("usage: attnlab attention-map") && Contains("example"));
 }
@@ -216,8 +211,9 @@ TEST_CASE("attention-map: shell and gnuplot metacharacters in --out and --input 
              "o $(touch PWNED) `touch PWNED` 'q\"\\b", "|touch PWNED", "<touch PWNED", "-", "~x",
              "new\nline", dir.file("abs `touch PWNED` $(touch PWNED)")}) {
         INFO(out);
-        const Result drawn = cli({"attention-map", checkpoint, "--input", "a\\b\"c'd'`e`$f",
-                                  "--out", out, "--layers", "0", "--heads", "0", "--threads", "1"});
+        const CliResult drawn =
+            cli({"attention-map", checkpoint, "--input", "a\\b\"c'd'`e`$f", "--out", out,
+                 "--layers", "0", "--heads", "0", "--threads", "1"});
         INFO(drawn.err);
         CHECK(drawn.status == kExitOk);
         CHECK(count_png(out) == 1);

@@ -3,38 +3,24 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "cli_helpers.h"
 #include "temp_dir.h"
 #include "train/cli.h"
 #include "train/config.h"
 
 using namespace attnlab;
+using attnlab::testing::cli;
+using attnlab::testing::CliResult;
+using attnlab::testing::one_error_line;
 using Catch::Contains;
 using Catch::StartsWith;
 
-namespace {
-
-struct Result {
-    int status;
-    std::string out, err;
-};
-
-Result cli(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int status = run_cli(args, out, err);
-    return {status, out.str(), err.str()};
-}
-
-// A single "attnlab: ..." line.
-bool one_error_line(const std::string& err) {
-    return err.rfind("attnlab: ", 0) == 0 && err.find('\n') == err.size() - 1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("cli: --help of every command exits 0 with an example", "[cli]") {
     for (const char* command : {"train", "eval", "sample", "inspect"}) {
         INFO(command);
-        const Result result = cli({command, "--help"});
+        const CliResult result = cli({command, "--help"});
         CHECK(result.status == kExitOk);
         CHECK_THAT(result.out, StartsWith("usage: attnlab ") && Contains("example"));
     }
@@ -51,7 +37,7 @@ TEST_CASE("cli: usage and config mistakes exit 2 with one line", "[cli]") {
                                                {"eval"},
                                                {"sample", "a", "b"},
                                                {"sample", "x.safetensors", "--length", "many"}}) {
-        const Result result = cli(args);
+        const CliResult result = cli(args);
         INFO(args[0] << ": " << result.err);
         CHECK(result.status == kExitUsage);
         CHECK(one_error_line(result.err));
@@ -68,7 +54,7 @@ TEST_CASE("cli: missing or corrupted files exit 1 naming the file", "[cli]") {
     testing::TempDir dir;
     const std::string missing = dir.file("missing.safetensors");
     for (const char* command : {"eval", "sample", "inspect"}) {
-        const Result result = cli({command, missing});
+        const CliResult result = cli({command, missing});
         CHECK(result.status == kExitFailure);
         CHECK(one_error_line(result.err));
         CHECK_THAT(result.err, Contains(missing));
@@ -76,7 +62,7 @@ TEST_CASE("cli: missing or corrupted files exit 1 naming the file", "[cli]") {
     testing::write_file(dir.file("junk.safetensors"), "not a checkpoint at all");
     CHECK(cli({"eval", dir.file("junk.safetensors")}).status == kExitFailure);
     // A config file that does not exist is a usage mistake, named.
-    const Result config = cli({"train", "--config", dir.file("nope.json")});
+    const CliResult config = cli({"train", "--config", dir.file("nope.json")});
     CHECK(config.status == kExitUsage);
     CHECK_THAT(config.err, Contains(dir.file("nope.json")));
 }
@@ -96,7 +82,7 @@ TEST_CASE("cli: train, inspect, eval and sample a tiny copy model", "[cli]") {
                                            "--set", "train.out_dir=" + dir.path()};
     std::vector<std::string> train = {"train", "--quiet"};
     train.insert(train.end(), sets.begin(), sets.end());
-    const Result trained = cli(train);
+    const CliResult trained = cli(train);
     INFO(trained.err);
     REQUIRE(trained.status == kExitOk);
     CHECK_THAT(trained.out, Contains("trained steps 1..6"));
@@ -105,23 +91,23 @@ TEST_CASE("cli: train, inspect, eval and sample a tiny copy model", "[cli]") {
     CHECK_THAT(cli(train).out, Contains("nothing to do"));
 
     const std::string checkpoint = dir.file("last.safetensors");
-    const Result inspected = cli({"inspect", checkpoint});
+    const CliResult inspected = cli({"inspect", checkpoint});
     CHECK(inspected.status == kExitOk);
     CHECK_THAT(inspected.out, Contains("step 6") && Contains("embed.weight") &&
                                   Contains("[10, 16]") && Contains("total parameters: "));
 
-    const Result evaluated =
+    const CliResult evaluated =
         cli({"eval", checkpoint, "--split", "test", "--batches", "2", "--threads", "1"});
     CHECK(evaluated.status == kExitOk);
     CHECK_THAT(evaluated.out, Contains("on test:") && Contains("bpc") && Contains("accuracy"));
     CHECK(cli({"eval", checkpoint, "--split", "dev"}).status == kExitUsage);
 
-    const Result sampled = cli({"sample", checkpoint, "--prompt", "2 3 1", "--length", "4",
-                                "--temperature", "0", "--threads", "1"});
+    const CliResult sampled = cli({"sample", checkpoint, "--prompt", "2 3 1", "--length", "4",
+                                   "--temperature", "0", "--threads", "1"});
     CHECK(sampled.status == kExitOk);
     CHECK_THAT(sampled.out, StartsWith("2 3 1 "));
-    const Result again = cli({"sample", checkpoint, "--prompt", "2 3 1", "--length", "4", "--top-k",
-                              "3", "--seed", "5"});
+    const CliResult again = cli({"sample", checkpoint, "--prompt", "2 3 1", "--length", "4",
+                                 "--top-k", "3", "--seed", "5"});
     CHECK(again.status == kExitOk);
     CHECK(again.out == cli({"sample", checkpoint, "--prompt", "2 3 1", "--length", "4", "--top-k",
                             "3", "--seed", "5"})
@@ -129,7 +115,7 @@ TEST_CASE("cli: train, inspect, eval and sample a tiny copy model", "[cli]") {
     CHECK(cli({"sample", checkpoint, "--prompt", "2 x"}).status == kExitUsage);
 
     std::vector<std::string> inspect = {"inspect", "--config", dir.file("config.json")};
-    const Result from_config = cli(inspect);
+    const CliResult from_config = cli(inspect);
     CHECK(from_config.status == kExitOk);
     CHECK_THAT(from_config.out, Contains("\"task\": \"copy_lm\""));
 }
@@ -139,30 +125,30 @@ TEST_CASE("cli: a character model trains on a text file and samples from a text 
     std::string text;
     for (int i = 0; i < 40; ++i) text += "the cat sat on the mat. ";
     testing::write_file(dir.file("corpus.txt"), text);
-    const Result trained = cli({"train", "--quiet",
-                                "--set", "data.task=text_file",
-                                "--set", "data.path=" + dir.file("corpus.txt"),
-                                "--set", "data.seq_len=16",
-                                "--set", "model.d_model=16",
-                                "--set", "model.layers=1",
-                                "--set", "model.d_ff=32",
-                                "--set", "train.steps=3",
-                                "--set", "train.batch_size=4",
-                                "--set", "train.eval_batches=1",
-                                "--set", "train.threads=1",
-                                "--set", "train.out_dir=" + dir.path()});
+    const CliResult trained = cli({"train", "--quiet",
+                                   "--set", "data.task=text_file",
+                                   "--set", "data.path=" + dir.file("corpus.txt"),
+                                   "--set", "data.seq_len=16",
+                                   "--set", "model.d_model=16",
+                                   "--set", "model.layers=1",
+                                   "--set", "model.d_ff=32",
+                                   "--set", "train.steps=3",
+                                   "--set", "train.batch_size=4",
+                                   "--set", "train.eval_batches=1",
+                                   "--set", "train.threads=1",
+                                   "--set", "train.out_dir=" + dir.path()});
     INFO(trained.err);
     REQUIRE(trained.status == kExitOk);
     const std::string checkpoint = dir.file("last.safetensors");
-    const Result sampled =
+    const CliResult sampled =
         cli({"sample", checkpoint, "--prompt", "the ", "--length", "5", "--threads", "1"});
     CHECK(sampled.status == kExitOk);
     CHECK(sampled.out.size() == 4 + 5 + 1);  // prompt, 5 characters, newline
     CHECK_THAT(sampled.out, StartsWith("the "));
-    const Result unknown = cli({"sample", checkpoint, "--prompt", "the dog"});  // no 'd', 'g'
+    const CliResult unknown = cli({"sample", checkpoint, "--prompt", "the dog"});  // no 'd', 'g'
     CHECK(unknown.status == kExitUsage);
     CHECK_THAT(unknown.err, Contains("--prompt") && Contains("'d'"));
-    const Result evaluated = cli({"eval", checkpoint, "--threads", "1"});
+    const CliResult evaluated = cli({"eval", checkpoint, "--threads", "1"});
     CHECK(evaluated.status == kExitOk);
     CHECK_THAT(evaluated.out, Contains("on valid:") && Contains("bpc"));
 }

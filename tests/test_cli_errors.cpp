@@ -8,29 +8,18 @@
 #include <filesystem>
 #include <sstream>
 
+#include "cli_helpers.h"
 #include "temp_dir.h"
 #include "train/cli.h"
 #include "train/output_dir.h"
 
 using namespace attnlab;
+using attnlab::testing::cli;
+using attnlab::testing::CliResult;
+using attnlab::testing::one_error_line;
 using Catch::Contains;
 
 namespace {
-
-struct Result {
-    int status;
-    std::string out, err;
-};
-
-Result cli(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int status = run_cli(args, out, err);
-    return {status, out.str(), err.str()};
-}
-
-bool one_error_line(const std::string& err) {
-    return err.rfind("attnlab: ", 0) == 0 && err.find('\n') == err.size() - 1;
-}
 
 // `attnlab train` of a tiny copy model into `out_dir` with `extra` overrides.
 std::vector<std::string> tiny_train(const std::string& out_dir,
@@ -60,7 +49,7 @@ std::vector<std::string> tiny_train(const std::string& out_dir,
 const std::string& tiny_checkpoint() {
     static testing::TempDir dir;
     static const std::string path = [] {
-        const Result trained = cli(tiny_train(dir.path()));
+        const CliResult trained = cli(tiny_train(dir.path()));
         REQUIRE(trained.status == kExitOk);
         return dir.file("last.safetensors");
     }();
@@ -119,7 +108,7 @@ TEST_CASE("cli errors: every config and flag mistake exits 2 with one line namin
     for (size_t i = 0; i < cases.size(); ++i) {
         const Case& c = cases[i];
         const std::string run = dir.file("run" + std::to_string(i));
-        const Result result =
+        const CliResult result =
             cli(c.overrides.empty() ? c.args : tiny_train(run + "/nested", c.overrides));
         INFO("case " << i << ": " << result.err);
         CHECK(result.status == kExitUsage);
@@ -132,8 +121,8 @@ TEST_CASE("cli errors: every config and flag mistake exits 2 with one line namin
 
 TEST_CASE("cli errors: a tiny positive temperature is a number", "[cli][cli-errors]") {
     for (const char* temperature : {"1e-310", "4.9e-324", "1e-400", "0"}) {
-        const Result sampled = cli({"sample", tiny_checkpoint(), "--prompt", "1 2", "--length", "3",
-                                    "--temperature", temperature, "--threads", "1"});
+        const CliResult sampled = cli({"sample", tiny_checkpoint(), "--prompt", "1 2", "--length",
+                                       "3", "--temperature", temperature, "--threads", "1"});
         INFO(temperature << ": " << sampled.err);
         CHECK(sampled.status == kExitOk);
         CHECK(sampled.out.rfind("1 2 ", 0) == 0);
@@ -146,7 +135,7 @@ TEST_CASE("cli errors: runtime failures exit 1 and leave no directory behind",
     // Resuming where there is no run: nothing is created.
     std::vector<std::string> resume = tiny_train(dir.file("none/run"));
     resume.push_back("--resume");
-    const Result missing = cli(resume);
+    const CliResult missing = cli(resume);
     CHECK(missing.status == kExitFailure);
     CHECK(one_error_line(missing.err));
     CHECK(!std::filesystem::exists(dir.file("none")));
@@ -156,8 +145,8 @@ TEST_CASE("cli errors: runtime failures exit 1 and leave no directory behind",
     REQUIRE(saved);
     const std::string path = saved;
     setenv("PATH", "/nonexistent-attnlab-test-dir", 1);
-    const Result drawn = cli({"attention-map", tiny_checkpoint(), "--example", "0", "--out",
-                              dir.file("maps/new"), "--threads", "1"});
+    const CliResult drawn = cli({"attention-map", tiny_checkpoint(), "--example", "0", "--out",
+                                 dir.file("maps/new"), "--threads", "1"});
     setenv("PATH", path.c_str(), 1);
     CHECK(drawn.status == kExitFailure);
     CHECK_THAT(drawn.err, Contains("gnuplot"));
@@ -170,7 +159,7 @@ TEST_CASE("cli errors: a failed write leaves config.json and metrics.jsonl as th
     // config.json cannot be replaced (it is a directory): neither file may change.
     std::filesystem::create_directories(dir.file("config.json"));
     testing::write_file(dir.file("metrics.jsonl"), "{\"step\": 1}\n");
-    const Result failed = cli(tiny_train(dir.path()));
+    const CliResult failed = cli(tiny_train(dir.path()));
     CHECK(failed.status == kExitFailure);
     CHECK(one_error_line(failed.err));
     CHECK(testing::read_file(dir.file("metrics.jsonl")) == "{\"step\": 1}\n");
@@ -192,7 +181,7 @@ TEST_CASE("cli errors: temporaries of a killed writer are removed by the next ch
     for (const std::string& name : kept) testing::write_file(dir.file(name), "keep");
     CHECK(is_temporary_name(stale[0]));
     CHECK(!is_temporary_name(kept[0]));
-    const Result trained = cli(tiny_train(dir.path()));
+    const CliResult trained = cli(tiny_train(dir.path()));
     INFO(trained.err);
     REQUIRE(trained.status == kExitOk);
     for (const std::string& name : stale) CHECK(!std::filesystem::exists(dir.file(name)));
@@ -206,7 +195,7 @@ TEST_CASE("cli errors: resuming with train.steps below the checkpoint's step is 
     const std::string metrics = testing::read_file(dir.file("metrics.jsonl"));
     std::vector<std::string> resume = tiny_train(dir.path(), {"train.steps=2"});
     resume.push_back("--resume");
-    const Result resumed = cli(resume);
+    const CliResult resumed = cli(resume);
     CHECK(resumed.status == kExitUsage);
     CHECK(one_error_line(resumed.err));
     CHECK_THAT(resumed.err, Contains("\"train.steps\" is 2") && Contains("at step 4"));
