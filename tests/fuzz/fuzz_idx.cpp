@@ -6,11 +6,11 @@
 //   odd mode:  6 option bytes (split, downsample, valid_size, max_examples, 2 bytes: where the
 //              images file ends and the labels file begins), then the two files' bytes;
 //              the same two files serve as the train and the t10k files.
-#include <cstdlib>
 #include <filesystem>
 #include <numeric>
 
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/temp_dir.h"
 #include "train/data/fashion_mnist.h"
 
 namespace attnlab::fuzz {
@@ -20,29 +20,21 @@ namespace {
 class FashionMnistDirectory {
   public:
     FashionMnistDirectory() {
-        const char* base = std::getenv("TMPDIR");
-        std::string pattern = std::string(base && *base ? base : "/tmp") + "/attnlab_fuzz_XXXXXX";
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
         for (const char* prefix : {"train", "t10k"}) {
             link(images_, cat(prefix, "-images-idx3-ubyte.gz"));
             link(labels_, cat(prefix, "-labels-idx1-ubyte.gz"));
         }
     }
-    ~FashionMnistDirectory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    const std::string& path() const { return path_; }
+    const std::string& path() const { return directory_.path(); }
     MemoryFile& images() { return images_; }
     MemoryFile& labels() { return labels_; }
 
   private:
     void link(const MemoryFile& file, const std::string& name) {
-        std::filesystem::create_symlink(file.path(), path_ + "/" + name);
+        std::filesystem::create_symlink(file.path(), directory_.file(name));
     }
+    testing::TempDir directory_;
     MemoryFile images_, labels_;
-    std::string path_;
 };
 
 void read_one_file(const uint8_t* data, size_t size, int expected_ndim) {
