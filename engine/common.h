@@ -37,6 +37,13 @@ class OutOfMemory : public Error {
     using Error::Error;
 };
 
+// "a, b, c": the names of a list in error messages.
+inline std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
 // Concatenates anything streamable: cat("axis ", axis, " out of range").
 template <typename... Parts>
 std::string cat(const Parts&... parts) {

@@ -69,9 +69,9 @@ int measure(const std::string& kind, int64_t L, bool causal, int repeats) {
     config.max_len = L;
     config.causal = causal;
     config.kind = kind;
-    config.performer_features = 256;
-    config.linformer_k = 256;
-    config.conv_kernel = 7;
+    config.set("performer_features", 256);
+    config.set("linformer_k", 256);
+    config.set("conv_kernel", 7);
     Rng rng(1);
     auto layer = make_token_mixer(config, rng);
     Tensor x = Tensor::randn({1, L, config.d_model}, rng);

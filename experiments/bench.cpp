@@ -84,8 +84,8 @@ struct Options {
 
 std::vector<std::string> default_kinds() {
     std::vector<std::string> kinds;
-    for (const std::string& kind : token_mixer_kind_names())
-        if (kind != "linformer") kinds.push_back(kind);
+    for (const KindInfo* kind : registered_kinds())
+        if (kind->causal) kinds.push_back(kind->name);
     kinds.push_back("random+vanilla");
     kinds.push_back("dense+vanilla");
     return kinds;
@@ -93,7 +93,6 @@ std::vector<std::string> default_kinds() {
 
 // A kind is valid if a small causal layer of it builds (the zoo's checks and messages).
 void check_kind(const std::string& kind) {
-    if (kind == "linformer") usage_error("linformer is bidirectional-only; the LM is causal");
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;

@@ -2,64 +2,11 @@
 #include "attention.h"
 
 #include <limits>
-#include <set>
 
-#include "attn_dense.h"
-#include "attn_factorized_dense.h"
-#include "attn_factorized_random.h"
-#include "attn_mixture.h"
-#include "attn_random.h"
-#include "attn_vanilla.h"
 #include "engine/ops.h"
+#include "zoo.h"
 
 namespace attnlab {
-namespace {
-
-std::string joined_kind_names() {
-    std::string out;
-    for (const std::string& name : logit_kind_names()) out += (out.empty() ? "" : ", ") + name;
-    return out;
-}
-
-std::unique_ptr<LogitSource> make_single(const std::string& kind, const AttentionConfig& config,
-                                         Rng& rng) {
-    if (kind == "vanilla") return std::make_unique<VanillaLogits>(config, rng);
-    if (kind == "dense") return std::make_unique<DenseLogits>(config, rng);
-    if (kind == "factorized_dense") return std::make_unique<FactorizedDenseLogits>(config, rng);
-    if (kind == "random") return std::make_unique<RandomLogits>(config, rng, true);
-    if (kind == "fixed_random") return std::make_unique<RandomLogits>(config, rng, false);
-    if (kind == "factorized_random") return std::make_unique<FactorizedRandomLogits>(config, rng);
-    throw Error(cat("attention: unknown kind \"", kind, "\" in \"", config.kind,
-                    "\"; valid kinds: ", joined_kind_names(),
-                    ", or a \"+\"-joined mixture of distinct kinds such as \"random+vanilla\""));
-}
-
-}  // namespace
-
-const std::vector<std::string>& logit_kind_names() {
-    static const std::vector<std::string> names = {"vanilla", "dense",        "factorized_dense",
-                                                   "random",  "fixed_random", "factorized_random"};
-    return names;
-}
-
-std::unique_ptr<LogitSource> make_logit_source(const AttentionConfig& config, Rng& rng) {
-    std::vector<std::string> kinds;
-    for (size_t start = 0;;) {
-        const size_t plus = config.kind.find('+', start);
-        kinds.push_back(config.kind.substr(start, plus - start));
-        if (plus == std::string::npos) break;
-        start = plus + 1;
-    }
-    if (kinds.size() == 1) return make_single(kinds[0], config, rng);
-    std::set<std::string> seen;
-    std::vector<std::unique_ptr<LogitSource>> components;
-    for (const std::string& kind : kinds) {
-        ATTNLAB_CHECK(seen.insert(kind).second, "attention: kind \"", kind,
-                      "\" appears twice in \"", config.kind, "\"");
-        components.push_back(make_single(kind, config, rng));
-    }
-    return std::make_unique<MixtureLogits>(std::move(components));
-}
 
 Tensor split_heads(const Tensor& x, int64_t heads) {
     const int64_t B = x.size(0), L = x.size(1), d = x.size(2);
@@ -71,12 +18,26 @@ Tensor merge_heads(const Tensor& x) {
     return reshape(permute(x, {0, 2, 1, 3}), {B, L, h * dh});  // [B, L, d]
 }
 
+Tensor first_example(const Tensor& t) {
+    ATTNLAB_CHECK(t.ndim() == 4 && t.size(0) == 1,
+                  "attention_maps: expected [1, h, rows, cols], got ", shape_str(t.shape()));
+    return reshape(t, {t.size(1), t.size(2), t.size(3)});
+}
+
 namespace {
 
+constexpr real kRemoved = -std::numeric_limits<real>::infinity();
+
+// [1, 1, L, L]: 0 on and below the diagonal, −∞ above it (key j > query i removed).
+Tensor causal_mask(int64_t L) {
+    Tensor mask = Tensor::zeros({1, 1, L, L});
+    for (int64_t i = 0; i < L; ++i)
+        for (int64_t j = i + 1; j < L; ++j) mask.data()[i * L + j] = kRemoved;
+    return mask;
+}
+
 const AttentionConfig& checked(const AttentionConfig& config) {
-    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
-                  "attention: d_model ", config.d_model, " must be a positive multiple of heads ",
-                  config.heads);
+    check_heads(config.d_model, config.heads, "attention");
     ATTNLAB_CHECK(config.max_len > 0, "attention: max_len must be positive, got ", config.max_len);
     ATTNLAB_CHECK(config.dropout >= 0 && config.dropout < 1, "attention: dropout ", config.dropout,
                   " outside [0, 1)");
@@ -99,23 +60,13 @@ MultiHeadAttention::MultiHeadAttention(const AttentionConfig& config, Rng& rng)
 // The additive mask: 0 keeps, −∞ removes. Causal [1, 1, L, L] (key j > query i removed) and/or
 // padding [B, 1, 1, L]; undefined when there is neither.
 Tensor MultiHeadAttention::additive_mask(int64_t B, int64_t L, const Tensor& key_padding) const {
-    constexpr real kRemoved = -std::numeric_limits<real>::infinity();
     Tensor mask;
-    if (config_.causal) {
-        mask = Tensor::zeros({1, 1, L, L});
-        for (int64_t i = 0; i < L; ++i)
-            for (int64_t j = i + 1; j < L; ++j) mask.data()[i * L + j] = kRemoved;
-    }
+    if (config_.causal) mask = causal_mask(L);
     if (key_padding.defined()) {
-        ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), "attention: key_padding ",
-                      shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
+        check_key_padding(key_padding, B, L, "attention");
         Tensor padding = Tensor::zeros({B, 1, 1, L});
-        for (int64_t i = 0; i < B * L; ++i) {
-            const real keep = key_padding.data()[i];
-            ATTNLAB_CHECK(keep == 0 || keep == 1, "attention: key_padding holds ", keep,
-                          " (expected 1 = token, 0 = pad)");
-            if (keep == 0) padding.data()[i] = kRemoved;
-        }
+        for (int64_t i = 0; i < B * L; ++i)
+            if (key_padding.data()[i] == 0) padding.data()[i] = kRemoved;
         mask = mask.defined() ? add(mask, padding) : padding;  // [B, 1, L, L]
     }
     return mask;
@@ -140,6 +91,32 @@ Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding) {
     // Causal weights are 0 above the diagonal: causal_mix skips those blocks.
     const Tensor mixed = config_.causal ? causal_mix(weights, values) : matmul(weights, values);
     return w_o_.forward(merge_heads(mixed));  // [B, L, d]
+}
+
+Tensor synthetic_alignment(LogitSource& source, const Tensor& x, bool causal) {
+    const Tensor logits = source.logits(x);  // [B or 1, h, L, L]
+    return softmax(logits, causal ? causal_mask(logits.size(-1)) : Tensor());
+}
+
+std::vector<AttentionPicture> MultiHeadAttention::attention_pictures(const Tensor& x,
+                                                                     MapChoice choice) {
+    const std::vector<LogitSource*> sources = source_->parts();
+    const bool mixture = sources.size() > 1;
+    const bool alignment_first = mixture || sources[0]->alignment_by_default();
+    const bool weights = choice == MapChoice::Weights ||
+                         (choice == MapChoice::Auto && (mixture || !alignment_first));
+    const bool alignment =
+        choice == MapChoice::Alignment || (choice == MapChoice::Auto && alignment_first);
+    std::vector<AttentionPicture> pictures;
+    if (weights) pictures.push_back({"weights", "weights", first_example(last_weights_)});
+    if (alignment)
+        for (LogitSource* source : sources) {
+            const std::string name = source->name();
+            pictures.push_back({mixture ? "alignment of " + name : "alignment",
+                                mixture ? "alignment_" + name : "alignment",
+                                first_example(synthetic_alignment(*source, x, config_.causal))});
+        }
+    return pictures;
 }
 
 }  // namespace attnlab

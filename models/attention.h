@@ -23,40 +23,12 @@
 #include <string>
 #include <vector>
 
+#include "attention_config.h"
 #include "engine/rng.h"
 #include "linear.h"
 #include "token_mixer.h"
 
 namespace attnlab {
-
-struct AttentionConfig {
-    int64_t d_model = 64;
-    int64_t heads = 4;
-    int64_t max_len = 128;  // the synthetic kinds' pattern size; longer inputs are an error
-    double dropout = 0;     // on the attention weights, training only
-    bool causal = false;
-    // Any name of zoo.h: "vanilla", "dense", "factorized_dense", "random", "fixed_random",
-    // "factorized_random", a "+"-joined mixture of distinct ones of those (e.g. "random+vanilla"),
-    // "performer", "linformer", "lightweight_conv" or "dynamic_conv".
-    std::string kind = "vanilla";
-    // Dense / Factorized Dense hidden width per head; 0 → d_model / heads.
-    int64_t dense_hidden = 0;
-    // Factorized Dense: a · b = max_len; both 0 → a = largest divisor of max_len ≤ √max_len.
-    int64_t factorized_a = 0, factorized_b = 0;
-    int64_t factorized_k = 8;  // Factorized Random rank (the paper's k = 8)
-    uint64_t dropout_seed = 0;
-    // Performer (attn_performer.h):
-    int64_t performer_features = 256;                // m, the number of random projections
-    std::string performer_feature_kind = "softmax";  // "softmax", "hyperbolic", "trig", "relu"
-    bool performer_orthogonal = true;                // orthogonal (ORF) vs iid projections
-    std::string performer_key_stabilizer = "none";   // "none", "per_token", "per_sequence"
-    // Linformer (attn_linformer.h): the projected length k of keys and values (L → k).
-    int64_t linformer_k = 32;
-    // Lightweight / dynamic convolution (attn_lightweight_conv.h, attn_dynamic_conv.h): kernel
-    // width K per head; causal layers look K − 1 tokens back, bidirectional ones (K − 1) / 2 each
-    // way.
-    int64_t conv_kernel = 7;
-};
 
 // Produces attention logits S for one attention layer. Implementations are Modules so their
 // parameters join the layer's under the kind's name().
@@ -65,12 +37,19 @@ class LogitSource : public Module {
     // x [B, L, d] → S [B, h, L, L], or [1, h, L, L] when S does not depend on x (Random kinds).
     virtual Tensor logits(const Tensor& x) = 0;
     virtual std::string name() const = 0;  // the kind name, also the parameter prefix
+    // Whether `attnlab attention-map` draws this source's own alignment by default (the
+    // Synthesizer kinds) rather than the layer's weights (vanilla).
+    virtual bool alignment_by_default() const { return true; }
+    // The sources whose logits this one sums: itself, or a mixture's components.
+    virtual std::vector<LogitSource*> parts() { return {this}; }
 };
 
-// The logit kinds make_logit_source accepts (mixtures join them with "+").
-const std::vector<std::string>& logit_kind_names();
-// Builds the LogitSource for config.kind; unknown names throw an Error listing the valid ones.
-std::unique_ptr<LogitSource> make_logit_source(const AttentionConfig& config, Rng& rng);
+// softmax(S + causal mask) of one logit source on its own, for x [B, L, d] → [B or 1, h, L, L]:
+// the Synthesizer paper's picture of what a kind has learned.
+Tensor synthetic_alignment(LogitSource& source, const Tensor& x, bool causal);
+
+// [1, h, rows, cols] → [h, rows, cols]: one example's per-head matrices, for AttentionPicture.
+Tensor first_example(const Tensor& t);
 
 // [B, L, h·dh] → [B, h, L, dh] and back.
 Tensor split_heads(const Tensor& x, int64_t heads);
@@ -86,8 +65,11 @@ class MultiHeadAttention : public TokenMixer {
 
     // The attention weights P [B, h, L, L] of the last forward (after dropout), detached.
     const Tensor& last_weights() const { return last_weights_; }
-    const AttentionConfig& config() const { return config_; }
+    const AttentionConfig& config() const override { return config_; }
     LogitSource& source() { return *source_; }
+
+    // The weights and/or each logit source's alignment (MapChoice).
+    std::vector<AttentionPicture> attention_pictures(const Tensor& x, MapChoice choice) override;
 
   private:
     Tensor additive_mask(int64_t B, int64_t L, const Tensor& key_padding) const;

@@ -6,8 +6,22 @@
 
 namespace attnlab {
 
+OptionSpec dense_hidden_option() {
+    return {"dense_hidden", 0, 0, kMaxWidth, {}};
+}
+
 int64_t dense_hidden_width(const AttentionConfig& config) {
-    return config.dense_hidden > 0 ? config.dense_hidden : config.d_model / config.heads;
+    const int64_t hidden = config.integer("dense_hidden");
+    return hidden > 0 ? hidden : config.d_model / config.heads;
+}
+
+const KindInfo& dense_kind() {
+    static const KindInfo kind = logit_kind<DenseLogits>(
+        "dense", {dense_hidden_option()}, [](const AttentionConfig& config, int64_t L) {
+            const int64_t d = config.d_model, hn = config.heads * dense_hidden_width(config);
+            return MixerFlops{2 * d * hn + 2 * hn * L, 0};
+        });
+    return kind;
 }
 
 Tensor dense_hidden_per_head(const Tensor& x, const Tensor& w1, const Tensor& b1, int64_t heads) {

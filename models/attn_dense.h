@@ -5,11 +5,13 @@
 // authors' Mesh-TF code (dense_minus), W1 X is a per-head projection d → n (n = dense_hidden,
 // default d/h, like a query projection); W2 maps each head's n features to max_len logits.
 //
+// Option: "dense_hidden" = n, 0 (the default) for d/h; shared with Factorized Dense.
 // Parameters: "w1" [d, h·n], "b1" [h·n], "w2" [h, n, max_len], "b2" [h, max_len].
 // Count: d·h·n + h·n + h·n·max_len + h·max_len.
+// Forward FLOPs per token (kind.h): 2d·hn (W1) + 2·hn·L (W2 sliced to L columns).
 #pragma once
 
-#include "attention.h"
+#include "kind.h"
 
 namespace attnlab {
 
@@ -26,7 +28,10 @@ class DenseLogits : public LogitSource {
 
 // σ_R(x · W1 + b1) rearranged per head: x [B, L, d] → [h, B·L, n] (shared by Factorized Dense).
 Tensor dense_hidden_per_head(const Tensor& x, const Tensor& w1, const Tensor& b1, int64_t heads);
-// The hidden width per head: config.dense_hidden, or d/h when it is 0.
+// The option "dense_hidden" (0 → d/h), and the hidden width per head it gives.
+OptionSpec dense_hidden_option();
 int64_t dense_hidden_width(const AttentionConfig& config);
+
+const KindInfo& dense_kind();
 
 }  // namespace attnlab

@@ -11,6 +11,8 @@
 // Parameters: "glu_in.weight" [d, 2d], "glu_in.bias" [2d], "w_o.weight" [d, d], "w_o.bias" [d],
 // "w_p.weight" [d, h·K] (Xavier-uniform).
 // Count: 3d² + 3d + d·h·K.
+// Option: "conv_kernel" = K, as LightConv's.
+// Forward FLOPs per token (kind.h): LightConv's 6d² + 2Kd, + 2d·hK for the kernel predictor W_P.
 #pragma once
 
 #include "attn_lightweight_conv.h"
@@ -27,5 +29,7 @@ class DynamicConv : public ConvolutionMixer {
 
     Linear w_p_;
 };
+
+const KindInfo& dynamic_conv_kind();
 
 }  // namespace attnlab

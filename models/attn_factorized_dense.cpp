@@ -13,7 +13,7 @@ namespace {
 
 // The split a · b = max_len: the configured one, or a = the largest divisor ≤ √max_len.
 std::pair<int64_t, int64_t> factor_lengths(const AttentionConfig& config) {
-    int64_t a = config.factorized_a, b = config.factorized_b;
+    int64_t a = config.integer("factorized_a"), b = config.integer("factorized_b");
     if (a == 0 && b == 0) {
         for (int64_t f = 1; f * f <= config.max_len; ++f)
             if (config.max_len % f == 0) a = f;
@@ -26,6 +26,20 @@ std::pair<int64_t, int64_t> factor_lengths(const AttentionConfig& config) {
 }
 
 }  // namespace
+
+const KindInfo& factorized_dense_kind() {
+    static const KindInfo kind = logit_kind<FactorizedDenseLogits>(
+        "factorized_dense",
+        {dense_hidden_option(),
+         {"factorized_a", 0, 0, kMaxSequenceLength, {}},
+         {"factorized_b", 0, 0, kMaxSequenceLength, {}}},
+        [](const AttentionConfig& config, int64_t L) {
+            const auto [a, b] = factor_lengths(config);
+            const int64_t d = config.d_model, hn = config.heads * dense_hidden_width(config);
+            return MixerFlops{2 * d * hn + 2 * hn * (a + b), 0};
+        });
+    return kind;
+}
 
 FactorizedDenseLogits::FactorizedDenseLogits(const AttentionConfig& config, Rng& rng)
     : heads_(config.heads), hidden_(dense_hidden_width(config)) {

@@ -8,11 +8,14 @@
 // Columns beyond L are dropped for shorter inputs. F_A and F_B share the first ReLU layer of the
 // Dense Synthesizer (d → n per head) and each have their own output layer.
 //
+// Options: "factorized_a", "factorized_b" (both 0, the default: a = the largest divisor of max_len
+// ≤ √max_len), and Dense's "dense_hidden" = n.
 // Parameters: "w1" [d, h·n], "b1" [h·n], "wa" [h, n, a], "ba" [h, a], "wb" [h, n, b], "bb" [h, b].
 // Count: d·h·n + h·n + h·n·(a + b) + h·(a + b).
+// Forward FLOPs per token (kind.h): 2d·hn (W1) + 2·hn·(a + b) (W_A, W_B; A ⊗ B is elementwise).
 #pragma once
 
-#include "attention.h"
+#include "kind.h"
 
 namespace attnlab {
 
@@ -29,5 +32,7 @@ class FactorizedDenseLogits : public LogitSource {
     int64_t heads_, hidden_, a_, b_;
     Tensor w1_, b1_, wa_, ba_, wb_, bb_;
 };
+
+const KindInfo& factorized_dense_kind();
 
 }  // namespace attnlab

@@ -8,8 +8,17 @@
 
 namespace attnlab {
 
+const KindInfo& factorized_random_kind() {
+    static const KindInfo kind = logit_kind<FactorizedRandomLogits>(
+        "factorized_random", {{"factorized_k", 8, 1, kMaxWidth, {}}},
+        [](const AttentionConfig& config, int64_t L) {
+            return MixerFlops{0, 2 * config.heads * L * L * config.integer("factorized_k")};
+        });
+    return kind;
+}
+
 FactorizedRandomLogits::FactorizedRandomLogits(const AttentionConfig& config, Rng& rng) {
-    const int64_t k = config.factorized_k, n = config.max_len;
+    const int64_t k = config.integer("factorized_k"), n = config.max_len;
     ATTNLAB_CHECK(k > 0, "factorized_random: factorized_k must be positive, got ", k);
     r1_ = register_parameter("r1", Tensor::empty({config.heads, n, k}));
     r2_ = register_parameter("r2", Tensor::empty({config.heads, n, k}));

@@ -3,13 +3,16 @@
 // "reduces the parameter costs from l² to 2(lk)"; the paper uses k = 8 (config.factorized_k).
 // Shared by the batch; the top-left L × L block is R1[:L] R2[:L]ᵀ.
 //
-// Initialisation (not stated in papers.md): R1, R2 ~ N(0, σ²) with σ = (k · max_len)^(−1/4), so
-// each logit Σ_k R1 R2 has variance k σ⁴ = 1/max_len, the same as the Random Synthesizer's R.
+// Initialisation (not stated in docs/papers.md): R1, R2 ~ N(0, σ²) with σ = (k · max_len)^(−1/4),
+// so each logit Σ_k R1 R2 has variance k σ⁴ = 1/max_len, the same as the Random Synthesizer's R.
 //
+// Option: "factorized_k" = k (default 8).
 // Parameters: "r1" [h, max_len, k], "r2" [h, max_len, k].   Count: 2·h·max_len·k.
+// Forward FLOPs (kind.h): none per token, but 2·h·L²·k per step: R1·R2ᵀ is computed once per
+// forward and shared by the batch.
 #pragma once
 
-#include "attention.h"
+#include "kind.h"
 
 namespace attnlab {
 
@@ -22,5 +25,7 @@ class FactorizedRandomLogits : public LogitSource {
   private:
     Tensor r1_, r2_;
 };
+
+const KindInfo& factorized_random_kind();
 
 }  // namespace attnlab

@@ -9,13 +9,10 @@ namespace attnlab {
 namespace {
 
 const AttentionConfig& checked(const AttentionConfig& config, const char* name) {
-    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
-                  name, ": d_model ", config.d_model, " must be a positive multiple of heads ",
-                  config.heads);
-    ATTNLAB_CHECK(config.conv_kernel >= 1, name, ": conv_kernel must be positive, got ",
-                  config.conv_kernel);
-    ATTNLAB_CHECK(config.causal || config.conv_kernel % 2 == 1, name,
-                  ": conv_kernel K = ", config.conv_kernel,
+    check_heads(config.d_model, config.heads, name);
+    const int64_t K = config.integer("conv_kernel");
+    ATTNLAB_CHECK(K >= 1, name, ": conv_kernel must be positive, got ", K);
+    ATTNLAB_CHECK(config.causal || K % 2 == 1, name, ": conv_kernel K = ", K,
                   " must be odd for a bidirectional (causal = false) layer, whose kernel is "
                   "centred on the token; use an odd K or causal = true");
     ATTNLAB_CHECK(config.dropout >= 0 && config.dropout < 1, name, ": dropout ", config.dropout,
@@ -25,9 +22,23 @@ const AttentionConfig& checked(const AttentionConfig& config, const char* name) 
 
 }  // namespace
 
+OptionSpec conv_kernel_option() {
+    return {"conv_kernel", 7, 1, 1 << 12, {}};
+}
+
+const KindInfo& lightweight_conv_kind() {
+    static const KindInfo kind = layer_kind<LightweightConv>(
+        "lightweight_conv", {conv_kernel_option()}, [](const AttentionConfig& config, int64_t) {
+            const int64_t d = config.d_model;
+            return MixerFlops{6 * d * d + 2 * config.integer("conv_kernel") * d, 0};
+        });
+    return kind;
+}
+
 ConvolutionMixer::ConvolutionMixer(const AttentionConfig& config, Rng& rng, const char* name)
     : name_(name),
       config_(checked(config, name)),
+      kernel_width_(config.integer("conv_kernel")),
       glu_in_(config.d_model, 2 * config.d_model, rng),
       w_o_(config.d_model, config.d_model, rng) {
     register_module("glu_in", glu_in_);
@@ -36,8 +47,7 @@ ConvolutionMixer::ConvolutionMixer(const AttentionConfig& config, Rng& rng, cons
 }
 
 int64_t ConvolutionMixer::offset() const {
-    const int64_t K = config_.conv_kernel;
-    return config_.causal ? K - 1 : (K - 1) / 2;
+    return config_.causal ? kernel_width_ - 1 : (kernel_width_ - 1) / 2;
 }
 
 Tensor ConvolutionMixer::forward(const Tensor& x, const Tensor& key_padding) {
@@ -48,13 +58,7 @@ Tensor ConvolutionMixer::forward(const Tensor& x, const Tensor& key_padding) {
     const std::vector<Tensor> halves = split(glu_in_.forward(x), 2, {d, d});
     Tensor u = mul(halves[0], sigmoid(halves[1]));  // GLU: [B, L, d]
     if (key_padding.defined()) {
-        ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), name_, ": key_padding ",
-                      shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
-        for (int64_t i = 0; i < B * L; ++i) {
-            const real keep = key_padding.data()[i];
-            ATTNLAB_CHECK(keep == 0 || keep == 1, name_, ": key_padding holds ", keep,
-                          " (expected 1 = token, 0 = pad)");
-        }
+        check_key_padding(key_padding, B, L, name_);
         u = mul(u, reshape(key_padding, {B, L, 1}));
     }
     Tensor weights = kernel(u);  // [1 or B, 1 or L, h, K], each row sums to 1
@@ -66,7 +70,7 @@ Tensor ConvolutionMixer::forward(const Tensor& x, const Tensor& key_padding) {
 
 LightweightConv::LightweightConv(const AttentionConfig& config, Rng& rng)
     : ConvolutionMixer(config, rng, "lightweight_conv") {
-    kernel_ = register_parameter("kernel", Tensor::empty({config.heads, config.conv_kernel}));
+    kernel_ = register_parameter("kernel", Tensor::empty({config.heads, kernel_width()}));
     init::xavier_uniform(kernel_, rng);
 }
 

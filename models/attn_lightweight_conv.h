@@ -26,9 +26,12 @@
 // Parameters: the frame's "glu_in.weight" [d, 2d], "glu_in.bias" [2d], "w_o.weight" [d, d],
 // "w_o.bias" [d] (3d² + 3d) and the kind's own; here "kernel" [h, K] (Xavier-uniform, fans h and
 // K), listed first as a module's own parameter. LightweightConv count: 3d² + 3d + h·K.
+// Option (both convolution kinds): "conv_kernel" = K (default 7).
+// Forward FLOPs per token (kind.h): 6d² (GLU input 4d², W_o 2d²) + 2Kd (the depthwise convolution,
+// counted as the mixing product in the place of P·V). There is no attention matrix to draw.
 #pragma once
 
-#include "attention.h"
+#include "kind.h"
 
 namespace attnlab {
 
@@ -39,7 +42,8 @@ class ConvolutionMixer : public TokenMixer {
     // x [B, L, d] → [B, L, d]; key_padding (optional) [B, L] with 1 = real token, 0 = pad.
     Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor()) override;
 
-    const AttentionConfig& config() const { return config_; }
+    const AttentionConfig& config() const override { return config_; }
+    int64_t kernel_width() const { return kernel_width_; }  // K
     // K − 1 when causal, else (K − 1) / 2.
     int64_t offset() const;
 
@@ -53,6 +57,7 @@ class ConvolutionMixer : public TokenMixer {
   private:
     const char* name_;
     AttentionConfig config_;
+    int64_t kernel_width_;
     Linear glu_in_, w_o_;
     uint64_t dropout_calls_ = 0;
 };
@@ -69,5 +74,10 @@ class LightweightConv : public ConvolutionMixer {
 
     Tensor kernel_;
 };
+
+// The option "conv_kernel" both convolution kinds share.
+OptionSpec conv_kernel_option();
+
+const KindInfo& lightweight_conv_kind();
 
 }  // namespace attnlab

@@ -11,12 +11,10 @@ namespace attnlab {
 namespace {
 
 const AttentionConfig& checked(const AttentionConfig& config) {
-    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
-                  "linformer: d_model ", config.d_model, " must be a positive multiple of heads ",
-                  config.heads);
+    check_heads(config.d_model, config.heads, "linformer");
     ATTNLAB_CHECK(config.max_len > 0, "linformer: max_len must be positive, got ", config.max_len);
-    ATTNLAB_CHECK(config.linformer_k > 0, "linformer: linformer_k must be positive, got ",
-                  config.linformer_k);
+    ATTNLAB_CHECK(config.integer("linformer_k") > 0,
+                  "linformer: linformer_k must be positive, got ", config.integer("linformer_k"));
     ATTNLAB_CHECK(config.dropout >= 0 && config.dropout < 1, "linformer: dropout ", config.dropout,
                   " outside [0, 1)");
     ATTNLAB_CHECK(!config.causal,
@@ -26,6 +24,20 @@ const AttentionConfig& checked(const AttentionConfig& config) {
 }
 
 }  // namespace
+
+const KindInfo& linformer_kind() {
+    static const KindInfo kind = [] {
+        KindInfo info = layer_kind<LinformerAttention>(
+            "linformer", {{"linformer_k", 32, 1, kMaxSequenceLength, {}}},
+            [](const AttentionConfig& config, int64_t) {
+                const int64_t d = config.d_model;
+                return MixerFlops{8 * d * d + 8 * config.integer("linformer_k") * d, 0};
+            });
+        info.causal = false;
+        return info;
+    }();
+    return kind;
+}
 
 LinformerProjection::LinformerProjection(int64_t k, int64_t max_len, Rng& rng) {
     e_ = register_parameter("e", Tensor::empty({k, max_len}));
@@ -38,7 +50,7 @@ LinformerAttention::LinformerAttention(const AttentionConfig& config, Rng& rng)
       w_k_(config.d_model, config.d_model, rng),
       w_v_(config.d_model, config.d_model, rng),
       w_o_(config.d_model, config.d_model, rng),
-      projection_(config.linformer_k, config.max_len, rng) {
+      projection_(config.integer("linformer_k"), config.max_len, rng) {
     register_module("w_q", w_q_);
     register_module("w_k", w_k_);
     register_module("w_v", w_v_);
@@ -52,19 +64,13 @@ Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
                   shape_str(x.shape()), " (expected [B, L, d] with L ≥ 1 and d = ", config_.d_model,
                   ")");
     const int64_t B = x.size(0), L = x.size(1), h = config_.heads, dh = config_.d_model / h;
-    const int64_t k = config_.linformer_k;
+    const int64_t k = projection_.e().size(0);
     ATTNLAB_CHECK(L <= config_.max_len, "linformer: sequence length ", L, " exceeds max_len ",
                   config_.max_len, " (E is [k, max_len] = [", k, ", ", config_.max_len, "])");
 
     Tensor keys = w_k_.forward(x), values = w_v_.forward(x);  // [B, L, d]
     if (key_padding.defined()) {
-        ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), "linformer: key_padding ",
-                      shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
-        for (int64_t i = 0; i < B * L; ++i) {
-            const real keep = key_padding.data()[i];
-            ATTNLAB_CHECK(keep == 0 || keep == 1, "linformer: key_padding holds ", keep,
-                          " (expected 1 = token, 0 = pad)");
-        }
+        check_key_padding(key_padding, B, L, "linformer");
         const Tensor keep = reshape(key_padding, {B, L, 1});
         keys = mul(keys, keep);
         values = mul(values, keep);
@@ -85,6 +91,10 @@ Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
     last_weights_ = weights.detach();
     const Tensor heads_out = matmul(weights, values_t, false, true);  // [B, h, L, dh]
     return w_o_.forward(merge_heads(heads_out));                      // [B, L, d]
+}
+
+std::vector<AttentionPicture> LinformerAttention::attention_pictures(const Tensor&, MapChoice) {
+    return {{"weights over projected keys", "weights", first_example(last_weights_), false}};
 }
 
 }  // namespace attnlab

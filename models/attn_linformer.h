@@ -32,9 +32,11 @@
 // Parameters: "w_q", "w_k", "w_v", "w_o" (each "weight" [d, d] + "bias" [d]) and "linformer.e"
 // [k, max_len] (a child module "linformer", the same nesting trick as "performer.projection").
 // Count (all trainable): 4·(d² + d) + k·max_len.
+// Option: "linformer_k" = k (default 32).
+// Forward FLOPs per token (kind.h): 8d² (W_q,k,v,o) + 8kd (E·K, E·V, Q·K̄ᵀ, P·V̄: 2kd each).
 #pragma once
 
-#include "attention.h"
+#include "kind.h"
 
 namespace attnlab {
 
@@ -60,7 +62,10 @@ class LinformerAttention : public TokenMixer {
     // against the k projected keys.
     const Tensor& last_weights() const { return last_weights_; }
     const Tensor& projection() const { return projection_.e(); }
-    const AttentionConfig& config() const { return config_; }
+    const AttentionConfig& config() const override { return config_; }
+
+    // The weights over the projected keys of the last forward, whatever the choice.
+    std::vector<AttentionPicture> attention_pictures(const Tensor& x, MapChoice choice) override;
 
   private:
     AttentionConfig config_;
@@ -69,5 +74,7 @@ class LinformerAttention : public TokenMixer {
     Tensor last_weights_;
     uint64_t dropout_calls_ = 0;
 };
+
+const KindInfo& linformer_kind();
 
 }  // namespace attnlab

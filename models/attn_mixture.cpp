@@ -13,6 +13,12 @@ MixtureLogits::MixtureLogits(std::vector<std::unique_ptr<LogitSource>> component
     for (auto& component : components_) register_module(component->name(), *component);
 }
 
+std::vector<LogitSource*> MixtureLogits::parts() {
+    std::vector<LogitSource*> parts;
+    for (auto& component : components_) parts.push_back(component.get());
+    return parts;
+}
+
 Tensor MixtureLogits::logits(const Tensor& x) {
     const Tensor weights = softmax(alpha_);  // [N]
     Tensor total;

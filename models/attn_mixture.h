@@ -25,6 +25,7 @@ class MixtureLogits : public LogitSource {
     explicit MixtureLogits(std::vector<std::unique_ptr<LogitSource>> components);
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B or 1, h, L, L]
     std::string name() const override { return "mixture"; }
+    std::vector<LogitSource*> parts() override;
 
     const Tensor& alpha() const { return alpha_; }
 

@@ -9,26 +9,30 @@
 namespace attnlab {
 namespace {
 
+const std::vector<std::string> kFeatureKinds = {"softmax", "hyperbolic", "trig", "relu"};
+const std::vector<std::string> kKeyStabilizers = {"none", "per_token", "per_sequence"};
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 const AttentionConfig& checked(const AttentionConfig& config) {
-    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
-                  "performer: d_model ", config.d_model, " must be a positive multiple of heads ",
-                  config.heads);
-    ATTNLAB_CHECK(config.performer_features > 0,
-                  "performer: performer_features must be positive, got ",
-                  config.performer_features);
-    const std::string& kind = config.performer_feature_kind;
-    ATTNLAB_CHECK(kind == "softmax" || kind == "hyperbolic" || kind == "trig" || kind == "relu",
-                  "performer: unknown feature kind \"", kind,
-                  "\"; valid kinds: softmax, hyperbolic, trig, relu");
+    check_heads(config.d_model, config.heads, "performer");
+    const PerformerOptions options(config);
+    ATTNLAB_CHECK(options.features > 0, "performer: performer_features must be positive, got ",
+                  options.features);
+    ATTNLAB_CHECK(contains(kFeatureKinds, options.feature_kind),
+                  "performer: unknown feature kind \"", options.feature_kind,
+                  "\"; valid kinds: ", join(kFeatureKinds));
     return config;
 }
 
 Stabilizer key_stabilizer(const AttentionConfig& config) {
-    const std::string& name = config.performer_key_stabilizer;
+    const std::string name = PerformerOptions(config).key_stabilizer;
     if (name == "none") return Stabilizer::None;
     if (name == "per_token") return Stabilizer::PerToken;
     ATTNLAB_CHECK(name == "per_sequence", "performer: unknown key stabilizer \"", name,
-                  "\"; valid: none, per_token, per_sequence");
+                  "\"; valid: ", join(kKeyStabilizers));
     ATTNLAB_CHECK(
         !config.causal,
         "performer: key stabilizer per_sequence sees future keys; not allowed when causal");
@@ -37,18 +41,42 @@ Stabilizer key_stabilizer(const AttentionConfig& config) {
 
 }  // namespace
 
+PerformerOptions::PerformerOptions(const AttentionConfig& config)
+    : features(config.integer("performer_features")),
+      feature_kind(config.text("performer_feature_kind")),
+      orthogonal(config.flag("performer_orthogonal")),
+      key_stabilizer(config.text("performer_key_stabilizer")) {}
+
+const KindInfo& performer_kind() {
+    static const KindInfo kind = layer_kind<PerformerAttention>(
+        "performer",
+        {{"performer_features", 256, 1, kMaxWidth, {}},
+         {"performer_feature_kind", "softmax", 0, 0, kFeatureKinds},
+         {"performer_orthogonal", true, 0, 0, {}},
+         {"performer_key_stabilizer", "none", 0, 0, kKeyStabilizers}},
+        [](const AttentionConfig& config, int64_t) {
+            const PerformerOptions options(config);
+            const int64_t d = config.d_model, m = options.features;
+            const bool doubled =
+                options.feature_kind == "hyperbolic" || options.feature_kind == "trig";
+            return MixerFlops{8 * d * d + 4 * m * d + 4 * (doubled ? 2 * m : m) * d, 0};
+        });
+    return kind;
+}
+
 PerformerProjection::PerformerProjection(int64_t m, int64_t head_dim) {
     omega_ = register_parameter("projection", Tensor::zeros({m, head_dim}), false);
 }
 
 PerformerAttention::PerformerAttention(const AttentionConfig& config, Rng& rng)
     : config_(checked(config)),
+      options_(config),
       w_q_(config.d_model, config.d_model, rng),
       w_k_(config.d_model, config.d_model, rng),
       w_v_(config.d_model, config.d_model, rng),
       w_o_(config.d_model, config.d_model, rng),
       key_stabilizer_(key_stabilizer(config)),
-      projection_(config.performer_features, config.d_model / config.heads) {
+      projection_(options_.features, config.d_model / config.heads) {
     register_module("w_q", w_q_);
     register_module("w_k", w_k_);
     register_module("w_v", w_v_);
@@ -59,16 +87,21 @@ PerformerAttention::PerformerAttention(const AttentionConfig& config, Rng& rng)
 
 void PerformerAttention::redraw(uint64_t seed) {
     const Tensor& target = projection_.omega();
-    const Tensor omega = random_projection(
-        target.size(0), target.size(1),
-        config_.performer_orthogonal ? ProjectionKind::Orthogonal : ProjectionKind::Iid,
-        RowNorm::Gaussian, seed);
+    const Tensor omega =
+        random_projection(target.size(0), target.size(1),
+                          options_.orthogonal ? ProjectionKind::Orthogonal : ProjectionKind::Iid,
+                          RowNorm::Gaussian, seed);
     // In place, so the registered parameter (and any optimizer or checkpoint holding it) sees it.
     std::copy(omega.data(), omega.data() + omega.numel(), target.data());
 }
 
+bool PerformerAttention::redraw_features(uint64_t seed) {
+    redraw(seed);
+    return true;
+}
+
 Tensor PerformerAttention::features(const Tensor& x, Stabilizer stabilizer) const {
-    const std::string& kind = config_.performer_feature_kind;
+    const std::string& kind = options_.feature_kind;
     if (kind == "softmax") return softmax_features(x, projection(), stabilizer);
     if (kind == "hyperbolic") return hyperbolic_features(x, projection(), stabilizer);
     if (kind == "trig") return trig_features(x, projection());
@@ -86,13 +119,7 @@ Tensor PerformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
     const Tensor query_features = features(queries, Stabilizer::PerToken);  // [B, h, L, m']
     Tensor key_features = features(keys, key_stabilizer_);
     if (key_padding.defined()) {
-        ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), "performer: key_padding ",
-                      shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
-        for (int64_t i = 0; i < B * L; ++i) {
-            const real keep = key_padding.data()[i];
-            ATTNLAB_CHECK(keep == 0 || keep == 1, "performer: key_padding holds ", keep,
-                          " (expected 1 = token, 0 = pad)");
-        }
+        check_key_padding(key_padding, B, L, "performer");
         key_features = mul(key_features, reshape(key_padding, {B, 1, L, 1}));
     }
     const Tensor heads_out = linear_attention(query_features, key_features, values, config_.causal);
@@ -110,6 +137,10 @@ Tensor PerformerAttention::implicit_attention(const Tensor& x) const {
             for (int64_t j = i + 1; j < L; ++j) mask.data()[i * L + j] = 0;
     const Tensor masked = mul(scores, mask);
     return div(masked, sum(masked, -1, true));
+}
+
+std::vector<AttentionPicture> PerformerAttention::attention_pictures(const Tensor& x, MapChoice) {
+    return {{"implicit attention", "implicit", first_example(implicit_attention(x))}};
 }
 
 }  // namespace attnlab

@@ -16,14 +16,28 @@
 // the future). Key padding zeroes padded keys' features, so padded positions still get outputs
 // (from the real keys) but never influence any other position.
 //
+// Options (PerformerOptions below): "performer_features" m (256), "performer_feature_kind"
+// (softmax, hyperbolic, trig, relu), "performer_orthogonal" (true), "performer_key_stabilizer"
+// (none, per_token, per_sequence).
 // Parameters: "w_q", "w_k", "w_v", "w_o" (each "weight" [d, d] + "bias" [d]) and the frozen
 // "performer.projection" [m, dh]. Trainable count: 4·(d² + d); all: 4·(d² + d) + m·dh.
+// Forward FLOPs per token (kind.h): 8d² (W_q,k,v,o) + 4md (q and k feature projections) + 4m'd
+// (the prefix sums φk ⊗ v and φq·S), m' = m, or 2m for hyperbolic and trig features.
 #pragma once
 
-#include "attention.h"
+#include "kind.h"
 #include "performer_features.h"
 
 namespace attnlab {
+
+// The kind's options, read from an AttentionConfig (defaults and choices: performer_kind()).
+struct PerformerOptions {
+    explicit PerformerOptions(const AttentionConfig& config);
+    int64_t features;            // m
+    std::string feature_kind;    // softmax, hyperbolic, trig, relu
+    bool orthogonal;             // orthogonal (ORF) vs iid projections
+    std::string key_stabilizer;  // none, per_token, per_sequence
+};
 
 // The child module "performer" holding ω as its frozen parameter "projection" (Module names have
 // no dots, so the checkpoint key "performer.projection" comes from this nesting).
@@ -51,17 +65,24 @@ class PerformerAttention : public TokenMixer {
 
     // Redraws ω in place (same bits for the same seed).
     void redraw(uint64_t seed);
+    bool redraw_features(uint64_t seed) override;
+
+    // The implicit attention of x, whatever the choice.
+    std::vector<AttentionPicture> attention_pictures(const Tensor& x, MapChoice choice) override;
 
     const Tensor& projection() const { return projection_.omega(); }
-    const AttentionConfig& config() const { return config_; }
+    const AttentionConfig& config() const override { return config_; }
 
   private:
     Tensor features(const Tensor& x, Stabilizer stabilizer) const;
 
     AttentionConfig config_;
+    PerformerOptions options_;
     Linear w_q_, w_k_, w_v_, w_o_;
     Stabilizer key_stabilizer_;
     PerformerProjection projection_;
 };
+
+const KindInfo& performer_kind();
 
 }  // namespace attnlab

@@ -15,6 +15,32 @@ RandomLogits::RandomLogits(const AttentionConfig& config, Rng& rng, bool trainab
     init::normal(r_, rng, 0, 1 / std::sqrt(double(n)));
 }
 
+namespace {
+
+KindInfo random_kind_info(const char* name, bool trainable) {
+    return {name,
+            [trainable](const AttentionConfig& config, Rng& rng) -> std::unique_ptr<LogitSource> {
+                return std::make_unique<RandomLogits>(config, rng, trainable);
+            },
+            nullptr,
+            {},
+            [](const AttentionConfig&, int64_t) {
+                return MixerFlops{0, 0};
+            }};
+}
+
+}  // namespace
+
+const KindInfo& random_kind() {
+    static const KindInfo kind = random_kind_info("random", true);
+    return kind;
+}
+
+const KindInfo& fixed_random_kind() {
+    static const KindInfo kind = random_kind_info("fixed_random", false);
+    return kind;
+}
+
 Tensor RandomLogits::logits(const Tensor& x) {
     const int64_t L = x.size(1), heads = r_.size(0);
     const Tensor block = slice(slice(r_, 1, 0, L), 2, 0, L);  // [h, L, L]

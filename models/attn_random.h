@@ -4,13 +4,15 @@
 // ("fixed_random"; still a registered, saved parameter, with trainable = false).
 // Inputs shorter than max_len use the top-left L × L block; longer ones are an error (frame).
 //
-// Initialisation: papers.md records none, so R ~ N(0, 1/max_len) (σ = 1/√max_len): small logits,
-// so attention starts near uniform, as dot-product attention does with Xavier-initialised W_q, W_k.
+// Initialisation: docs/papers.md records none, so R ~ N(0, 1/max_len) (σ = 1/√max_len): small
+// logits, so attention starts near uniform, as dot-product attention does with Xavier-initialised
+// W_q, W_k.
 //
 // Parameters: "r" [h, max_len, max_len].   Count: h·max_len² (trainable: 0 for fixed_random).
+// Forward FLOPs (kind.h): none; R is a parameter. No options.
 #pragma once
 
-#include "attention.h"
+#include "kind.h"
 
 namespace attnlab {
 
@@ -26,5 +28,8 @@ class RandomLogits : public LogitSource {
     bool trainable_;
     Tensor r_;
 };
+
+const KindInfo& random_kind();
+const KindInfo& fixed_random_kind();
 
 }  // namespace attnlab

@@ -16,6 +16,15 @@ VanillaLogits::VanillaLogits(const AttentionConfig& config, Rng& rng)
     register_module("w_k", w_k_);
 }
 
+const KindInfo& vanilla_kind() {
+    static const KindInfo kind =
+        logit_kind<VanillaLogits>("vanilla", {}, [](const AttentionConfig& config, int64_t L) {
+            const int64_t d = config.d_model;
+            return MixerFlops{4 * d * d + 2 * L * d, 0};
+        });
+    return kind;
+}
+
 Tensor VanillaLogits::logits(const Tensor& x) {
     const Tensor q = split_heads(w_q_.forward(x), heads_);  // [B, h, L, dh]
     const Tensor k = split_heads(w_k_.forward(x), heads_);  // [B, h, L, dh]

@@ -4,9 +4,10 @@
 //
 // Parameters: "w_q.{weight,bias}", "w_k.{weight,bias}", each [d, d] + [d].
 // Count: 2·(d² + d).
+// Forward FLOPs per token (kind.h): 4d² (W_q, W_k) + 2Ld (Q·Kᵀ). No options.
 #pragma once
 
-#include "attention.h"
+#include "kind.h"
 
 namespace attnlab {
 
@@ -15,11 +16,14 @@ class VanillaLogits : public LogitSource {
     VanillaLogits(const AttentionConfig& config, Rng& rng);
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B, h, L, L]
     std::string name() const override { return "vanilla"; }
+    bool alignment_by_default() const override { return false; }
 
   private:
     int64_t heads_;
     bool causal_;
     Linear w_q_, w_k_;
 };
+
+const KindInfo& vanilla_kind();
 
 }  // namespace attnlab

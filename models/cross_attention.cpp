@@ -9,9 +9,7 @@
 namespace attnlab {
 
 static const AttentionConfig& checked(const AttentionConfig& config) {
-    ATTNLAB_CHECK(config.d_model > 0 && config.heads > 0 && config.d_model % config.heads == 0,
-                  "cross-attention: d_model ", config.d_model,
-                  " must be a positive multiple of heads ", config.heads);
+    check_heads(config.d_model, config.heads, "cross-attention");
     ATTNLAB_CHECK(config.dropout >= 0 && config.dropout < 1, "cross-attention: dropout ",
                   config.dropout, " outside [0, 1)");
     return config;
@@ -43,15 +41,11 @@ Tensor CrossAttention::forward(const Tensor& x, const Tensor& memory,
     const int64_t B = x.size(0), S = memory.size(1);
     Tensor mask;  // [B, 1, 1, S], additive: −∞ removes a padded source key
     if (memory_padding.defined()) {
-        ATTNLAB_CHECK(memory_padding.shape() == Shape({B, S}), "cross-attention: memory_padding ",
-                      shape_str(memory_padding.shape()), " (expected [B, S] = [", B, ", ", S, "])");
+        check_key_padding(memory_padding, B, S, "cross-attention memory");
         mask = Tensor::zeros({B, 1, 1, S});
-        for (int64_t i = 0; i < B * S; ++i) {
-            const real keep = memory_padding.data()[i];
-            ATTNLAB_CHECK(keep == 0 || keep == 1, "cross-attention: memory_padding holds ", keep,
-                          " (expected 1 = token, 0 = pad)");
-            if (keep == 0) mask.data()[i] = -std::numeric_limits<real>::infinity();
-        }
+        for (int64_t i = 0; i < B * S; ++i)
+            if (memory_padding.data()[i] == 0)
+                mask.data()[i] = -std::numeric_limits<real>::infinity();
     }
     const Tensor q = split_heads(w_q_.forward(x), heads_);       // [B, h, T, dh]
     const Tensor k = split_heads(w_k_.forward(memory), heads_);  // [B, h, S, dh]

@@ -11,24 +11,6 @@ IntTensor position_ids(int64_t B, int64_t L) {
     return IntTensor({B, L}, positions);
 }
 
-void check_key_padding(const char* who, const Tensor& key_padding, int64_t B, int64_t L) {
-    if (!key_padding.defined()) return;
-    ATTNLAB_CHECK(key_padding.shape() == Shape({B, L}), who, ": key padding mask ",
-                  shape_str(key_padding.shape()), " (expected [B, L] = [", B, ", ", L, "])");
-    const real* keep = key_padding.data();
-    for (int64_t b = 0; b < B; ++b) {
-        int64_t real_tokens = 0;
-        for (int64_t t = 0; t < L; ++t) {
-            const real value = keep[b * L + t];
-            ATTNLAB_CHECK(value == 0 || value == 1, who, ": key padding mask holds ", value,
-                          " at [", b, ", ", t, "] (expected 1 = token, 0 = pad)");
-            real_tokens += value == 1;
-        }
-        ATTNLAB_CHECK(real_tokens > 0, who, ": row ", b,
-                      " of the key padding mask has no real token");
-    }
-}
-
 // Checks the sizes before the members are built.
 static const StackConfig& checked(const StackConfig& config) {
     config.check("Encoder");
@@ -61,7 +43,7 @@ Tensor Encoder::forward_embedded(const Tensor& x, const Tensor& key_padding) {
     const int64_t B = x.size(0), L = x.size(1);
     ATTNLAB_CHECK(L >= 1 && L <= config_.max_len, "Encoder: sequence length ", L,
                   " exceeds max_len ", config_.max_len, " (or is empty)");
-    check_key_padding("Encoder", key_padding, B, L);
+    if (key_padding.defined()) check_key_padding(key_padding, B, L, "Encoder", true);
     Tensor h = add(x, embedding(pos_.weight(), position_ids(B, L)));
     for (size_t i = 0; i < blocks_.size(); ++i) h = blocks_[i].forward(h, key_padding);
     return ln_f_.forward(h);

@@ -45,10 +45,6 @@ class ModuleList : public Module {
 // Position ids [B, L] holding 0 .. L − 1 in every row.
 IntTensor position_ids(int64_t B, int64_t L);
 
-// Checks a key padding mask: [B, L], only 0/1, at least one real token per row. `who` names the
-// caller in the message. An undefined mask passes (no padding).
-void check_key_padding(const char* who, const Tensor& key_padding, int64_t B, int64_t L);
-
 class Encoder : public Module {
   public:
     // Initialises, in order: embed, pos, then each block, from `rng`.

@@ -65,7 +65,7 @@ Tensor Decoder::forward(const Tensor& embedding_weight, const IntTensor& ids,
     const int64_t B = ids.shape[0], T = ids.shape[1];
     ATTNLAB_CHECK(T >= 1 && T <= max_len_, "Decoder: sequence length ", T, " exceeds max_len ",
                   max_len_, " (or is empty)");
-    check_key_padding("Decoder", self_padding, B, T);
+    if (self_padding.defined()) check_key_padding(self_padding, B, T, "Decoder", true);
     Tensor h = add(embedding(embedding_weight, ids), embedding(pos_.weight(), position_ids(B, T)));
     for (size_t i = 0; i < blocks_.size(); ++i)
         h = blocks_[i].forward(h, self_padding, memory, memory_padding);

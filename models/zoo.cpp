@@ -1,83 +1,167 @@
-// zoo.cpp — name → layer dispatch for every token mixer, with errors that list the valid names.
+// zoo.cpp — the table of every attention kind, and the lookups and factories built on it.
 #include "zoo.h"
 
 #include <algorithm>
 
+#include "attn_dense.h"
 #include "attn_dynamic_conv.h"
+#include "attn_factorized_dense.h"
+#include "attn_factorized_random.h"
 #include "attn_lightweight_conv.h"
 #include "attn_linformer.h"
+#include "attn_mixture.h"
 #include "attn_performer.h"
+#include "attn_random.h"
+#include "attn_vanilla.h"
 
 namespace attnlab {
+
+// The registry: one line per kind. Its order is the order of every list of names the project
+// prints (errors, `attnlab inspect`, the benchmark's kinds).
+const std::vector<const KindInfo*>& registered_kinds() {
+    static const std::vector<const KindInfo*> kinds = {
+        &vanilla_kind(),      &dense_kind(),        &factorized_dense_kind(),
+        &random_kind(),       &fixed_random_kind(), &factorized_random_kind(),
+        &performer_kind(),    &linformer_kind(),    &lightweight_conv_kind(),
+        &dynamic_conv_kind(),
+    };
+    return kinds;
+}
+
 namespace {
 
-// Kinds with their own path; they are whole layers and cannot join a "+" mixture.
-const std::vector<std::string>& standalone_kind_names() {
-    static const std::vector<std::string> names = {"performer", "linformer", "lightweight_conv",
-                                                   "dynamic_conv"};
+const KindInfo* lookup(const std::string& name) {
+    for (const KindInfo* kind : registered_kinds())
+        if (kind->name == name) return kind;
+    return nullptr;
+}
+
+std::vector<std::string> names_where(bool (*keep)(const KindInfo&)) {
+    std::vector<std::string> names;
+    for (const KindInfo* kind : registered_kinds())
+        if (keep(*kind)) names.push_back(kind->name);
     return names;
 }
 
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-    return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-    return out;
-}
-
-// Checks every "+"-separated component before anything is built.
-void check_kind(const std::string& kind) {
-    const bool mixture = kind.find('+') != std::string::npos;
+std::vector<std::string> split_plus(const std::string& kind) {
+    std::vector<std::string> parts;
     for (size_t start = 0;;) {
         const size_t plus = kind.find('+', start);
-        const std::string part = kind.substr(start, plus - start);
-        if (contains(standalone_kind_names(), part))
-            ATTNLAB_CHECK(
-                !mixture, "attention: \"", part, "\" in \"", kind,
-                "\" cannot be mixed; only these logit kinds mix: ", joined(logit_kind_names()));
-        else
-            ATTNLAB_CHECK(contains(logit_kind_names(), part), "attention: unknown kind \"", part,
-                          "\" in \"", kind, "\"; valid kinds: ", joined(token_mixer_kind_names()),
-                          ", or a \"+\"-joined mixture of distinct logit kinds such as "
-                          "\"random+vanilla\"");
-        if (plus == std::string::npos) break;
+        parts.push_back(kind.substr(start, plus - start));
+        if (plus == std::string::npos) return parts;
         start = plus + 1;
     }
 }
 
-void collect_performers(Module& module, std::vector<PerformerAttention*>& out) {
-    if (auto* performer = dynamic_cast<PerformerAttention*>(&module)) out.push_back(performer);
-    for (const auto& entry : module.children()) collect_performers(*entry.second, out);
+const char* const kMixtureNote =
+    ", or a \"+\"-joined mixture of distinct logit kinds such as \"random+vanilla\"";
+
+}  // namespace
+
+const KindInfo& find_kind(const std::string& name) {
+    const KindInfo* kind = lookup(name);
+    ATTNLAB_CHECK(kind, "attention: unknown kind \"", name,
+                  "\"; valid kinds: ", join(token_mixer_kind_names()), kMixtureNote);
+    return *kind;
+}
+
+const std::vector<std::string>& token_mixer_kind_names() {
+    static const std::vector<std::string> names = names_where([](const KindInfo&) { return true; });
+    return names;
+}
+
+const std::vector<std::string>& logit_kind_names() {
+    static const std::vector<std::string> names =
+        names_where([](const KindInfo& kind) { return bool(kind.make_logits); });
+    return names;
+}
+
+std::vector<const KindInfo*> parse_kind(const std::string& kind) {
+    const std::vector<std::string> parts = split_plus(kind);
+    std::vector<const KindInfo*> kinds;
+    for (const std::string& part : parts) {
+        const KindInfo* info = lookup(part);
+        ATTNLAB_CHECK(info, "attention: unknown kind \"", part, "\" in \"", kind,
+                      "\"; valid kinds: ", join(token_mixer_kind_names()), kMixtureNote);
+        ATTNLAB_CHECK(parts.size() == 1 || info->make_logits, "attention: \"", part, "\" in \"",
+                      kind,
+                      "\" cannot be mixed; only these logit kinds mix: ", join(logit_kind_names()));
+        ATTNLAB_CHECK(std::find(kinds.begin(), kinds.end(), info) == kinds.end(),
+                      "attention: kind \"", part, "\" appears twice in \"", kind, "\"");
+        kinds.push_back(info);
+    }
+    return kinds;
+}
+
+const std::vector<OptionSpec>& registered_options() {
+    static const std::vector<OptionSpec> options = [] {
+        std::vector<OptionSpec> all;
+        for (const KindInfo* kind : registered_kinds())
+            for (const OptionSpec& option : kind->options)
+                if (std::none_of(all.begin(), all.end(),
+                                 [&](const OptionSpec& seen) { return seen.key == option.key; }))
+                    all.push_back(option);
+        return all;
+    }();
+    return options;
+}
+
+const OptionSpec& find_option(const std::string& key) {
+    for (const OptionSpec& option : registered_options())
+        if (option.key == key) return option;
+    std::vector<std::string> keys;
+    for (const OptionSpec& option : registered_options()) keys.push_back(option.key);
+    throw Error(cat("attention: unknown option \"", key, "\"; the kinds' options: ", join(keys)));
+}
+
+std::unique_ptr<LogitSource> make_logit_source(const AttentionConfig& config, Rng& rng) {
+    std::vector<std::unique_ptr<LogitSource>> sources;
+    for (const std::string& part : split_plus(config.kind)) {
+        const KindInfo* kind = lookup(part);
+        ATTNLAB_CHECK(kind && kind->make_logits, "attention: unknown kind \"", part, "\" in \"",
+                      config.kind, "\"; valid kinds: ", join(logit_kind_names()), kMixtureNote);
+        for (const auto& source : sources)
+            ATTNLAB_CHECK(source->name() != part, "attention: kind \"", part,
+                          "\" appears twice in \"", config.kind, "\"");
+        sources.push_back(kind->make_logits(config, rng));
+    }
+    if (sources.size() == 1) return std::move(sources[0]);
+    return std::make_unique<MixtureLogits>(std::move(sources));
+}
+
+std::unique_ptr<TokenMixer> make_token_mixer(const AttentionConfig& config, Rng& rng) {
+    const std::vector<const KindInfo*> kinds = parse_kind(config.kind);
+    if (kinds[0]->make_layer) return kinds[0]->make_layer(config, rng);
+    return std::make_unique<MultiHeadAttention>(config, rng);
+}
+
+MixerFlops mixer_forward_flops(const AttentionConfig& config, int64_t length) {
+    const std::vector<const KindInfo*> kinds = parse_kind(config.kind);
+    if (kinds[0]->make_layer) return kinds[0]->flops(config, length);
+    const int64_t d = config.d_model;
+    MixerFlops total{4 * d * d + 2 * length * d, 0};  // the softmax frame: W_v, W_o, P·V
+    for (const KindInfo* kind : kinds) {
+        const MixerFlops logits = kind->flops(config, length);
+        total.per_token += logits.per_token;
+        total.per_step += logits.per_step;
+    }
+    return total;
+}
+
+namespace {
+
+void redraw_under(Module& module, uint64_t seed, int64_t& count) {
+    if (auto* mixer = dynamic_cast<TokenMixer*>(&module))
+        if (mixer->redraw_features(mix(seed, uint64_t(count)))) ++count;
+    for (const auto& entry : module.children()) redraw_under(*entry.second, seed, count);
 }
 
 }  // namespace
 
-const std::vector<std::string>& token_mixer_kind_names() {
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> all = logit_kind_names();
-        for (const std::string& name : standalone_kind_names()) all.push_back(name);
-        return all;
-    }();
-    return names;
-}
-
-std::unique_ptr<TokenMixer> make_token_mixer(const AttentionConfig& config, Rng& rng) {
-    check_kind(config.kind);
-    if (config.kind == "performer") return std::make_unique<PerformerAttention>(config, rng);
-    if (config.kind == "linformer") return std::make_unique<LinformerAttention>(config, rng);
-    if (config.kind == "lightweight_conv") return std::make_unique<LightweightConv>(config, rng);
-    if (config.kind == "dynamic_conv") return std::make_unique<DynamicConv>(config, rng);
-    return std::make_unique<MultiHeadAttention>(config, rng);
-}
-
-int64_t redraw_performer_features(Module& root, uint64_t seed) {
-    std::vector<PerformerAttention*> performers;
-    collect_performers(root, performers);
-    for (size_t i = 0; i < performers.size(); ++i) performers[i]->redraw(mix(seed, i));
-    return int64_t(performers.size());
+int64_t redraw_random_features(Module& root, uint64_t seed) {
+    int64_t count = 0;
+    redraw_under(root, seed, count);
+    return count;
 }
 
 }  // namespace attnlab

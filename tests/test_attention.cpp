@@ -26,7 +26,7 @@ AttentionConfig tiny(const std::string& kind, bool causal) {
     config.max_len = 6;
     config.kind = kind;
     config.causal = causal;
-    config.factorized_k = 2;
+    config.set("factorized_k", 2);
     return config;
 }
 
@@ -232,8 +232,8 @@ TEST_CASE("attention: kind names, mixtures and config errors", "[attention]") {
     CHECK_THROWS_WITH(MultiHeadAttention(odd, rng),
                       Catch::Contains("d_model 8 must be a positive multiple of heads 3"));
     AttentionConfig bad_split = tiny("factorized_dense", false);
-    bad_split.factorized_a = 4;
-    bad_split.factorized_b = 2;
+    bad_split.set("factorized_a", 4);
+    bad_split.set("factorized_b", 2);
     CHECK_THROWS_WITH(MultiHeadAttention(bad_split, rng),
                       Catch::Contains("factorized_a · factorized_b = max_len"));
     MultiHeadAttention attention(tiny("vanilla", false), rng);

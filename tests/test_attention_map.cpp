@@ -155,7 +155,7 @@ TEST_CASE("attention-map: Linformer keeps its L × k weights, rows summing to 1"
     config.d_model = 8;
     config.heads = 2;
     config.max_len = 6;
-    config.linformer_k = 3;
+    config.set("linformer_k", 3);
     Rng rng(11);
     LinformerAttention linformer(config, rng);
     linformer.forward(Tensor::randn({2, 5, 8}, rng));

@@ -24,7 +24,7 @@ AttentionConfig tiny(const std::string& kind, bool causal, int64_t K = 3) {
     config.heads = 2;
     config.kind = kind;
     config.causal = causal;
-    config.conv_kernel = K;
+    config.set("conv_kernel", K);
     return config;
 }
 

@@ -106,7 +106,7 @@ std::unique_ptr<ConvolutionMixer> random_layer(bool dynamic, bool causal, int64_
     config.heads = 2;
     config.kind = dynamic ? "dynamic_conv" : "lightweight_conv";
     config.causal = causal;
-    config.conv_kernel = K;
+    config.set("conv_kernel", K);
     Rng rng(31);
     std::unique_ptr<ConvolutionMixer> layer;
     if (dynamic)

@@ -20,7 +20,7 @@ AttentionConfig tiny() {
     config.heads = 2;
     config.max_len = 6;
     config.kind = "linformer";
-    config.linformer_k = 3;
+    config.set("linformer_k", 3);
     return config;
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("linformer: with k = L and E = I it is exact softmax attention", "[lin
     // one, value for value.
     AttentionConfig config = tiny();
     config.max_len = 5;
-    config.linformer_k = 5;
+    config.set("linformer_k", 5);
     Rng rng(3);
     LinformerAttention linformer(config, rng);
     AttentionConfig exact_config = config;
@@ -183,7 +183,7 @@ TEST_CASE("linformer: parameter count 4(d² + d) + k·max_len, names", "[linform
     for (int64_t k : {3, 16})
         for (int64_t max_len : {6, 40}) {
             AttentionConfig config = tiny();
-            config.linformer_k = k;
+            config.set("linformer_k", k);
             config.max_len = max_len;
             Rng rng(1);
             LinformerAttention attention(config, rng);
@@ -203,7 +203,7 @@ TEST_CASE("linformer: configuration errors", "[linformer]") {
     CHECK_THROWS_WITH(make_token_mixer(causal, rng),
                       Catch::Contains("linformer: bidirectional only"));
     AttentionConfig no_k = tiny();
-    no_k.linformer_k = 0;
+    no_k.set("linformer_k", 0);
     CHECK_THROWS_WITH(LinformerAttention(no_k, rng),
                       Catch::Contains("linformer_k must be positive, got 0"));
     CHECK_THROWS_WITH(make_token_mixer(tiny(), rng)->forward(input(2, 4, 1), Tensor::ones({2, 3})),

@@ -22,8 +22,8 @@ AttentionConfig tiny(bool causal, const std::string& features = "softmax") {
     config.heads = 2;
     config.kind = "performer";
     config.causal = causal;
-    config.performer_features = 8;
-    config.performer_feature_kind = features;
+    config.set("performer_features", 8);
+    config.set("performer_feature_kind", features);
     return config;
 }
 
@@ -188,7 +188,7 @@ TEST_CASE("performer: approximates exact softmax attention, better with more fea
         const int64_t feature_counts[2] = {16, 2048};
         for (int i = 0; i < 2; ++i) {
             AttentionConfig config = tiny(causal);
-            config.performer_features = feature_counts[i];
+            config.set("performer_features", feature_counts[i]);
             Rng performer_rng(1);
             PerformerAttention performer(config, performer_rng);
             copy_weights(vanilla, performer);
@@ -243,7 +243,7 @@ TEST_CASE("performer: the projection is frozen: no gradient, unchanged by AdamW"
 TEST_CASE("performer: parameter count 4(d² + d) trainable, plus m·dh frozen", "[performer]") {
     for (int64_t m : {8, 32}) {
         AttentionConfig config = tiny(false);
-        config.performer_features = m;
+        config.set("performer_features", m);
         Rng rng(1);
         PerformerAttention attention(config, rng);
         const int64_t d = 8, dh = 4;
@@ -279,7 +279,7 @@ TEST_CASE("performer: configuration errors", "[performer]") {
     AttentionConfig bad = tiny(false, "cosine");
     CHECK_THROWS_WITH(PerformerAttention(bad, rng), Catch::Contains("unknown feature kind"));
     AttentionConfig leaky = tiny(true);
-    leaky.performer_key_stabilizer = "per_sequence";
+    leaky.set("performer_key_stabilizer", "per_sequence");
     CHECK_THROWS_WITH(PerformerAttention(leaky, rng), Catch::Contains("not allowed when causal"));
     PerformerAttention attention(tiny(false), rng);
     CHECK_THROWS_WITH(attention.forward(input(2, 4, 1), Tensor::ones({2, 3})),

@@ -71,7 +71,7 @@ TEST_CASE("bench flops: convolutions and factorized dense", "[bench][flops]") {
 
 TEST_CASE("bench flops: errors name the kind and the bad length", "[bench][flops]") {
     CHECK_THROWS_WITH(lm_training_step_flops(lm_s("vanilla+bogus"), 16, 256),
-                      Catch::Contains("unknown attention kind \"bogus\""));
+                      Catch::Contains("unknown kind \"bogus\" in \"vanilla+bogus\""));
     CHECK_THROWS_WITH(lm_training_step_flops(lm_s("vanilla"), 16, 512),
                       Catch::Contains("length 512"));
 }

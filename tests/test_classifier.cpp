@@ -31,7 +31,7 @@ ClassifierConfig tiny(const std::string& kind, const std::string& pooling, int64
     config.pooling = pooling;
     config.towers = towers;
     config.stack.attention.kind = kind;
-    config.stack.attention.performer_features = 4;
+    config.stack.attention.set("performer_features", 4);
     return config;
 }
 
@@ -240,7 +240,7 @@ TEST_CASE("classifier: config and input errors", "[classifier]") {
                       Catch::Contains("sequence length 7 exceeds max_len 6"));
     const IntTensor two({1, 2}, {1, 2});
     CHECK_THROWS_WITH(mean.forward(two, Tensor::from_vector({1, 2}, {1, 0.5})),
-                      Catch::Contains("mask holds 0.5"));
+                      Catch::Contains("key_padding holds 0.5"));
     CHECK_THROWS_WITH(mean.forward(two, Tensor::zeros({1, 2})),
                       Catch::Contains("has no real token"));
     CHECK_THROWS_WITH(mean.forward(two, Tensor(), two, Tensor()),

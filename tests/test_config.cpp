@@ -110,7 +110,7 @@ TEST_CASE("config: model settings map onto the stack config", "[config]") {
     CHECK(stack.max_len == 20);  // 0 → from the data
     CHECK(stack.d_model == 48);
     CHECK(stack.attention.kind == "performer");
-    CHECK(stack.attention.performer_features == 16);
+    CHECK(stack.attention.integer("performer_features") == 16);
     CHECK_THROWS_WITH(stack_config_from(load_config("", {"model.heads=5"}), 11, 20),
                       Contains("\"model.d_model\" must be a multiple of model.heads"));
     CHECK_THROWS_WITH(stack_config_from(load_config("", {"model.max_len=10"}), 11, 20),

@@ -28,8 +28,10 @@ Count trainable(int64_t n) {
 // The formulas of the headers, for one config.
 std::map<std::string, Count> formulas(const AttentionConfig& c) {
     const int64_t d = c.d_model, h = c.heads, max_len = c.max_len;
-    const int64_t n = c.dense_hidden > 0 ? c.dense_hidden : d / h;  // attn_dense.h
-    const int64_t a = c.factorized_a, b = c.factorized_b;           // set explicitly below
+    const int64_t n =
+        c.integer("dense_hidden") > 0 ? c.integer("dense_hidden") : d / h;  // attn_dense.h
+    const int64_t a = c.integer("factorized_a"),
+                  b = c.integer("factorized_b");  // set explicitly below
     std::map<std::string, Count> f;
     // Logit kinds (attn_*.h); MultiHeadAttention adds its frame 2·(d² + d) (attention.h).
     f["vanilla"] = trainable(2 * (d * d + d));
@@ -37,7 +39,7 @@ std::map<std::string, Count> formulas(const AttentionConfig& c) {
     f["factorized_dense"] = trainable(d * h * n + h * n + h * n * (a + b) + h * (a + b));
     f["random"] = trainable(h * max_len * max_len);
     f["fixed_random"] = {h * max_len * max_len, 0};
-    f["factorized_random"] = trainable(2 * h * max_len * c.factorized_k);
+    f["factorized_random"] = trainable(2 * h * max_len * c.integer("factorized_k"));
     return f;
 }
 
@@ -45,11 +47,14 @@ Count expected_count(const std::string& kind, const AttentionConfig& c) {
     const int64_t d = c.d_model, dh = c.d_model / c.heads;
     // Standalone layers (their own headers).
     if (kind == "performer")
-        return trainable(4 * (d * d + d)) + Count{c.performer_features * dh, 0};
-    if (kind == "linformer") return trainable(4 * (d * d + d) + c.linformer_k * c.max_len);
+        return trainable(4 * (d * d + d)) + Count{c.integer("performer_features") * dh, 0};
+    if (kind == "linformer")
+        return trainable(4 * (d * d + d) + c.integer("linformer_k") * c.max_len);
     // attn_lightweight_conv.h / attn_dynamic_conv.h: GLU in (d → 2d), out (d → d), the kernel.
-    if (kind == "lightweight_conv") return trainable(3 * d * d + 3 * d + c.heads * c.conv_kernel);
-    if (kind == "dynamic_conv") return trainable(3 * d * d + 3 * d + d * c.heads * c.conv_kernel);
+    if (kind == "lightweight_conv")
+        return trainable(3 * d * d + 3 * d + c.heads * c.integer("conv_kernel"));
+    if (kind == "dynamic_conv")
+        return trainable(3 * d * d + 3 * d + d * c.heads * c.integer("conv_kernel"));
     // Logit kinds and "+" mixtures (attn_mixture.h: N alphas + Σ components), inside the frame.
     std::vector<std::string> parts;
     for (size_t start = 0;;) {
@@ -85,21 +90,21 @@ TEST_CASE("parameter counts: every kind and mixture matches its header's formula
     base.d_model = 12;
     base.heads = 3;
     base.max_len = 10;
-    base.factorized_a = 2;
-    base.factorized_b = 5;
-    base.factorized_k = 4;
-    base.performer_features = 7;
-    base.linformer_k = 6;
+    base.set("factorized_a", 2);
+    base.set("factorized_b", 5);
+    base.set("factorized_k", 4);
+    base.set("performer_features", 7);
+    base.set("linformer_k", 6);
     AttentionConfig wide = base;
     wide.d_model = 20;
     wide.heads = 2;
     wide.max_len = 9;
-    wide.dense_hidden = 5;
-    wide.factorized_a = 3;
-    wide.factorized_b = 3;
-    wide.factorized_k = 2;
-    wide.performer_features = 13;
-    wide.linformer_k = 4;
+    wide.set("dense_hidden", 5);
+    wide.set("factorized_a", 3);
+    wide.set("factorized_b", 3);
+    wide.set("factorized_k", 2);
+    wide.set("performer_features", 13);
+    wide.set("linformer_k", 4);
 
     for (const AttentionConfig& config : {base, wide})
         for (const std::string& kind : kinds) {

@@ -58,21 +58,8 @@ StackConfig config_from(const Metadata& metadata) {
     StackConfig config;
     AttentionConfig& attention = config.attention;
     const std::map<std::string, int64_t*> integers = {
-        {"vocab", &config.vocab},
-        {"d_model", &config.d_model},
-        {"heads", &config.heads},
-        {"layers", &config.layers},
-        {"d_ff", &config.d_ff},
-        {"max_len", &config.max_len},
-        {"dense_hidden", &attention.dense_hidden},
-        {"factorized_a", &attention.factorized_a},
-        {"factorized_b", &attention.factorized_b},
-        {"factorized_k", &attention.factorized_k},
-        {"performer_features", &attention.performer_features}};
-    const std::map<std::string, std::string*> strings = {
-        {"kind", &attention.kind},
-        {"performer_feature_kind", &attention.performer_feature_kind},
-        {"performer_key_stabilizer", &attention.performer_key_stabilizer}};
+        {"vocab", &config.vocab},   {"d_model", &config.d_model}, {"heads", &config.heads},
+        {"layers", &config.layers}, {"d_ff", &config.d_ff},       {"max_len", &config.max_len}};
     for (const char* key : {"vocab", "d_model", "heads", "layers", "d_ff", "max_len", "kind"}) {
         INFO("metadata key " << key);
         REQUIRE(metadata.count(key) == 1);
@@ -80,9 +67,15 @@ StackConfig config_from(const Metadata& metadata) {
     for (const auto& [key, value] : metadata) {
         if (integers.count(key))
             *integers.at(key) = std::stoll(value);
-        else if (strings.count(key))
-            *strings.at(key) = value;
-        else if (key != "model")
+        else if (key == "kind")
+            attention.kind = value;
+        else if (key == "model")
+            continue;
+        else if (find_option(key).default_value.is_integer())  // an unknown key throws
+            attention.set(key, int64_t(std::stoll(value)));
+        else if (find_option(key).default_value.is_text())
+            attention.set(key, value);
+        else
             FAIL("unknown metadata key \"" << key << "\" = \"" << value << "\"");
     }
     return config;

@@ -29,7 +29,7 @@ Seq2SeqConfig tiny(const std::string& kind) {
     config.stack.d_ff = 16;
     config.stack.max_len = 6;
     config.stack.attention.kind = kind;
-    config.stack.attention.performer_features = 4;
+    config.stack.attention.set("performer_features", 4);
     return config;
 }
 

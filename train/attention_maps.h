@@ -5,33 +5,20 @@
 // built from them (LanguageModel now, the encoders of Classifier and Seq2Seq alike) is covered in
 // layer order; the model runs through Task::evaluate_batch, the one forward every task has.
 //
-// What each layer kind gives (MapChoice picks among the logit kinds' pictures):
-//   logit kinds (attention.h)  "weights": P = softmax(S + mask) of the forward, [L, L];
-//                              "alignment": softmax(S_c + causal mask) of each logit source c on
-//                              its own (each component of a mixture separately). For random,
-//                              fixed_random and factorized_random it does not depend on the input
-//                              (the Synthesizer paper's picture); for vanilla and the dense kinds
-//                              it is the per-input softmax of that source's logits.
-//                              Auto: weights for vanilla, alignment for one Synthesizer kind, both
-//                              for mixtures.
-//   performer                  FAVOR+'s implicit attention D⁻¹ φ(Q) φ(K)ᵀ of the layer's input,
-//                              [L, L] (PerformerAttention::implicit_attention), whatever the
-//                              choice.
-//   linformer                  P [L, k]: queries against the k projected keys (not positions).
-//   convolutions               no attention matrix: the layer is skipped with a note.
+// What each layer gives is its token mixer's attention_pictures hook (models/token_mixer.h):
+// softmax-frame layers their weights P and/or each logit source's alignment (MapChoice), the
+// Performer its implicit attention D⁻¹ φ(Q) φ(K)ᵀ, Linformer its weights over the k projected keys;
+// a layer with no pictures (the convolutions) is skipped with a note.
 // The model runs in eval mode (no dropout) with recording off; its mode is restored.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "models/attention.h"
 #include "models/block.h"
 #include "train/task.h"
 
 namespace attnlab {
-
-enum class MapChoice { Auto, Weights, Alignment };
 
 struct AttentionMap {
     int64_t layer = 0;
@@ -49,9 +36,6 @@ struct AttentionMaps {
 
 // Every TransformerBlock under `root`, depth first in registration order.
 std::vector<TransformerBlock*> transformer_blocks(Module& root);
-
-// softmax(S + causal mask) of one logit source for x [B, L, d] → [B or 1, h, L, L].
-Tensor synthetic_alignment(LogitSource& source, const Tensor& x, bool causal);
 
 // Runs the task's model on `example` and collects the maps of every block (see above).
 AttentionMaps attention_maps(Task& task, const Example& example, MapChoice choice);

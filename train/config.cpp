@@ -20,28 +20,28 @@
 namespace attnlab {
 namespace {
 
-// The "model.*" schema: the keys every family shares, plus "pooling" for classifiers.
+json to_json(const OptionValue& value) {
+    if (value.is_integer()) return value.integer();
+    if (value.is_flag()) return value.flag();
+    return value.text();
+}
+
+OptionValue from_json(const json& value) {
+    if (value.is_number_integer()) return value.get<int64_t>();
+    if (value.is_boolean()) return value.get<bool>();
+    return value.get<std::string>();
+}
+
+// The "model.*" schema: the keys every family shares, plus "pooling" for classifiers. Under
+// "attention": the kind, and every option some kind declares (models/zoo.h), with its default.
 json model_defaults(ModelFamily family) {
     const StackConfig stack;
-    const AttentionConfig a;
-    json model = {{"d_model", stack.d_model},
-                  {"heads", stack.heads},
-                  {"layers", stack.layers},
-                  {"d_ff", stack.d_ff},
-                  {"max_len", 0},
-                  {"dropout", stack.dropout},
-                  {"attention",
-                   {{"kind", a.kind},
-                    {"dense_hidden", a.dense_hidden},
-                    {"factorized_a", a.factorized_a},
-                    {"factorized_b", a.factorized_b},
-                    {"factorized_k", a.factorized_k},
-                    {"performer_features", a.performer_features},
-                    {"performer_feature_kind", a.performer_feature_kind},
-                    {"performer_orthogonal", a.performer_orthogonal},
-                    {"performer_key_stabilizer", a.performer_key_stabilizer},
-                    {"linformer_k", a.linformer_k},
-                    {"conv_kernel", a.conv_kernel}}}};
+    json attention = {{"kind", stack.attention.kind}};
+    for (const OptionSpec& option : registered_options())
+        attention[option.key] = to_json(option.default_value);
+    json model = {{"d_model", stack.d_model}, {"heads", stack.heads}, {"layers", stack.layers},
+                  {"d_ff", stack.d_ff},       {"max_len", 0},         {"dropout", stack.dropout},
+                  {"attention", attention}};
     if (family == ModelFamily::Classifier) model["pooling"] = "mean";
     return model;
 }
@@ -67,20 +67,13 @@ json train_defaults() {
 // The closed sets of choices of some string keys ("model.attention.kind" is checked separately:
 // it also accepts "+"-joined mixtures).
 std::vector<std::string> choices_of(const std::string& path) {
-    if (path == "model.attention.performer_feature_kind")
-        return {"softmax", "hyperbolic", "trig", "relu"};
-    if (path == "model.attention.performer_key_stabilizer")
-        return {"none", "per_token", "per_sequence"};
+    const std::string attention = "model.attention.";
+    if (path.compare(0, attention.size(), attention) == 0 && path != "model.attention.kind")
+        return find_option(path.substr(attention.size())).choices;
     if (path == "model.pooling") return {"mean", "cls"};
     if (path == "train.schedule.kind") return {"constant", "warmup_cosine", "inverse_sqrt"};
     if (path == "data.task") return task_names();
     return {};
-}
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-    return out;
 }
 
 const char* type_name(const json& value) {
@@ -96,15 +89,14 @@ std::string describe(const json& value) {
 void check_choice(const std::string& path, const std::string& value) {
     std::vector<std::string> choices = choices_of(path);
     if (path == "model.attention.kind") {
-        const std::vector<std::string>& kinds = token_mixer_kind_names();
-        std::stringstream parts(value);
-        std::string part;
-        bool ok = !value.empty();
-        while (std::getline(parts, part, '+'))
-            ok = ok && std::find(kinds.begin(), kinds.end(), part) != kinds.end();
-        if (!ok)
-            throw ConfigError(cat("config: \"", path, "\" is \"", value, "\"; valid choices: ",
-                                  join(kinds), " (or a \"+\"-joined mixture of logit kinds)"));
+        try {
+            parse_kind(value);
+        } catch (const Error& e) {
+            throw ConfigError(
+                cat("config: \"", path, "\" is \"", value,
+                    "\"; valid choices: ", join(token_mixer_kind_names()),
+                    " (or a \"+\"-joined mixture of distinct logit kinds): ", e.what()));
+        }
         return;
     }
     if (!choices.empty() && std::find(choices.begin(), choices.end(), value) == choices.end())
@@ -318,19 +310,9 @@ StackConfig stack_config_from(const json& config, int64_t vocab, int64_t data_ma
     config_require(stack.d_model % stack.heads == 0, config, "model.d_model",
                    cat("a multiple of model.heads (", stack.heads, ")"));
     stack.seed = mix(uint64_t(config_int(config, "train.seed")), 1);
-    const std::string a = "model.attention.";
-    AttentionConfig& attention = stack.attention;
-    attention.kind = config_string(config, a + "kind");
-    attention.dense_hidden = config_int(config, a + "dense_hidden");
-    attention.factorized_a = config_int(config, a + "factorized_a");
-    attention.factorized_b = config_int(config, a + "factorized_b");
-    attention.factorized_k = config_int(config, a + "factorized_k");
-    attention.performer_features = config_int(config, a + "performer_features");
-    attention.performer_feature_kind = config_string(config, a + "performer_feature_kind");
-    attention.performer_orthogonal = config_bool(config, a + "performer_orthogonal");
-    attention.performer_key_stabilizer = config_string(config, a + "performer_key_stabilizer");
-    attention.linformer_k = config_int(config, a + "linformer_k");
-    attention.conv_kernel = config_int(config, a + "conv_kernel");
+    stack.attention.kind = config_string(config, "model.attention.kind");
+    for (const OptionSpec& option : registered_options())
+        stack.attention.set(option.key, from_json(lookup(config, "model.attention." + option.key)));
     return stack;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "models/zoo.h"
 #include "train/config.h"
 #include "train/data/dataset.h"
 
@@ -20,7 +21,6 @@ struct Bounds {
 };
 
 constexpr int64_t kMaxCount = (int64_t(1) << 31) - 1;  // steps, examples, intervals, ...
-constexpr int64_t kMaxWidth = int64_t(1) << 20;        // d_ff, features, hidden widths, ...
 
 std::optional<Bounds> integer_bounds(const std::string& path) {
     static const std::map<std::string, Bounds> table = {
@@ -29,13 +29,6 @@ std::optional<Bounds> integer_bounds(const std::string& path) {
         {"model.layers", {1, 1 << 10}},
         {"model.d_ff", {1, kMaxWidth}},
         {"model.max_len", {0, kMaxSequenceLength}},
-        {"model.attention.dense_hidden", {0, kMaxWidth}},
-        {"model.attention.factorized_a", {0, kMaxSequenceLength}},
-        {"model.attention.factorized_b", {0, kMaxSequenceLength}},
-        {"model.attention.factorized_k", {1, kMaxWidth}},
-        {"model.attention.performer_features", {1, kMaxWidth}},
-        {"model.attention.linformer_k", {1, kMaxSequenceLength}},
-        {"model.attention.conv_kernel", {1, 1 << 12}},
         {"train.steps", {1, kMaxCount}},
         {"train.batch_size", {1, kMaxBatchSize}},
         {"train.grad_accum", {1, 1 << 16}},
@@ -49,6 +42,12 @@ std::optional<Bounds> integer_bounds(const std::string& path) {
     };
     auto found = table.find(path);
     if (found != table.end()) return found->second;
+    // The attention kinds' options: the range each kind declares (models/kind.h).
+    const std::string attention = "model.attention.";
+    if (path.compare(0, attention.size(), attention) == 0) {
+        const OptionSpec& option = find_option(path.substr(attention.size()));
+        return Bounds{option.low, option.high};
+    }
     // Data options: any integer but the seed; lengths also bound the model's positions. The
     // task's factory checks its own lower bounds and relations (tasks.cpp).
     if (path.compare(0, 5, "data.") == 0 && path != "data.seed") {

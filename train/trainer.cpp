@@ -255,7 +255,7 @@ void Trainer::diverged(const std::string& what, double value) const {
 void Trainer::train_step() {
     Module& model = task_->model();
     if (redraw_every_ > 0 && step_ > 0 && step_ % redraw_every_ == 0)
-        redraw_performer_features(model, mix(seed_ ^ 0x7ed4a3, uint64_t(step_)));
+        redraw_random_features(model, mix(seed_ ^ 0x7ed4a3, uint64_t(step_)));
     const double begin = now_seconds();
     optimizer_->zero_grad();
     double loss_sum = 0;

@@ -17,16 +17,17 @@
 #include <vector>
 
 #include "engine/tensor.h"
+#include "models/attention_config.h"
 
 namespace attnlab {
 
 constexpr int32_t kPadId = 0;
 
 // Plausibility limits every generator, the sampler and the config enforce, so that derived sizes
-// (2 × length, vocabulary + specials, batch × length, ...) stay far from int32/int64 overflow.
-constexpr int64_t kMaxSequenceLength = int64_t(1) << 24;  // tokens in one sequence
-constexpr int64_t kMaxVocabulary = int64_t(1) << 24;      // token ids are int32
-constexpr int64_t kMaxBatchSize = int64_t(1) << 20;       // examples in one batch
+// (2 × length, vocabulary + specials, batch × length, ...) stay far from int32/int64 overflow;
+// kMaxSequenceLength, the model's, is in models/attention_config.h.
+constexpr int64_t kMaxVocabulary = int64_t(1) << 24;  // token ids are int32
+constexpr int64_t kMaxBatchSize = int64_t(1) << 20;   // examples in one batch
 constexpr int32_t kIgnoreIndex = -100;  // the cross-entropy targets at padded positions
 
 enum class TaskKind { LanguageModel, Classification, PairClassification, Seq2Seq };
