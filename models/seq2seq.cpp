@@ -97,22 +97,25 @@ Tensor Seq2Seq::decode(const IntTensor& decoder_input, const Tensor& decoder_mas
     return matmul(h, table, false, true);  // [B, T, d] · [V, d]ᵀ → [B, T, V]
 }
 
-Tensor Seq2Seq::forward(const Batch& batch) {
-    ATTNLAB_CHECK(batch.input.shape.size() == 2 && batch.second.shape.size() == 2 &&
-                      batch.input.shape[0] == batch.second.shape[0],
-                  "Seq2Seq: source ", shape_str(batch.input.shape), " and decoder input ",
-                  shape_str(batch.second.shape), " (expected [B, S] and [B, T])");
-    const Tensor memory = encode(batch.input, batch.input_mask);
-    return decode(batch.second, batch.second_mask, memory, batch.input_mask);
+Tensor Seq2Seq::forward(const IntTensor& source, const Tensor& source_mask,
+                        const IntTensor& decoder_input, const Tensor& decoder_mask) {
+    ATTNLAB_CHECK(source.shape.size() == 2 && decoder_input.shape.size() == 2 &&
+                      source.shape[0] == decoder_input.shape[0],
+                  "Seq2Seq: source ", shape_str(source.shape), " and decoder input ",
+                  shape_str(decoder_input.shape), " (expected [B, S] and [B, T])");
+    const Tensor memory = encode(source, source_mask);
+    return decode(decoder_input, decoder_mask, memory, source_mask);
 }
 
-Tensor Seq2Seq::loss(const Batch& batch) {
-    ATTNLAB_CHECK(batch.target.shape == batch.second.shape, "Seq2Seq::loss: target ",
-                  shape_str(batch.target.shape), " differs from the decoder input ",
-                  shape_str(batch.second.shape));
-    const Tensor logits = forward(batch);
+Tensor Seq2Seq::loss(const IntTensor& source, const Tensor& source_mask,
+                     const IntTensor& decoder_input, const Tensor& decoder_mask,
+                     const IntTensor& target) {
+    ATTNLAB_CHECK(target.shape == decoder_input.shape, "Seq2Seq::loss: target ",
+                  shape_str(target.shape), " differs from the decoder input ",
+                  shape_str(decoder_input.shape));
+    const Tensor logits = forward(source, source_mask, decoder_input, decoder_mask);
     return cross_entropy(reshape(logits, {-1, config_.stack.vocab}),
-                         IntTensor({batch.target.numel()}, batch.target.values), kIgnoreIndex);
+                         IntTensor({target.numel()}, target.values), kIgnoreIndex);
 }
 
 namespace {
