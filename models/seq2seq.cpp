@@ -14,8 +14,7 @@ static AttentionConfig cross_config(AttentionConfig config) {
 }
 
 DecoderBlock::DecoderBlock(const AttentionConfig& attention, int64_t d_ff, Rng& rng)
-    : dropout_(attention.dropout),
-      dropout_seed_(attention.dropout_seed),
+    : residual_dropout_(attention.dropout, attention.dropout_seed),
       ln1_(attention.d_model),
       attn_(make_token_mixer(attention, rng)),
       ln_cross_(attention.d_model),
@@ -29,20 +28,16 @@ DecoderBlock::DecoderBlock(const AttentionConfig& attention, int64_t d_ff, Rng& 
     register_module("cross", cross_);
     register_module("ln2", ln2_);
     register_module("ffn", ffn_);
-    register_counter(dropout_calls_);
-}
-
-Tensor DecoderBlock::residual_dropout(const Tensor& x) {
-    if (!training() || dropout_ == 0) return x;
-    // A different stream from the attention weights' (as in TransformerBlock).
-    return dropout(x, real(dropout_), mix(dropout_seed_ ^ 0x9e3779b97f4a7c15ull, dropout_calls_++));
+    register_counter(residual_dropout_.calls());
 }
 
 Tensor DecoderBlock::forward(const Tensor& x, const Tensor& self_padding, const Tensor& memory,
                              const Tensor& memory_padding) {
-    Tensor h = add(x, residual_dropout(attn_->forward(ln1_.forward(x), self_padding)));
-    h = add(h, residual_dropout(cross_.forward(ln_cross_.forward(h), memory, memory_padding)));
-    return add(h, residual_dropout(ffn_.forward(ln2_.forward(h))));
+    const bool train = training();
+    Tensor h = add(x, residual_dropout_(attn_->forward(ln1_.forward(x), self_padding), train));
+    h = add(h,
+            residual_dropout_(cross_.forward(ln_cross_.forward(h), memory, memory_padding), train));
+    return add(h, residual_dropout_(ffn_.forward(ln2_.forward(h)), train));
 }
 
 Decoder::Decoder(const Seq2SeqConfig& config, Rng& rng)

@@ -58,11 +58,7 @@ class DecoderBlock : public Module {
     CrossAttention& cross() { return cross_; }
 
   private:
-    Tensor residual_dropout(const Tensor& x);
-
-    double dropout_;
-    uint64_t dropout_seed_;
-    uint64_t dropout_calls_ = 0;
+    ResidualDropout residual_dropout_;
     LayerNorm ln1_;
     std::unique_ptr<TokenMixer> attn_;
     LayerNorm ln_cross_;
