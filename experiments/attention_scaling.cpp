@@ -18,10 +18,10 @@
 #include "engine/ops.h"
 #include "experiments/lib/measure.h"
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "models/zoo.h"
+#include "train/plot.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;

@@ -15,11 +15,11 @@
 #include <map>
 
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "experiments/lib/training_cell.h"
 #include "train/config.h"
+#include "train/plot.h"
 #include "train/task.h"
 
 using namespace attnlab;

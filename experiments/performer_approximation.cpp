@@ -20,11 +20,12 @@
 #include "engine/init.h"
 #include "engine/linear_attention.h"
 #include "engine/ops.h"
+#include "experiments/lib/measure.h"
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "models/performer_features.h"
+#include "train/plot.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;

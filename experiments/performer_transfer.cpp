@@ -18,12 +18,12 @@
 
 #include "engine/common.h"
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "experiments/lib/training_cell.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/plot.h"
 #include "train/trainer.h"
 
 using namespace attnlab;

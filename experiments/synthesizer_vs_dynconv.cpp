@@ -15,8 +15,8 @@
 #include <map>
 
 #include "experiments/lib/kind_grid.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/table.h"
+#include "train/plot.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;
