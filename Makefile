@@ -48,8 +48,11 @@ FLAGS_san := -O1 -g -march=native -fsanitize=address,undefined -fno-omit-frame-p
 ENGINE_SRC := $(sort $(wildcard engine/*.cpp engine/*/*.cpp))
 MODEL_SRC  := $(sort $(wildcard models/*.cpp models/*/*.cpp))
 TRAIN_SRC  := $(sort $(filter-out train/main_%.cpp,$(wildcard train/*.cpp train/*/*.cpp)))
+# The core library, what the attnlab tool links: each layer includes only the layers below it
+# (engine ← models ← train ← experiments; tests/test_layers.cpp checks it). The experiment
+# programs and the tests also link experiments/lib.
+LIB_SRC    := $(ENGINE_SRC) $(MODEL_SRC) $(TRAIN_SRC)
 EXPLIB_SRC := $(sort $(wildcard experiments/lib/*.cpp))
-LIB_SRC    := $(ENGINE_SRC) $(MODEL_SRC) $(TRAIN_SRC) $(EXPLIB_SRC)
 # tests/fuzz/fuzz_*.cpp are the fuzz harnesses; the suites replay their corpora through them.
 TEST_SRC   := $(sort $(wildcard tests/*.cpp tests/fuzz/*.cpp))
 # Every experiments/<name>.cpp (benchmarks included) is a program build/bin/<name>.
@@ -74,14 +77,15 @@ define variant
 build/$(1)/obj/%.o: %.cpp
 	@mkdir -p $$(@D)
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$(CPPFLAGS) -c $$< -o $$@
-build/$(1)/tests: $$(patsubst %.cpp,build/$(1)/obj/%.o,$$(LIB_SRC) $$(TEST_SRC))
+build/$(1)/tests: $$(patsubst %.cpp,build/$(1)/obj/%.o,$$(LIB_SRC) $$(EXPLIB_SRC) $$(TEST_SRC))
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LDLIBS)
--include $$(patsubst %.cpp,build/$(1)/obj/%.d,$$(LIB_SRC) $$(TEST_SRC) $$(EXPERIMENT_SRC) $$(TOOL_SRC))
+-include $$(patsubst %.cpp,build/$(1)/obj/%.d,$$(LIB_SRC) $$(EXPLIB_SRC) $$(TEST_SRC) $$(EXPERIMENT_SRC) $$(TOOL_SRC))
 endef
 $(foreach v,f32 f64 san,$(eval $(call variant,$(v))))
 
 LIB_f32 := $(patsubst %.cpp,build/f32/obj/%.o,$(LIB_SRC))
-$(BIN)/%: build/f32/obj/experiments/%.o $(LIB_f32)
+EXPLIB_f32 := $(patsubst %.cpp,build/f32/obj/%.o,$(EXPLIB_SRC))
+$(BIN)/%: build/f32/obj/experiments/%.o $(LIB_f32) $(EXPLIB_f32)
 	@mkdir -p $(@D)
 	$(CXX) $(BASEFLAGS) $(FLAGS_f32) $^ -o $@ $(LDLIBS)
 $(BIN)/%: build/f32/obj/train/main_%.o $(LIB_f32)
@@ -114,7 +118,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.cpp,%,$(sort $(wildcard tests/fuzz/fuzz_*.cpp)))
 FUZZ_FLAGS   := -std=c++17 -fopenmp -O1 -g -march=native -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN) -Wno-pass-failed
-# The library below the CLI: what the readers need (the CLI also pulls in experiments/lib).
+# The library below the CLI: what the readers need.
 FUZZ_LIB     := $(patsubst %.cpp,build/fuzz/obj/%.o,$(ENGINE_SRC) $(MODEL_SRC) \
                   $(filter-out train/cli%.cpp,$(TRAIN_SRC)))
 

@@ -159,9 +159,13 @@ Tensor embedding(const Tensor& weight, const IntTensor& ids);
 // The keep mask of element i is a pure function of (seed, i), so any thread count gives the same
 // bits. p = 0 returns x itself.
 Tensor dropout(const Tensor& x, real p, uint64_t seed);
+// The target that cross_entropy skips by default: padded positions and unscored tokens carry it.
+// PyTorch's value, so fixtures and configs written against it agree.
+constexpr int32_t kIgnoreIndex = -100;
 // logits [N, C], targets [N] → [] mean of −log softmax(logits)[target] over targets ≠ ignore_index.
 // All-ignored batches give 0 (and zero gradient).
-Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int32_t ignore_index = -100);
+Tensor cross_entropy(const Tensor& logits, const IntTensor& targets,
+                     int32_t ignore_index = kIgnoreIndex);
 Tensor cumsum(const Tensor& x, int axis);
 // mask broadcasts to x; positions where mask ≠ 0 become `value`.
 Tensor masked_fill(const Tensor& x, const Tensor& mask, real value);

@@ -18,10 +18,10 @@
 #include "engine/ops.h"
 #include "experiments/lib/measure.h"
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "models/zoo.h"
+#include "train/plot.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;
@@ -139,62 +139,67 @@ std::string cell_key(const std::string& preset, const Arm& arm, int64_t L) {
     return preset + "/" + arm.label + "/L" + std::to_string(L) + "/seed0";
 }
 
-int run(const ExperimentOptions& options) {
-    const bool full = options.preset == "full";
-    std::vector<int64_t> lengths = {256, 512, 1024, 2048, 4096};
-    if (full) lengths.insert(lengths.end(), {8192, 16384});
-    const int repeats = full ? 5 : 3;
-    const double time_budget_s = full ? 60 : 10;  // per forward+backward; beyond it, stop growing L
-    ResultStore store(options.out_dir, kName);
-    const auto started = std::chrono::steady_clock::now();
+struct Preset {
+    std::vector<int64_t> lengths;
+    int repeats;
+    double time_budget_s;  // per forward+backward; beyond it, stop growing L
+};
 
-    const ChildResult baseline = run_isolated({"--measure", "none", "0", "0", "1"}, 0);
-    ATTNLAB_CHECK(baseline.exit_status == 0, "the baseline child failed (exit ",
-                  baseline.exit_status, ")");
-    for (const Arm& arm : kArms) {
-        for (int64_t L : lengths) {
-            const std::string key = cell_key(options.preset, arm, L);
-            if (!store.has(key)) {
-                std::fprintf(stderr, "%s: %-17s L = %5ld ...\n", kName, arm.label.c_str(), long(L));
-                const ChildResult child =
-                    run_isolated({"--measure", arm.kind, std::to_string(L), arm.causal ? "1" : "0",
-                                  std::to_string(repeats)},
-                                 kMemoryLimitMib);
-                json metrics = {{"status", child.exit_status == 0 ? "ok" : "failed"},
-                                {"exit_status", child.exit_status}};
-                if (child.exit_status == 0) {
-                    metrics["seconds"] = json::parse(child.output)["seconds"];
-                    metrics["peak_mib"] = child.peak_rss_mib - baseline.peak_rss_mib;
-                }
-                store.put(key, metrics,
-                          {{"kind", arm.kind},
-                           {"causal", arm.causal},
-                           {"L", L},
-                           {"d", 256},
-                           {"heads", 4},
-                           {"batch", 1},
-                           {"repeats", repeats},
-                           {"memory_limit_mib", kMemoryLimitMib}},
-                          0);
+Preset make_preset(bool full) {
+    Preset preset{{256, 512, 1024, 2048, 4096}, full ? 5 : 3, full ? 60.0 : 10.0};
+    if (full) preset.lengths.insert(preset.lengths.end(), {8192, 16384});
+    return preset;
+}
+
+// Measures the missing cells of `arm` in order of L, each in a child process, and stops at the
+// first L that fails (out of memory) or exceeds the time budget.
+void measure_arm(ResultStore& store, const std::string& preset_name, const Preset& preset,
+                 const Arm& arm, const ChildResult& baseline) {
+    for (int64_t L : preset.lengths) {
+        const std::string key = cell_key(preset_name, arm, L);
+        if (!store.has(key)) {
+            std::fprintf(stderr, "%s: %-17s L = %5ld ...\n", kName, arm.label.c_str(), long(L));
+            const ChildResult child =
+                run_isolated({"--measure", arm.kind, std::to_string(L), arm.causal ? "1" : "0",
+                              std::to_string(preset.repeats)},
+                             kMemoryLimitMib);
+            json metrics = {{"status", child.exit_status == 0 ? "ok" : "failed"},
+                            {"exit_status", child.exit_status}};
+            if (child.exit_status == 0) {
+                metrics["seconds"] = json::parse(child.output)["seconds"];
+                metrics["peak_mib"] = child.peak_rss_mib - baseline.peak_rss_mib;
             }
-            const json& metrics = store.cell(key)["metrics"];
-            if (metrics["status"] != "ok" || metrics["seconds"].get<double>() > time_budget_s)
-                break;
+            store.put(key, metrics,
+                      {{"kind", arm.kind},
+                       {"causal", arm.causal},
+                       {"L", L},
+                       {"d", 256},
+                       {"heads", 4},
+                       {"batch", 1},
+                       {"repeats", preset.repeats},
+                       {"memory_limit_mib", kMemoryLimitMib}},
+                      0);
         }
+        const json& metrics = store.cell(key)["metrics"];
+        if (metrics["status"] != "ok" || metrics["seconds"].get<double>() > preset.time_budget_s)
+            break;
     }
-    store.record_run(
-        {{"preset", options.preset},
-         {"wall_s",
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
-         {"baseline_rss_mib", baseline.peak_rss_mib}});
+}
 
-    // Table and plots from whatever cells exist.
-    auto value = [&](const Arm& arm, int64_t L, const char* metric) -> double {
-        const std::string key = cell_key(options.preset, arm, L);
+// A measured metric of a cell: -1 if the cell was not run, -2 if it failed (out of memory).
+struct CellValue {
+    const ResultStore& store;
+    const std::string& preset;
+
+    double operator()(const Arm& arm, int64_t L, const char* metric) const {
+        const std::string key = cell_key(preset, arm, L);
         if (!store.has(key)) return -1;
         const json& m = store.cell(key)["metrics"];
         return m["status"] == "ok" ? m[metric].get<double>() : -2;
-    };
+    }
+};
+
+Table scaling_table(const CellValue& value, const std::vector<int64_t>& lengths) {
     Table table{{"L"}, {}};
     for (const Arm& arm : kArms) table.header.push_back(arm.label + " ms / MiB");
     for (int64_t L : lengths) {
@@ -212,7 +217,12 @@ int run(const ExperimentOptions& options) {
         }
         table.rows.push_back(row);
     }
-    int64_t crossover = 0;  // the first L from which performer beats vanilla at every longer L
+    return table;
+}
+
+// The first L from which performer beats vanilla at every longer L; 0 if none.
+int64_t crossover_length(const CellValue& value, const std::vector<int64_t>& lengths) {
+    int64_t crossover = 0;
     for (auto it = lengths.rbegin(); it != lengths.rend(); ++it) {
         const double vanilla = value(kArms[0], *it, "seconds"),
                      performer = value(kArms[1], *it, "seconds");
@@ -220,25 +230,34 @@ int run(const ExperimentOptions& options) {
         if (!performer_wins) break;
         crossover = *it;
     }
+    return crossover;
+}
+
+std::string scaling_report(const std::string& preset_name, const Preset& preset,
+                           const CellValue& value, int64_t crossover) {
     std::string report =
-        "# attention_scaling (" + options.preset +
+        "# attention_scaling (" + preset_name +
         ")\n\n"
         "One attention layer, forward + backward, batch 1, d = 256, 4 heads; median "
         "ms of " +
-        std::to_string(repeats) +
+        std::to_string(preset.repeats) +
         " runs / peak RSS above a baseline "
         "process in MiB. \"–\": not run (an earlier L ran out of memory or time).\n\n" +
-        table.markdown() + "\n";
+        scaling_table(value, preset.lengths).markdown() + "\n";
     report += crossover ? "Crossover: FAVOR+ (bidirectional) is faster than vanilla from L = " +
                               std::to_string(crossover) + " on.\n"
                         : std::string("No crossover within the measured lengths.\n");
-    report += favor_targets(value, lengths);
+    report += favor_targets(value, preset.lengths);
     report +=
         "\nThe Performer paper (Fig. 3, V100) and LRA (Table 2, TPU) report the same shape: "
         "quadratic vanilla, linear FAVOR+/Linformer, the crossover near L = 1K–4K depending on "
         "hardware.\n";
-    write_file_atomically(store.path("table.md"), report);
+    return report;
+}
 
+// time.png and memory.png: every arm against L, log-log, the crossover marked.
+void write_scaling_plots(const ResultStore& store, const CellValue& value,
+                         const std::vector<int64_t>& lengths, int64_t crossover) {
     for (const char* metric : {"seconds", "peak_mib"}) {
         Plot plot;
         const bool time = std::strcmp(metric, "seconds") == 0;
@@ -264,6 +283,27 @@ int run(const ExperimentOptions& options) {
                 std::to_string(crossover) + ", graph 0.95 offset 0.5, 0");
         write_plot(plot, store.path(time ? "time.png" : "memory.png"));
     }
+}
+
+int run(const ExperimentOptions& options) {
+    const Preset preset = make_preset(options.full());
+    ResultStore store(options.out_dir, kName);
+    const auto started = std::chrono::steady_clock::now();
+
+    const ChildResult baseline = run_isolated({"--measure", "none", "0", "0", "1"}, 0);
+    ATTNLAB_CHECK(baseline.exit_status == 0, "the baseline child failed (exit ",
+                  baseline.exit_status, ")");
+    for (const Arm& arm : kArms) measure_arm(store, options.preset, preset, arm, baseline);
+    store.record_run({{"preset", options.preset},
+                      {"wall_s", seconds_since(started)},
+                      {"baseline_rss_mib", baseline.peak_rss_mib}});
+
+    // Table and plots from whatever cells exist.
+    const CellValue value{store, options.preset};
+    const int64_t crossover = crossover_length(value, preset.lengths);
+    const std::string report = scaling_report(options.preset, preset, value, crossover);
+    write_file_atomically(store.path("table.md"), report);
+    write_scaling_plots(store, value, preset.lengths, crossover);
     std::printf("%s", report.c_str());
     return 0;
 }
@@ -280,5 +320,5 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+    return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -294,15 +294,9 @@ double mib(const json& bytes) {
     return bytes.get<double>() / (1024.0 * 1024.0);
 }
 
-int run(const Options& options) {
-    std::ofstream json_out;
-    if (!options.json_out.empty()) {
-        json_out.open(options.json_out, std::ios::app);
-        ATTNLAB_CHECK(json_out.good(), "cannot open ", options.json_out, " for appending");
-    }
-    const kernels::BlasInfo blas = kernels::blas_info();
+// The report's first lines: the machine, the commit and how OpenBLAS runs.
+void print_header(const json& machine, const kernels::BlasInfo& blas) {
     const char* coretype = std::getenv("OPENBLAS_CORETYPE");
-    const json machine = machine_description();
     std::printf("# bench: training steps (forward + backward + AdamW) of the causal LM, %s\n\n",
                 kRealName);
     std::printf("machine: %s, %s cores, %s; git %s\n", machine["cpu"].get<std::string>().c_str(),
@@ -316,7 +310,10 @@ int run(const Options& options) {
         blas.coretype_forced ? " (set by attnlab's re-exec, engine/kernels/blas.cpp)" : "",
         blas.omp_wait_policy);
     std::fflush(stdout);
+}
 
+// The sgemm peak (GFLOP/s) that MFU is measured against, from a child process; printed.
+double sgemm_peak(const Options& options) {
     const json gemm = run_child({"--run-sgemm"}, "sgemm peak");
     const double peak =
         std::max(gemm["gflops_1024"].get<double>(), gemm["gflops_2048"].get<double>());
@@ -324,72 +321,98 @@ int run(const Options& options) {
                 gemm["gflops_1024"].get<double>(), gemm["gflops_2048"].get<double>());
     std::printf("steps: median of %d after %d warm-up\n\n", options.steps, options.warmup);
     std::fflush(stdout);
+    return peak;
+}
 
+// What every (config, kind) measurement shares.
+struct BenchRun {
+    const Options& options;
+    double peak;  // sgemm GFLOP/s
+    json machine;
+    std::ofstream json_out;  // open if --json-out was given
     Table speed{{"config", "kind", "ms/step", "tokens/s", "GFLOP/s", "MFU %", "peak RSS MiB",
                  "accounted MiB", "RSS/accounted"},
                 {}};
     Table memory{{"config", "kind", "params MiB", "grads MiB", "AdamW MiB", "activations MiB",
                   "accounted MiB", "peak RSS MiB", "(RSS − baseline)/accounted"},
                  {}};
+};
+
+// Measures one (config, kind) in a child process: appends its JSON line to --json-out and its
+// rows to the speed and memory tables.
+void bench_kind(BenchRun& run, const BenchConfig& config, const std::string& kind,
+                double base_mib) {
+    const Options& options = run.options;
+    std::fprintf(stderr, "bench: %s %s ...\n", config.name.c_str(), kind.c_str());
+    json r = run_child(
+        {"--run", config.name, kind, std::to_string(options.steps), std::to_string(options.warmup)},
+        config.name + " " + kind);
+    const double seconds = r["seconds"].get<double>();
+    const double gflops = r["flops_per_step"].get<double>() / seconds * 1e-9;
+    const double accounted = mib(r["parameter_bytes"]) + mib(r["gradient_bytes"]) +
+                             mib(r["optimizer_bytes"]) + mib(r["activation_bytes"]);
+    const double rss = r["peak_rss_mib"].get<double>();
+    r.update({{"config", config.name},
+              {"kind", kind},
+              {"T", config.T},
+              {"d_model", config.d_model},
+              {"heads", config.heads},
+              {"layers", config.layers},
+              {"d_ff", config.d_ff},
+              {"batch", config.batch},
+              {"steps", options.steps},
+              {"warmup", options.warmup},
+              {"ms_median", seconds * 1e3},
+              {"tok_per_s", double(config.batch * config.T) / seconds},
+              {"gflops", gflops},
+              {"sgemm_peak_gflops", run.peak},
+              {"mfu", gflops / run.peak},
+              {"baseline_rss_mib", base_mib},
+              {"accounted_mib", accounted},
+              {"rss_over_accounted", rss / accounted},
+              {"machine", run.machine},
+              {"git_commit", git_commit()}});
+    if (run.json_out.is_open()) {
+        run.json_out << r.dump() << "\n";
+        run.json_out.flush();
+        ATTNLAB_CHECK(run.json_out.good(), "write to ", options.json_out, " failed");
+    }
+    run.speed.rows.push_back({config.name, kind, fixed(seconds * 1e3, 1),
+                              fixed(r["tok_per_s"].get<double>(), 0), fixed(gflops, 1),
+                              fixed(100 * gflops / run.peak, 1), fixed(rss, 1), fixed(accounted, 1),
+                              fixed(rss / accounted, 2)});
+    run.memory.rows.push_back(
+        {config.name, kind, fixed(mib(r["parameter_bytes"]), 1), fixed(mib(r["gradient_bytes"]), 1),
+         fixed(mib(r["optimizer_bytes"]), 1), fixed(mib(r["activation_bytes"]), 1),
+         fixed(accounted, 1), fixed(rss, 1), fixed((rss - base_mib) / accounted, 2)});
+}
+
+int run(const Options& options) {
+    BenchRun bench{options, 0, json(), std::ofstream()};
+    if (!options.json_out.empty()) {
+        bench.json_out.open(options.json_out, std::ios::app);
+        ATTNLAB_CHECK(bench.json_out.good(), "cannot open ", options.json_out, " for appending");
+    }
+    const kernels::BlasInfo blas = kernels::blas_info();
+    bench.machine = machine_description();
+    print_header(bench.machine, blas);
+    bench.peak = sgemm_peak(options);
+
     std::vector<std::string> baselines;
     for (const BenchConfig& config : options.configs) {
         const json baseline =
             run_child({"--run", config.name, "none", "1", "0"}, config.name + " baseline");
         const double base_mib = baseline["peak_rss_mib"].get<double>();
         baselines.push_back(config.name + " " + fixed(base_mib, 1) + " MiB");
-        for (const std::string& kind : options.kinds) {
-            std::fprintf(stderr, "bench: %s %s ...\n", config.name.c_str(), kind.c_str());
-            json r = run_child({"--run", config.name, kind, std::to_string(options.steps),
-                                std::to_string(options.warmup)},
-                               config.name + " " + kind);
-            const double seconds = r["seconds"].get<double>();
-            const double gflops = r["flops_per_step"].get<double>() / seconds * 1e-9;
-            const double accounted = mib(r["parameter_bytes"]) + mib(r["gradient_bytes"]) +
-                                     mib(r["optimizer_bytes"]) + mib(r["activation_bytes"]);
-            const double rss = r["peak_rss_mib"].get<double>();
-            r.update({{"config", config.name},
-                      {"kind", kind},
-                      {"T", config.T},
-                      {"d_model", config.d_model},
-                      {"heads", config.heads},
-                      {"layers", config.layers},
-                      {"d_ff", config.d_ff},
-                      {"batch", config.batch},
-                      {"steps", options.steps},
-                      {"warmup", options.warmup},
-                      {"ms_median", seconds * 1e3},
-                      {"tok_per_s", double(config.batch * config.T) / seconds},
-                      {"gflops", gflops},
-                      {"sgemm_peak_gflops", peak},
-                      {"mfu", gflops / peak},
-                      {"baseline_rss_mib", base_mib},
-                      {"accounted_mib", accounted},
-                      {"rss_over_accounted", rss / accounted},
-                      {"machine", machine},
-                      {"git_commit", git_commit()}});
-            if (json_out.is_open()) {
-                json_out << r.dump() << "\n";
-                json_out.flush();
-                ATTNLAB_CHECK(json_out.good(), "write to ", options.json_out, " failed");
-            }
-            speed.rows.push_back({config.name, kind, fixed(seconds * 1e3, 1),
-                                  fixed(r["tok_per_s"].get<double>(), 0), fixed(gflops, 1),
-                                  fixed(100 * gflops / peak, 1), fixed(rss, 1), fixed(accounted, 1),
-                                  fixed(rss / accounted, 2)});
-            memory.rows.push_back({config.name, kind, fixed(mib(r["parameter_bytes"]), 1),
-                                   fixed(mib(r["gradient_bytes"]), 1),
-                                   fixed(mib(r["optimizer_bytes"]), 1),
-                                   fixed(mib(r["activation_bytes"]), 1), fixed(accounted, 1),
-                                   fixed(rss, 1), fixed((rss - base_mib) / accounted, 2)});
-        }
+        for (const std::string& kind : options.kinds) bench_kind(bench, config, kind, base_mib);
     }
-    std::printf("%s\n", speed.markdown().c_str());
+    std::printf("%s\n", bench.speed.markdown().c_str());
     std::printf(
         "Memory accounting: accounted = parameters + gradients + AdamW state (2 × trainable)"
         " + saved activations (pool live bytes gained across the forward; the pool tracks "
         "only buffers ≥ %zu KiB, smaller ones are missed).\n\n",
         kPoolMinBytes / 1024);
-    std::printf("%s\n", memory.markdown().c_str());
+    std::printf("%s\n", bench.memory.markdown().c_str());
     std::string line;
     for (const std::string& b : baselines) line += (line.empty() ? "" : ", ") + b;
     std::printf("baseline peak RSS (process + KJV batches, no model): %s\n", line.c_str());

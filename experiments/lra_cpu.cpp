@@ -15,11 +15,11 @@
 #include <map>
 
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "experiments/lib/training_cell.h"
 #include "train/config.h"
+#include "train/plot.h"
 #include "train/task.h"
 
 using namespace attnlab;
@@ -79,7 +79,8 @@ std::vector<TaskSpec> task_specs(bool full) {
                     {"checkpoint_every", steps},
                     {"log_every", std::max<int64_t>(1, steps / 20)},
                     // Tiny models: one thread is as fast as two and does not suffer when the
-                    // machine is busy (spinning OpenMP threads then lose 10×).
+                    // machine is busy, where spinning OpenMP threads lose most of their time
+                    // (README, Build details).
                     {"threads", full ? 0 : 1}};
     };
     auto lengths = [](const char* task, int64_t min_length, int64_t max_length) {
@@ -257,31 +258,30 @@ std::string claims(const Grid& grid, const std::vector<TaskFacts>& facts) {
     return out + text;
 }
 
-int run(const ExperimentOptions& options) {
-    const bool full = options.preset == "full";
-    const int64_t seeds = options.seed_count();
-    const std::vector<TaskSpec> tasks = task_specs(full);
-    ResultStore store(options.out_dir, kName);
+// Every task × kind × seed, in that order; a cell trains into out_dir/runs/<key>.
+std::vector<Cell> lra_cells(const ExperimentOptions& options, const std::vector<TaskSpec>& tasks) {
+    const bool full = options.full();
     std::vector<Cell> cells;
     for (const TaskSpec& task : tasks)
         for (const std::string& kind : kKinds)
-            for (int64_t seed = 0; seed < seeds; ++seed) {
-                const std::string prefix = cell_prefix(options.preset, task, kind);
+            for (int64_t seed = 0; seed < options.seed_count(); ++seed) {
+                const std::string key =
+                    cell_prefix(options.preset, task, kind) + "seed" + std::to_string(seed);
+                const std::string run_dir = options.out_dir + "/runs/" + key;
                 cells.push_back(
-                    {prefix + "seed" + std::to_string(seed), "accuracy", [&, kind, seed, prefix] {
-                         json user = task.config;
+                    {key, "accuracy", [config = task.config, full, kind, seed, run_dir] {
+                         json user = config;
                          user["model"] = model_config(full, kind);
                          user["train"]["seed"] = seed;
-                         return train_cell(user, options.out_dir + "/runs/" + prefix + "seed" +
-                                                     std::to_string(seed));
+                         return train_cell(user, run_dir);
                      }});
             }
-    const double wall = run_cells(store, cells);
-    store.record_run({{"preset", options.preset}, {"seeds", seeds}, {"wall_s", wall}});
+    return cells;
+}
 
-    std::vector<TaskFacts> facts;
-    for (const TaskSpec& task : tasks) facts.push_back(task_facts(task, full));
-    const Grid grid{store, options.preset, tasks, seeds};
+// LRA's Table 1 layout: per task our accuracy beside LRA's, then the averages.
+Table accuracy_table(const Grid& grid, const std::vector<TaskFacts>& facts) {
+    const std::vector<TaskSpec>& tasks = grid.tasks;
     Table table{{"model"}, {}};
     for (size_t t = 0; t < tasks.size(); ++t) {
         char header[128];
@@ -308,54 +308,71 @@ int run(const ExperimentOptions& options) {
         row.push_back(lra == kLra.end() ? "–" : number);
         table.rows.push_back(row);
     }
+    return table;
+}
+
+Table lengths_table(const std::vector<TaskSpec>& tasks, const std::vector<TaskFacts>& facts) {
     Table lengths{{"task", "our data", "our sequence length", "LRA's", "train steps"}, {}};
     for (size_t t = 0; t < tasks.size(); ++t)
         lengths.rows.push_back(
             {tasks[t].title, tasks[t].config["data"]["task"].get<std::string>(),
              std::to_string(facts[t].sequence_length) + (tasks[t].id == "retrieval" ? " × 2" : ""),
              tasks[t].lra_length, tasks[t].config["train"]["steps"].dump()});
+    return lengths;
+}
+
+Table speed_table(const Grid& grid) {
     Table speed{{"model", "params (Image)"}, {}};
-    for (const TaskSpec& task : tasks) speed.header.push_back(task.title + " tokens/s");
+    for (const TaskSpec& task : grid.tasks) speed.header.push_back(task.title + " tokens/s");
     for (const std::string& kind : kKinds) {
         std::vector<std::string> row = {
             kind,
-            store.summary(cell_prefix(options.preset, tasks[3], kind), "parameters", seeds).str(0)};
-        for (const TaskSpec& task : tasks)
+            grid.store
+                .summary(cell_prefix(grid.preset, grid.tasks[3], kind), "parameters", grid.seeds)
+                .str(0)};
+        for (const TaskSpec& task : grid.tasks)
             row.push_back(
-                store.summary(cell_prefix(options.preset, task, kind), "tokens_per_s", seeds)
+                grid.store.summary(cell_prefix(grid.preset, task, kind), "tokens_per_s", grid.seeds)
                     .str(0));
         speed.rows.push_back(row);
     }
-    const json model = model_config(full, "vanilla");
-    const std::string report =
-        "# lra_cpu (" + options.preset + ", " + std::to_string(seeds) +
-        (seeds == 1 ? " seed" : " seeds") +
-        ")\n\nTest accuracy (%, mean ± std over seeds) of one bidirectional encoder per attention "
-        "kind, laid out like LRA's Table 1 (Tay et al. 2021; papers.md §3.1), LRA's numbers beside "
-        "ours. Our encoder: d_model " +
-        model["d_model"].dump() + ", " + model["heads"].dump() + " heads, " +
-        model["layers"].dump() + " layers, d_ff " + model["d_ff"].dump() +
-        ", mean pooling; LRA's are 1–6 layers of d 64–512 (§3.4) on sequences 8–80× longer, "
-        "trained for thousands of steps, and its tasks are other data sets (IMDb, AAN, "
-        "CIFAR-10), so only orderings can be compared. LRA's Synthesizer row ran its released "
-        "default, random + dot product (§3.4, unverified), i.e. our random+vanilla.\n\n" +
-        table.markdown() + "\n## Tasks and sequence lengths\n\n" + lengths.markdown() +
-        "\nText is byte-level KJV passage → testament (2 classes), Retrieval asks whether two "
-        "passages come from the same book (two towers sharing the encoder, as LRA), Image is "
-        "Fashion-MNIST average-pooled " +
-        (full ? "2×2 (14×14 pixels)" : "4×4 (7×7 pixels)") +
-        " — a locally available stand-in for grey CIFAR-10. Chance = 1 / classes; the majority "
-        "class is the most frequent test label.\n\n## Claims, checked on these numbers\n\n" +
-        claims(grid, facts) +
-        "\nAt this scale every task is short enough for full attention to see everything, so "
-        "the long-range part of LRA is not tested: these are orderings of small models on short "
-        "inputs.\n\n## Efficiency (training tokens/s, parameters)\n\n" +
-        speed.markdown();
-    write_file_atomically(store.path("table.md"), report);
+    return speed;
+}
 
-    for (size_t t = 0; t < tasks.size(); ++t) {
+std::string lra_report(const Grid& grid, const std::vector<TaskFacts>& facts, bool full) {
+    const json model = model_config(full, "vanilla");
+    return "# lra_cpu (" + grid.preset + ", " + std::to_string(grid.seeds) +
+           (grid.seeds == 1 ? " seed" : " seeds") +
+           ")\n\nTest accuracy (%, mean ± std over seeds) of one bidirectional encoder per "
+           "attention kind, laid out like LRA's Table 1 (Tay et al. 2021; papers.md §3.1), LRA's "
+           "numbers beside ours. Our encoder: d_model " +
+           model["d_model"].dump() + ", " + model["heads"].dump() + " heads, " +
+           model["layers"].dump() + " layers, d_ff " + model["d_ff"].dump() +
+           ", mean pooling; LRA's are 1–6 layers of d 64–512 (§3.4) on sequences 8–80× longer, "
+           "trained for thousands of steps, and its tasks are other data sets (IMDb, AAN, "
+           "CIFAR-10), so only orderings can be compared. LRA's Synthesizer row ran its released "
+           "default, random + dot product (§3.4, unverified), i.e. our random+vanilla.\n\n" +
+           accuracy_table(grid, facts).markdown() + "\n## Tasks and sequence lengths\n\n" +
+           lengths_table(grid.tasks, facts).markdown() +
+           "\nText is byte-level KJV passage → testament (2 classes), Retrieval asks whether two "
+           "passages come from the same book (two towers sharing the encoder, as LRA), Image is "
+           "Fashion-MNIST average-pooled " +
+           (full ? "2×2 (14×14 pixels)" : "4×4 (7×7 pixels)") +
+           " — a locally available stand-in for grey CIFAR-10. Chance = 1 / classes; the majority "
+           "class is the most frequent test label.\n\n## Claims, checked on these numbers\n\n" +
+           claims(grid, facts) +
+           "\nAt this scale every task is short enough for full attention to see everything, so "
+           "the long-range part of LRA is not tested: these are orderings of small models on "
+           "short inputs.\n\n## Efficiency (training tokens/s, parameters)\n\n" +
+           speed_table(grid).markdown();
+}
+
+// <task>_accuracy.png: a bar per kind, the majority-class rate dashed.
+void write_accuracy_plots(const ResultStore& store, const Grid& grid,
+                          const std::vector<TaskFacts>& facts) {
+    for (size_t t = 0; t < grid.tasks.size(); ++t) {
         Plot plot;
-        plot.title = "LRA-CPU " + tasks[t].title + ": test accuracy (" + options.preset +
+        plot.title = "LRA-CPU " + grid.tasks[t].title + ": test accuracy (" + grid.preset +
                      "); dashed: majority class";
         plot.x_label = "attention kind";
         plot.y_label = "test accuracy (%)";
@@ -367,14 +384,28 @@ int run(const ExperimentOptions& options) {
                           " nohead dt 2 lw 2 lc rgb 'black'"};
         Series series{"accuracy", {}, {}, {}};
         for (size_t i = 0; i < kKinds.size(); ++i) {
-            const Summary s = grid.accuracy(tasks[t], kKinds[i]);
+            const Summary s = grid.accuracy(grid.tasks[t], kKinds[i]);
             series.x.push_back(double(i));
             series.y.push_back(s.mean);
             series.error.push_back(s.std);
         }
         plot.series.push_back(series);
-        write_plot(plot, store.path(tasks[t].id + "_accuracy.png"));
+        write_plot(plot, store.path(grid.tasks[t].id + "_accuracy.png"));
     }
+}
+
+int run(const ExperimentOptions& options) {
+    const bool full = options.full();
+    const std::vector<TaskSpec> tasks = task_specs(full);
+    ResultStore store(options.out_dir, kName);
+    run_grid(store, options, lra_cells(options, tasks));
+
+    std::vector<TaskFacts> facts;
+    for (const TaskSpec& task : tasks) facts.push_back(task_facts(task, full));
+    const Grid grid{store, options.preset, tasks, options.seed_count()};
+    const std::string report = lra_report(grid, facts, full);
+    write_file_atomically(store.path("table.md"), report);
+    write_accuracy_plots(store, grid, facts);
     std::printf("%s", report.c_str());
     return 0;
 }
@@ -382,5 +413,5 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+    return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -20,11 +20,12 @@
 #include "engine/init.h"
 #include "engine/linear_attention.h"
 #include "engine/ops.h"
+#include "experiments/lib/measure.h"
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "models/performer_features.h"
+#include "train/plot.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;
@@ -53,8 +54,8 @@ struct Preset {
 };
 
 Preset preset_for(const ExperimentOptions& options) {
-    Preset preset = options.preset == "full" ? Preset{4096, 15, {8, 16, 32, 64, 128, 256, 512}}
-                                             : Preset{1024, 5, {16, 32, 64, 128, 256}};
+    Preset preset = options.full() ? Preset{4096, 15, {8, 16, 32, 64, 128, 256, 512}}
+                                   : Preset{1024, 5, {16, 32, 64, 128, 256}};
     if (options.seeds > 0) preset.seeds = options.seeds;
     return preset;
 }
@@ -106,29 +107,24 @@ std::string key(const std::string& preset, double scale, const std::string& feat
 const std::vector<double> kScales = {1.0, 0.5, 0.25};
 const std::vector<std::string> kFeatures = {"positive", "trig"};
 
-int run(const ExperimentOptions& options) {
-    const Preset preset = preset_for(options);
-    ResultStore store(options.out_dir, kName);
-    const auto started = std::chrono::steady_clock::now();
+// Computes every missing cell, drawing a (scale, seed)'s inputs only if one of its cells is
+// missing. Returns how many cells it computed.
+int64_t compute_cells(ResultStore& store, const std::string& preset_name, const Preset& preset) {
     int64_t computed = 0;
     for (double scale : kScales)
         for (int64_t seed = 0; seed < preset.seeds; ++seed) {
-            Inputs inputs;  // drawn only if some cell of this (scale, seed) is missing
+            Inputs inputs;
             for (const std::string& features : kFeatures)
                 for (bool orthogonal : {false, true})
                     for (int64_t m : preset.features) {
-                        const std::string cell =
-                            key(options.preset, scale, features, orthogonal, m) + "seed" +
-                            std::to_string(seed);
+                        const std::string cell = key(preset_name, scale, features, orthogonal, m) +
+                                                 "seed" + std::to_string(seed);
                         if (store.has(cell)) continue;
                         if (!inputs.exact.defined())
                             inputs = draw_inputs(preset.L, scale, uint64_t(seed));
                         const auto start = std::chrono::steady_clock::now();
                         const double mse =
                             favor_mse(inputs, features, orthogonal, m, uint64_t(seed));
-                        const double wall =
-                            std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                                .count();
                         store.put(cell, {{"mse", mse}},
                                   {{"L", preset.L},
                                    {"d", kHeadDim},
@@ -137,22 +133,19 @@ int run(const ExperimentOptions& options) {
                                    {"features", features},
                                    {"orthogonal", orthogonal},
                                    {"seed", seed}},
-                                  wall);
+                                  seconds_since(start));
                         ++computed;
                     }
             std::fprintf(stderr, "\r%s: scale %g, seed %ld/%ld", kName, scale, long(seed + 1),
                          long(preset.seeds));
         }
     std::fprintf(stderr, "\n");
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    store.record_run({{"preset", options.preset},
-                      {"seeds", preset.seeds},
-                      {"L", preset.L},
-                      {"cells_computed", computed},
-                      {"wall_s", wall}});
+    return computed;
+}
 
-    // Table: one row per (scale, m); columns the four arms; then the paper's orderings, checked.
+// The table (one row per (scale, m); columns the four arms) and the paper's orderings, checked.
+std::string mse_report(const ResultStore& store, const std::string& preset_name,
+                       const Preset& preset) {
     Table table{
         {"scale", "m", "positive iid", "positive orthogonal", "trig iid", "trig orthogonal"}, {}};
     std::map<std::string, int64_t> wins;  // "ortho<iid", "positive<trig" per scale
@@ -163,7 +156,7 @@ int run(const ExperimentOptions& options) {
             for (const std::string& features : kFeatures)
                 for (bool orthogonal : {false, true}) {
                     const Summary s = store.summary(
-                        key(options.preset, scale, features, orthogonal, m), "mse", preset.seeds);
+                        key(preset_name, scale, features, orthogonal, m), "mse", preset.seeds);
                     char text[64];
                     std::snprintf(text, sizeof text, "%.2e ± %.1e", s.mean, s.std);
                     row.push_back(text);
@@ -176,7 +169,7 @@ int run(const ExperimentOptions& options) {
             wins[tag + ": positive < trig (orthogonal)"] += means["positive/o"] < means["trig/o"];
         }
 
-    std::string report = "# performer_approximation (" + options.preset + ")\n\n";
+    std::string report = "# performer_approximation (" + preset_name + ")\n\n";
     report += "MSE of FAVOR+ against exact softmax attention, mean ± std over " +
               std::to_string(preset.seeds) + " seeds; L = " + std::to_string(preset.L) +
               ", d = 16, q, k, v ~ N(0, I)·scale (v unscaled).\n\n" + table.markdown() +
@@ -191,8 +184,12 @@ int run(const ExperimentOptions& options) {
         "(scale 0.25 here): near-uniform attention favours trig. At scale 1 the positive "
         "estimator's variance carries exp(‖x + y‖²) ≈ e⁸ (Lemma 2), so m ≤ 512 is far from its "
         "1/m regime and single draws are heavy-tailed: read that block's orderings as noise.\n";
-    write_file_atomically(store.path("table.md"), report);
+    return report;
+}
 
+// mse_scale<s>.png: MSE against m for the four arms, one plot per input scale.
+void write_mse_plots(const ResultStore& store, const std::string& preset_name,
+                     const Preset& preset) {
     for (double scale : kScales) {
         Plot plot;
         plot.title = "FAVOR+ MSE vs features, L = " + std::to_string(preset.L) +
@@ -205,7 +202,7 @@ int run(const ExperimentOptions& options) {
                 Series series{features + (orthogonal ? " orthogonal" : " iid"), {}, {}, {}};
                 for (int64_t m : preset.features) {
                     const Summary s = store.summary(
-                        key(options.preset, scale, features, orthogonal, m), "mse", preset.seeds);
+                        key(preset_name, scale, features, orthogonal, m), "mse", preset.seeds);
                     series.x.push_back(double(m));
                     series.y.push_back(s.mean);
                 }
@@ -215,6 +212,22 @@ int run(const ExperimentOptions& options) {
         std::snprintf(file, sizeof file, "mse_scale%g.png", scale);
         write_plot(plot, store.path(file));
     }
+}
+
+int run(const ExperimentOptions& options) {
+    const Preset preset = preset_for(options);
+    ResultStore store(options.out_dir, kName);
+    const auto started = std::chrono::steady_clock::now();
+    const int64_t computed = compute_cells(store, options.preset, preset);
+    store.record_run({{"preset", options.preset},
+                      {"seeds", preset.seeds},
+                      {"L", preset.L},
+                      {"cells_computed", computed},
+                      {"wall_s", seconds_since(started)}});
+
+    const std::string report = mse_report(store, options.preset, preset);
+    write_file_atomically(store.path("table.md"), report);
+    write_mse_plots(store, options.preset, preset);
     std::printf("%s", report.c_str());
     return 0;
 }
@@ -222,5 +235,5 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+    return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -16,11 +16,11 @@
 
 #include "engine/common.h"
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "experiments/lib/training_cell.h"
 #include "train/config.h"
+#include "train/plot.h"
 #include "train/trainer.h"
 
 using namespace attnlab;
@@ -187,37 +187,48 @@ std::string divergence_steps(const ResultStore& store, const std::string& prefix
     return out.empty() ? "–" : out;
 }
 
-std::string claims(const ResultStore& store, const std::string& preset, int64_t seeds) {
-    auto prefix = [&](const std::string& id) {
+// A variant's numbers over the seeds, as the claims read them.
+struct VariantStats {
+    const ResultStore& store;
+    const std::string& preset;
+    int64_t seeds;
+
+    std::string prefix(const std::string& id) const {
         for (const Variant& v : kVariants)
             if (v.id == id) return cell_prefix(preset, v);
         throw Error(cat("performer_stability: no variant ", id));
-    };
-    auto diverged = [&](const std::string& id) { return diverged_count(store, prefix(id), seeds); };
+    }
+    int64_t diverged(const std::string& id) const {
+        return diverged_count(store, prefix(id), seeds);
+    }
+    double mean(const std::string& id, const std::string& metric) const {
+        return store.summary(prefix(id), metric, seeds).mean;
+    }
     // NaN when no seed has a finite bpc (every run stopped on weights that already give NaN).
-    auto at_stop = [&](const std::string& id) {
+    double at_stop(const std::string& id) const {
         const Summary summary = store.summary(prefix(id), "bpc_at_stop", seeds);
         return summary.count > 0 ? summary.mean : std::nan("");
-    };
-    auto at_stop_text = [&](const std::string& id) {
+    }
+    std::string at_stop_text(const std::string& id) const {
         const double bpc = at_stop(id);
         char value[32];
         std::snprintf(value, sizeof value, "%.3f", bpc);
         return std::isnan(bpc) ? std::string("NaN (even the last finite weights give NaN on test)")
                                : std::string(value);
-    };
-    auto spike = [&](const std::string& id) {
-        return store.summary(prefix(id), "max_loss_spike", seeds).mean;
-    };
-    const int64_t trig_diverged = diverged("trig") + diverged("trig_redraw");
-    const int64_t positive_diverged = diverged("positive") + diverged("positive_redraw");
-    std::string out = "| paper's claim (papers.md) | our numbers | holds here? |\n|---|---|---|\n";
+    }
+};
+
+// §2.5's claims: trig features are unstable, positive ones stable.
+std::string stability_claims(const VariantStats& stats) {
+    const int64_t seeds = stats.seeds;
+    const int64_t trig_diverged = stats.diverged("trig") + stats.diverged("trig_redraw");
+    const int64_t positive_diverged =
+        stats.diverged("positive") + stats.diverged("positive_redraw");
+    std::string out;
     char text[512];
     const double norm_ratio = [&] {
-        const double positive = store.summary(prefix("positive"), "median_grad_norm", seeds).mean;
-        return positive > 0
-                   ? store.summary(prefix("trig"), "median_grad_norm", seeds).mean / positive
-                   : 0.0;
+        const double positive = stats.mean("positive", "median_grad_norm");
+        return positive > 0 ? stats.mean("trig", "median_grad_norm") / positive : 0.0;
     }();
     std::snprintf(text, sizeof text,
                   "| §2.5: \"trigonometric random features lead even to NaN values in training\" | "
@@ -232,11 +243,11 @@ std::string claims(const ResultStore& store, const std::string& preset, int64_t 
         "| §2.5: on PG-19 TRIG \"becomes highly unstable\" | median ‖g‖ trig / positive = %.1f×; "
         "max loss spike trig %.2f vs positive %.2f nats; bpc at stop trig %s vs positive %s "
         "| %s |\n",
-        norm_ratio, spike("trig"), spike("positive"), at_stop_text("trig").c_str(),
-        at_stop_text("positive").c_str(),
+        norm_ratio, stats.mean("trig", "max_loss_spike"), stats.mean("positive", "max_loss_spike"),
+        stats.at_stop_text("trig").c_str(), stats.at_stop_text("positive").c_str(),
         trig_diverged > positive_diverged || norm_ratio >= 10
             ? "yes"
-            : (at_stop("trig") > at_stop("positive")
+            : (stats.at_stop("trig") > stats.at_stop("positive")
                    ? "only as a gap: trig trains worse, not unstably"
                    : "no"));
     out += text;
@@ -244,30 +255,44 @@ std::string claims(const ResultStore& store, const std::string& preset, int64_t 
                   "| §2.5: positive features train stably | positive diverged in %ld of %ld runs "
                   "| %s |\n",
                   long(positive_diverged), long(2 * seeds), positive_diverged == 0 ? "yes" : "no");
-    out += text;
+    return out + text;
+}
+
+// §2.4 and §2.5's claims on redrawing the features.
+std::string redraw_claims(const VariantStats& stats) {
+    std::string out;
+    char text[512];
     for (const char* kind : {"positive", "trig"}) {
         const std::string redrawn = std::string(kind) + "_redraw";
+        const int64_t with = stats.diverged(redrawn), without = stats.diverged(kind);
+        const double bpc_with = stats.at_stop(redrawn), bpc_without = stats.at_stop(kind);
         std::snprintf(text, sizeof text,
                       "| §2.4: redrawing the features helps (%s) | bpc at stop %s with redraw "
                       "vs %s without; diverged %ld vs %ld | %s |\n",
-                      kind, at_stop_text(redrawn).c_str(), at_stop_text(kind).c_str(),
-                      long(diverged(redrawn)), long(diverged(kind)),
-                      diverged(redrawn) < diverged(kind)   ? "yes (fewer divergences)"
-                      : diverged(redrawn) > diverged(kind) ? "no (more divergences)"
-                      : std::isnan(at_stop(redrawn)) || std::isnan(at_stop(kind))
+                      kind, stats.at_stop_text(redrawn).c_str(), stats.at_stop_text(kind).c_str(),
+                      long(with), long(without),
+                      with < without   ? "yes (fewer divergences)"
+                      : with > without ? "no (more divergences)"
+                      : std::isnan(bpc_with) || std::isnan(bpc_without)
                           ? "not measurable (no finite bpc to compare)"
-                      : at_stop(redrawn) < 0.99 * at_stop(kind) ? "yes (over 1% lower bpc)"
-                      : at_stop(redrawn) > 1.01 * at_stop(kind) ? "no (over 1% higher bpc)"
-                                                                : "no difference (within 1%)");
+                      : bpc_with < 0.99 * bpc_without ? "yes (over 1% lower bpc)"
+                      : bpc_with > 1.01 * bpc_without ? "no (over 1% higher bpc)"
+                                                      : "no difference (within 1%)");
         out += text;
     }
-    const double gap = at_stop("positive_redraw") - at_stop("vanilla");
+    const double gap = stats.at_stop("positive_redraw") - stats.at_stop("vanilla");
     std::snprintf(text, sizeof text,
                   "| §2.5: positive with redraw matches the Transformer (PG-19) | %.3f vs vanilla "
                   "%.3f (gap %+.3f bpc) | %s |\n",
-                  at_stop("positive_redraw"), at_stop("vanilla"), gap,
-                  gap <= 0.02 * at_stop("vanilla") ? "yes (within 2%)" : "no");
+                  stats.at_stop("positive_redraw"), stats.at_stop("vanilla"), gap,
+                  gap <= 0.02 * stats.at_stop("vanilla") ? "yes (within 2%)" : "no");
     return out + text;
+}
+
+std::string claims(const ResultStore& store, const std::string& preset, int64_t seeds) {
+    const VariantStats stats{store, preset, seeds};
+    return "| paper's claim (papers.md) | our numbers | holds here? |\n|---|---|---|\n" +
+           stability_claims(stats) + redraw_claims(stats);
 }
 
 void plot_curves(const ResultStore& store, const std::string& preset, int64_t seeds,
@@ -302,7 +327,7 @@ void plot_curves(const ResultStore& store, const std::string& preset, int64_t se
 }
 
 int run(const ExperimentOptions& options) {
-    const bool full = options.preset == "full";
+    const bool full = options.full();
     const int64_t seeds = options.seed_count();
     const Preset preset = make_preset(full);
     ResultStore store(options.out_dir, kName);
@@ -313,8 +338,7 @@ int run(const ExperimentOptions& options) {
                              "bpc_at_stop", [&, variant, seed] {
                                  return run_cell(options, preset, variant, seed);
                              }});
-    const double wall = run_cells(store, cells);
-    store.record_run({{"preset", options.preset}, {"seeds", seeds}, {"wall_s", wall}});
+    run_grid(store, options, cells);
 
     Table table{
         {"variant", "features", "redraw every", "test bpc ↓", "diverged (runs)", "diverged at step",
@@ -368,5 +392,5 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+    return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -18,12 +18,12 @@
 
 #include "engine/common.h"
 #include "experiments/lib/options.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
 #include "experiments/lib/training_cell.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/plot.h"
 #include "train/trainer.h"
 
 using namespace attnlab;
@@ -295,7 +295,7 @@ void plot_finetune(const ResultStore& store, const std::string& preset, const Pr
 }
 
 int run(const ExperimentOptions& options) {
-    const bool full = options.preset == "full";
+    const bool full = options.full();
     const int64_t seeds = options.seed_count();
     const Preset preset = make_preset(full);
     ResultStore store(options.out_dir, kName);
@@ -314,8 +314,7 @@ int run(const ExperimentOptions& options) {
                              "bpc",
                              [&, m, seed] { return scratch_cell(options, preset, m, seed); }});
     }
-    const double wall = run_cells(store, cells);
-    store.record_run({{"preset", options.preset}, {"seeds", seeds}, {"wall_s", wall}});
+    run_grid(store, options, cells);
 
     const int64_t n = preset.finetune_steps;
     const std::string quarter = "bpc_at_" + std::to_string(n / 4);
@@ -364,5 +363,5 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+    return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -59,7 +59,8 @@ std::vector<KindTask> task_specs(bool full) {
                     {"checkpoint_every", steps},
                     {"log_every", std::max<int64_t>(1, steps / 20)},
                     // Quick models are tiny: one thread is as fast as two and does not suffer
-                    // when the machine is busy (spinning OpenMP threads then lose 10×).
+                    // when the machine is busy, where spinning OpenMP threads lose most of their
+                    // time (README, Build details).
                     {"threads", full ? 0 : 1}};
     };
     std::vector<KindTask> specs;
@@ -182,12 +183,11 @@ std::string claims(const ResultStore& store, const std::string& preset,
 }
 
 int run(const ExperimentOptions& options) {
-    const bool full = options.preset == "full";
+    const bool full = options.full();
     const int64_t seeds = options.seed_count();
     const std::vector<KindTask> tasks = task_specs(full);
     ResultStore store(options.out_dir, kName);
-    const double wall = run_cells(store, kind_grid_cells(options, tasks, kKinds, seeds));
-    store.record_run({{"preset", options.preset}, {"seeds", seeds}, {"wall_s", wall}});
+    run_grid(store, options, kind_grid_cells(options, tasks, kKinds, seeds));
 
     Table table{
         {"kind", "params (LM)", "LM test bpc ↓", "LM tokens/s", tasks[1].id + " exact match ↑",
@@ -226,5 +226,5 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+    return experiment_main(argc, argv, kName, kHelp, run);
 }

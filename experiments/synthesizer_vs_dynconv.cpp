@@ -15,8 +15,8 @@
 #include <map>
 
 #include "experiments/lib/kind_grid.h"
-#include "experiments/lib/plot.h"
 #include "experiments/lib/table.h"
+#include "train/plot.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;
@@ -147,12 +147,11 @@ std::string claims(const ResultStore& store, const std::string& preset_name, con
 }
 
 int run(const ExperimentOptions& options) {
-    const bool full = options.preset == "full";
+    const bool full = options.full();
     const int64_t seeds = options.seed_count();
     const Preset preset = make_preset(full);
     ResultStore store(options.out_dir, kName);
-    const double wall = run_cells(store, kind_grid_cells(options, {preset.task}, kKinds, seeds));
-    store.record_run({{"preset", options.preset}, {"seeds", seeds}, {"wall_s", wall}});
+    run_grid(store, options, kind_grid_cells(options, {preset.task}, kKinds, seeds));
 
     const double tokens_per_step = double(preset.batch * preset.context);
     Table table{{"kind", "params", "test bpc ↓", "perplexity / char ↓", "tokens/s ↑", "steps/s ↑",
@@ -211,5 +210,5 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+    return experiment_main(argc, argv, kName, kHelp, run);
 }

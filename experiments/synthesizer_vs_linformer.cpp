@@ -135,12 +135,11 @@ std::string claims(const ResultStore& store, const std::string& preset,
 }
 
 int run(const ExperimentOptions& options) {
-    const bool full = options.preset == "full";
+    const bool full = options.full();
     const int64_t seeds = options.seed_count();
     const std::vector<KindTask> tasks = task_specs(full);
     ResultStore store(options.out_dir, kName);
-    const double wall = run_cells(store, kind_grid_cells(options, tasks, kKinds, seeds));
-    store.record_run({{"preset", options.preset}, {"seeds", seeds}, {"wall_s", wall}});
+    run_grid(store, options, kind_grid_cells(options, tasks, kKinds, seeds));
 
     Table table{{"kind"}, {}};
     for (const KindTask& task : tasks) {
@@ -206,5 +205,5 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
+    return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -3,9 +3,9 @@
 //     x = x + dropout(attn(LN1(x), key_padding))
 //     x = x + dropout(FFN(LN2(x)))          FFN = Linear(d, d_ff) → GELU (tanh) → Linear(d_ff, d)
 //
-// Dropout (training only, rate config.dropout) draws its mask from mix(seed, counter): the seed is
-// the attention config's dropout_seed, the counter a member incremented at every dropout call, so
-// a block rebuilt with the same seed replays the same masks call for call.
+// Dropout (training only, rate config.dropout) draws its mask from ResidualDropout below: a seed
+// derived from the attention config's dropout_seed and a counter incremented at every dropout
+// call, so a block rebuilt with the same seed replays the same masks call for call.
 //
 // Parameters: "ln1.{gamma,beta}", "attn....", "ln2.{gamma,beta}", "ffn.up.{weight,bias}",
 // "ffn.down.{weight,bias}".
@@ -30,6 +30,27 @@ class FeedForward : public Module {
     Linear up_, down_;
 };
 
+// The dropout on a block's residual branches (this block and seq2seq.h's DecoderBlock). Its masks
+// are mix(seed ^ kStream, calls++): the token mixer draws its attention-weight dropout from
+// mix(seed, ·) with the same dropout_seed, and the xor with a fixed odd constant (2^64 / φ, the
+// usual mixing constant) keeps the two streams apart. The owning module registers calls() as a
+// random counter so that a resumed run continues the stream.
+class ResidualDropout {
+  public:
+    static constexpr uint64_t kStream = 0x9e3779b97f4a7c15ull;
+
+    ResidualDropout(double rate, uint64_t seed) : rate_(rate), seed_(seed) {}
+
+    // x itself when not training or at rate 0 (no draw), else x with the stream's next mask.
+    Tensor operator()(const Tensor& x, bool training);
+    uint64_t& calls() { return calls_; }
+
+  private:
+    double rate_;
+    uint64_t seed_;
+    uint64_t calls_ = 0;
+};
+
 class TransformerBlock : public Module {
   public:
     // Initialises, in order: the token mixer of attention.kind (zoo.h), then the FFN, from `rng`.
@@ -47,11 +68,7 @@ class TransformerBlock : public Module {
     const Tensor& last_mixer_input() const { return last_mixer_input_; }
 
   private:
-    Tensor residual_dropout(const Tensor& x);
-
-    double dropout_;
-    uint64_t dropout_seed_;
-    uint64_t dropout_calls_ = 0;
+    ResidualDropout residual_dropout_;
     bool keep_mixer_input_ = false;
     Tensor last_mixer_input_;
     LayerNorm ln1_;

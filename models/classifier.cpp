@@ -99,13 +99,19 @@ Tensor Classifier::forward(const IntTensor& ids, const Tensor& mask, const IntTe
     return head_.forward(concat({u, v, mul(u, v), sub(u, v)}, 1));  // [B, 4d] → [B, C]
 }
 
-Tensor Classifier::loss(const Batch& batch) {
-    const Tensor logits = config_.towers == 1 ? forward(batch.input, batch.input_mask)
-                                              : forward(batch.input, batch.input_mask, batch.second,
-                                                        batch.second_mask);
-    ATTNLAB_CHECK(batch.labels.shape == Shape({logits.size(0)}), "Classifier::loss: labels ",
-                  shape_str(batch.labels.shape), " (expected [B] = [", logits.size(0), "])");
-    return cross_entropy(logits, batch.labels);
+Tensor Classifier::loss(const IntTensor& ids, const Tensor& mask, const IntTensor& labels) {
+    return labelled_loss(forward(ids, mask), labels);
+}
+
+Tensor Classifier::loss(const IntTensor& ids, const Tensor& mask, const IntTensor& ids2,
+                        const Tensor& mask2, const IntTensor& labels) {
+    return labelled_loss(forward(ids, mask, ids2, mask2), labels);
+}
+
+Tensor Classifier::labelled_loss(const Tensor& logits, const IntTensor& labels) const {
+    ATTNLAB_CHECK(labels.shape == Shape({logits.size(0)}), "Classifier::loss: labels ",
+                  shape_str(labels.shape), " (expected [B] = [", logits.size(0), "])");
+    return cross_entropy(logits, labels);
 }
 
 double accuracy(const Tensor& logits, const IntTensor& labels) {

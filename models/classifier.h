@@ -26,7 +26,6 @@
 #include <string>
 
 #include "encoder.h"
-#include "train/data/dataset.h"
 
 namespace attnlab {
 
@@ -64,9 +63,10 @@ class Classifier : public Module {
     // Two towers: the pair (ids, mask), (ids2, mask2) (lengths may differ) → logits [B, C].
     Tensor forward(const IntTensor& ids, const Tensor& mask, const IntTensor& ids2,
                    const Tensor& mask2);
-    // Mean cross-entropy of the batch's logits against batch.labels [B]. Uses input/input_mask,
-    // and second/second_mask for two towers.
-    Tensor loss(const Batch& batch);
+    // Mean cross-entropy of forward(...)'s logits against labels [B], for one tower and for two.
+    Tensor loss(const IntTensor& ids, const Tensor& mask, const IntTensor& labels);
+    Tensor loss(const IntTensor& ids, const Tensor& mask, const IntTensor& ids2,
+                const Tensor& mask2, const IntTensor& labels);
 
     // The pooled summary [B, d] of one sequence (what the head sees per tower).
     Tensor summary(const IntTensor& ids, const Tensor& mask);
@@ -75,6 +75,8 @@ class Classifier : public Module {
     Encoder& encoder() { return encoder_; }
 
   private:
+    Tensor labelled_loss(const Tensor& logits, const IntTensor& labels) const;
+
     ClassifierConfig config_;
     Encoder encoder_;
     Tensor cls_;

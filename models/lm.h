@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "block.h"
+#include "engine/ops.h"
 #include "stack_config.h"
 
 namespace attnlab {
@@ -57,7 +58,8 @@ class LanguageModel : public Module {
     // ids [B, L] with 0 <= id < vocab and L <= max_len → logits [B, L, vocab].
     Tensor forward(const IntTensor& ids);
     // Mean cross-entropy of forward(ids) against targets [B, L], skipping ignore_index.
-    Tensor loss(const IntTensor& ids, const IntTensor& targets, int32_t ignore_index = -100);
+    Tensor loss(const IntTensor& ids, const IntTensor& targets,
+                int32_t ignore_index = kIgnoreIndex);
 
     const LmConfig& config() const { return config_; }
 

@@ -14,8 +14,7 @@ static AttentionConfig cross_config(AttentionConfig config) {
 }
 
 DecoderBlock::DecoderBlock(const AttentionConfig& attention, int64_t d_ff, Rng& rng)
-    : dropout_(attention.dropout),
-      dropout_seed_(attention.dropout_seed),
+    : residual_dropout_(attention.dropout, attention.dropout_seed),
       ln1_(attention.d_model),
       attn_(make_token_mixer(attention, rng)),
       ln_cross_(attention.d_model),
@@ -29,20 +28,16 @@ DecoderBlock::DecoderBlock(const AttentionConfig& attention, int64_t d_ff, Rng& 
     register_module("cross", cross_);
     register_module("ln2", ln2_);
     register_module("ffn", ffn_);
-    register_counter(dropout_calls_);
-}
-
-Tensor DecoderBlock::residual_dropout(const Tensor& x) {
-    if (!training() || dropout_ == 0) return x;
-    // A different stream from the attention weights' (as in TransformerBlock).
-    return dropout(x, real(dropout_), mix(dropout_seed_ ^ 0x9e3779b97f4a7c15ull, dropout_calls_++));
+    register_counter(residual_dropout_.calls());
 }
 
 Tensor DecoderBlock::forward(const Tensor& x, const Tensor& self_padding, const Tensor& memory,
                              const Tensor& memory_padding) {
-    Tensor h = add(x, residual_dropout(attn_->forward(ln1_.forward(x), self_padding)));
-    h = add(h, residual_dropout(cross_.forward(ln_cross_.forward(h), memory, memory_padding)));
-    return add(h, residual_dropout(ffn_.forward(ln2_.forward(h))));
+    const bool train = training();
+    Tensor h = add(x, residual_dropout_(attn_->forward(ln1_.forward(x), self_padding), train));
+    h = add(h,
+            residual_dropout_(cross_.forward(ln_cross_.forward(h), memory, memory_padding), train));
+    return add(h, residual_dropout_(ffn_.forward(ln2_.forward(h)), train));
 }
 
 Decoder::Decoder(const Seq2SeqConfig& config, Rng& rng)
@@ -97,22 +92,25 @@ Tensor Seq2Seq::decode(const IntTensor& decoder_input, const Tensor& decoder_mas
     return matmul(h, table, false, true);  // [B, T, d] · [V, d]ᵀ → [B, T, V]
 }
 
-Tensor Seq2Seq::forward(const Batch& batch) {
-    ATTNLAB_CHECK(batch.input.shape.size() == 2 && batch.second.shape.size() == 2 &&
-                      batch.input.shape[0] == batch.second.shape[0],
-                  "Seq2Seq: source ", shape_str(batch.input.shape), " and decoder input ",
-                  shape_str(batch.second.shape), " (expected [B, S] and [B, T])");
-    const Tensor memory = encode(batch.input, batch.input_mask);
-    return decode(batch.second, batch.second_mask, memory, batch.input_mask);
+Tensor Seq2Seq::forward(const IntTensor& source, const Tensor& source_mask,
+                        const IntTensor& decoder_input, const Tensor& decoder_mask) {
+    ATTNLAB_CHECK(source.shape.size() == 2 && decoder_input.shape.size() == 2 &&
+                      source.shape[0] == decoder_input.shape[0],
+                  "Seq2Seq: source ", shape_str(source.shape), " and decoder input ",
+                  shape_str(decoder_input.shape), " (expected [B, S] and [B, T])");
+    const Tensor memory = encode(source, source_mask);
+    return decode(decoder_input, decoder_mask, memory, source_mask);
 }
 
-Tensor Seq2Seq::loss(const Batch& batch) {
-    ATTNLAB_CHECK(batch.target.shape == batch.second.shape, "Seq2Seq::loss: target ",
-                  shape_str(batch.target.shape), " differs from the decoder input ",
-                  shape_str(batch.second.shape));
-    const Tensor logits = forward(batch);
+Tensor Seq2Seq::loss(const IntTensor& source, const Tensor& source_mask,
+                     const IntTensor& decoder_input, const Tensor& decoder_mask,
+                     const IntTensor& target) {
+    ATTNLAB_CHECK(target.shape == decoder_input.shape, "Seq2Seq::loss: target ",
+                  shape_str(target.shape), " differs from the decoder input ",
+                  shape_str(decoder_input.shape));
+    const Tensor logits = forward(source, source_mask, decoder_input, decoder_mask);
     return cross_entropy(reshape(logits, {-1, config_.stack.vocab}),
-                         IntTensor({batch.target.numel()}, batch.target.values), kIgnoreIndex);
+                         IntTensor({target.numel()}, target.values), kIgnoreIndex);
 }
 
 namespace {

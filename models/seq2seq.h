@@ -27,7 +27,6 @@
 
 #include "cross_attention.h"
 #include "encoder.h"
-#include "train/data/dataset.h"
 
 namespace attnlab {
 
@@ -59,11 +58,7 @@ class DecoderBlock : public Module {
     CrossAttention& cross() { return cross_; }
 
   private:
-    Tensor residual_dropout(const Tensor& x);
-
-    double dropout_;
-    uint64_t dropout_seed_;
-    uint64_t dropout_calls_ = 0;
+    ResidualDropout residual_dropout_;
     LayerNorm ln1_;
     std::unique_ptr<TokenMixer> attn_;
     LayerNorm ln_cross_;
@@ -105,10 +100,13 @@ class Seq2Seq : public Module {
     Tensor decode(const IntTensor& decoder_input, const Tensor& decoder_mask, const Tensor& memory,
                   const Tensor& source_mask);
 
-    // Logits [B, T, V] for batch.input (source), batch.second (decoder input) and their masks.
-    Tensor forward(const Batch& batch);
-    // Mean cross-entropy of forward(batch) against batch.target [B, T], skipping kIgnoreIndex.
-    Tensor loss(const Batch& batch);
+    // Logits [B, T, V]: encode(source, source_mask), then decode(decoder_input, decoder_mask, ...).
+    Tensor forward(const IntTensor& source, const Tensor& source_mask,
+                   const IntTensor& decoder_input, const Tensor& decoder_mask);
+    // Mean cross-entropy of forward(...) against target [B, T] (shaped as decoder_input),
+    // skipping kIgnoreIndex (engine/ops.h).
+    Tensor loss(const IntTensor& source, const Tensor& source_mask, const IntTensor& decoder_input,
+                const Tensor& decoder_mask, const IntTensor& target);
 
     // Greedy decoding from BOS: at each step appends the arg max (first on ties) of the last
     // position's logits. There is no key/value cache: every step reruns the decoder over the

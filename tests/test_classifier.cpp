@@ -13,6 +13,7 @@
 #include "engine/optim.h"
 #include "helpers.h"
 #include "models/classifier.h"
+#include "train/classifier_task.h"
 
 using namespace attnlab;
 using namespace attnlab::testing;
@@ -53,12 +54,6 @@ Batch tiny_batch(Rng& rng, int64_t towers) {
     examples[0].label = 2;
     examples[1].label = 0;
     return collate(examples);
-}
-
-Tensor logits_of(Classifier& model, const Batch& batch) {
-    return model.config().towers == 1
-               ? model.forward(batch.input, batch.input_mask)
-               : model.forward(batch.input, batch.input_mask, batch.second, batch.second_mask);
 }
 
 // The smallest |pre-activation| of the head's ReLUs on `batch`: gradchecks need it well away
@@ -123,8 +118,9 @@ TEST_CASE("classifier: loss gradients w.r.t. every parameter", "[classifier][gra
         for (const Parameter& p : model->parameters()) inputs.push_back(p.tensor);
         GradcheckOptions options;
         options.max_checks_per_input = 6;
-        auto r = gradcheck([&](const std::vector<Tensor>&) { return model->loss(batch); }, inputs,
-                           options);
+        auto r =
+            gradcheck([&](const std::vector<Tensor>&) { return classifier_loss(*model, batch); },
+                      inputs, options);
         INFO(r.report);
         CHECK(r.ok);
         CHECK(r.checked > 60);
@@ -137,14 +133,14 @@ TEST_CASE("classifier: padded tokens never change the logits", "[classifier]") {
         Rng rng(4);
         Classifier model(tiny(setup.kind, setup.pooling, setup.towers), rng);
         Batch batch = tiny_batch(rng, setup.towers);
-        const std::vector<real> before = logits_of(model, batch).to_vector();
+        const std::vector<real> before = classifier_logits(model, batch).to_vector();
         // Row 1 of input is padded from position 3 on (L = 5); second's row 0 from 3 (L = 4).
         batch.input.values[5 + 3] = 4;
         batch.input.values[5 + 4] = 6;
         if (setup.towers == 2) batch.second.values[3] = 5;
-        CHECK(logits_of(model, batch).to_vector() == before);
+        CHECK(classifier_logits(model, batch).to_vector() == before);
         batch.input.values[5 + 2] = batch.input.values[5 + 2] % 6 + 1;  // a real token
-        const std::vector<real> after = logits_of(model, batch).to_vector();
+        const std::vector<real> after = classifier_logits(model, batch).to_vector();
         CHECK(std::vector<real>(after.begin() + 3, after.end()) !=
               std::vector<real>(before.begin() + 3, before.end()));
     }
@@ -250,7 +246,8 @@ TEST_CASE("classifier: config and input errors", "[classifier]") {
     CHECK_THROWS_WITH(pair.forward(two, Tensor()), Catch::Contains("towers = 2 needs a pair"));
     Batch batch = tiny_batch(rng, 1);
     batch.labels = IntTensor({3}, {0, 1, 2});
-    CHECK_THROWS_WITH(mean.loss(batch), Catch::Contains("labels [3] (expected [B] = [2])"));
+    CHECK_THROWS_WITH(classifier_loss(mean, batch),
+                      Catch::Contains("labels [3] (expected [B] = [2])"));
 }
 
 TEST_CASE("classifier: accuracy counts arg max hits", "[classifier]") {
@@ -285,11 +282,11 @@ TEST_CASE("classifier: a tiny model learns a two-class toy task", "[classifier][
         AdamOptions options = adamw_defaults();
         options.weight_decay = 0;
         AdamW optimizer(model.parameters(), options);
-        const double start = model.loss(batch).item();
+        const double start = classifier_loss(model, batch).item();
         double loss = start;
         for (int step = 0; step < 200 && loss > 0.05; ++step) {
             optimizer.zero_grad();
-            Tensor l = model.loss(batch);
+            Tensor l = classifier_loss(model, batch);
             loss = l.item();
             l.backward();
             optimizer.step(3e-3);
@@ -297,6 +294,6 @@ TEST_CASE("classifier: a tiny model learns a two-class toy task", "[classifier][
         INFO("start " << start << ", end " << loss);
         CHECK(loss < 0.05);
         CHECK(loss < 0.2 * start);
-        CHECK(accuracy(logits_of(model, batch), batch.labels) == 1.0);
+        CHECK(accuracy(classifier_logits(model, batch), batch.labels) == 1.0);
     }
 }

@@ -134,7 +134,7 @@ TEST_CASE("composed: cross_entropy equals the mean of −log_softmax gathered at
           "[ops][composed]") {
     Rng rng(24);
     const int64_t N = 6, C = 5;
-    const int32_t ignore = -100;
+    const int32_t ignore = kIgnoreIndex;
     const IntTensor targets({N}, {4, 0, ignore, 2, 2, ignore});
     // One-hot rows by embedding: rows 0..C−1 of the table are the identity, row C (where ignored
     // targets point) is zero, so ignored rows gather nothing.

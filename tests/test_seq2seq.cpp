@@ -11,6 +11,7 @@
 #include "engine/optim.h"
 #include "helpers.h"
 #include "models/seq2seq.h"
+#include "train/seq2seq_task.h"
 
 using namespace attnlab;
 using namespace attnlab::testing;
@@ -69,8 +70,8 @@ TEST_CASE("seq2seq: loss gradients w.r.t. every parameter", "[seq2seq][grad]") {
         for (const Parameter& p : model.parameters()) inputs.push_back(p.tensor);
         GradcheckOptions options;
         options.max_checks_per_input = 5;
-        auto r = gradcheck([&](const std::vector<Tensor>&) { return model.loss(batch); }, inputs,
-                           options);
+        auto r = gradcheck([&](const std::vector<Tensor>&) { return seq2seq_loss(model, batch); },
+                           inputs, options);
         INFO(r.report);
         CHECK(r.ok);
         CHECK(r.checked > 60);
@@ -83,10 +84,10 @@ TEST_CASE("seq2seq: decoder logits at positions <= t ignore decoder tokens after
         Rng rng(4);
         Seq2Seq model(tiny(kind), rng);
         Batch batch = tiny_batch(rng);
-        const std::vector<real> before = model.forward(batch).to_vector();  // [2, 5, 7]
+        const std::vector<real> before = seq2seq_logits(model, batch).to_vector();  // [2, 5, 7]
         const int64_t t = 1, T = 5, V = 7;
         batch.second.values[size_t(t + 1)] = batch.second.values[size_t(t + 1)] % 6 + 1;
-        const std::vector<real> after = model.forward(batch).to_vector();
+        const std::vector<real> after = seq2seq_logits(model, batch).to_vector();
         for (int64_t b = 0; b < 2; ++b)
             for (int64_t i = 0; i < T; ++i) {
                 const auto first = size_t((b * T + i) * V);
@@ -104,12 +105,12 @@ TEST_CASE("seq2seq: padded source tokens never change the logits", "[seq2seq]") 
         Rng rng(5);
         Seq2Seq model(tiny(kind), rng);
         Batch batch = tiny_batch(rng);
-        const std::vector<real> before = model.forward(batch).to_vector();
+        const std::vector<real> before = seq2seq_logits(model, batch).to_vector();
         batch.input.values[4 + 2] = 5;  // row 1 is padded from position 2 (S = 4)
         batch.input.values[4 + 3] = 6;
-        CHECK(model.forward(batch).to_vector() == before);
+        CHECK(seq2seq_logits(model, batch).to_vector() == before);
         batch.input.values[4 + 1] = batch.input.values[4 + 1] == 3 ? 4 : 3;  // a real token
-        const std::vector<real> after = model.forward(batch).to_vector();
+        const std::vector<real> after = seq2seq_logits(model, batch).to_vector();
         CHECK(std::vector<real>(after.begin() + 35, after.end()) !=
               std::vector<real>(before.begin() + 35, before.end()));
     }
@@ -205,8 +206,9 @@ TEST_CASE("seq2seq: input and decoding errors", "[seq2seq]") {
     Seq2Seq model(tiny("vanilla"), rng);
     Batch batch = tiny_batch(rng);
     batch.target = IntTensor({2, 4}, std::vector<int32_t>(8, 3));
-    CHECK_THROWS_WITH(model.loss(batch), Catch::Contains("target [2, 4] differs from the decoder "
-                                                         "input [2, 5]"));
+    CHECK_THROWS_WITH(seq2seq_loss(model, batch),
+                      Catch::Contains("target [2, 4] differs from the decoder "
+                                      "input [2, 5]"));
     const IntTensor long_source({1, 7}, std::vector<int32_t>(7, 3));
     CHECK_THROWS_WITH(model.encode(long_source, Tensor()),
                       Catch::Contains("sequence length 7 exceeds max_len 6"));
@@ -260,11 +262,11 @@ TEST_CASE("seq2seq: a tiny model learns to copy, then greedy decoding copies", "
     AdamOptions options = adamw_defaults();
     options.weight_decay = 0;
     AdamW optimizer(model.parameters(), options);
-    const double start = model.loss(batch).item();
+    const double start = seq2seq_loss(model, batch).item();
     double loss = start;
     for (int step = 0; step < 200 && loss > 0.05; ++step) {
         optimizer.zero_grad();
-        Tensor l = model.loss(batch);
+        Tensor l = seq2seq_loss(model, batch);
         loss = l.item();
         l.backward();
         optimizer.step(3e-3);

@@ -38,13 +38,22 @@ ClassifierTask::ClassifierTask(std::string name, const nlohmann::json& config,
     model_ = build_model_from_config([&] { return std::make_unique<Classifier>(classifier, rng); });
 }
 
+Tensor classifier_logits(Classifier& model, const Batch& batch) {
+    if (model.config().towers == 1) return model.forward(batch.input, batch.input_mask);
+    return model.forward(batch.input, batch.input_mask, batch.second, batch.second_mask);
+}
+
+Tensor classifier_loss(Classifier& model, const Batch& batch) {
+    if (model.config().towers == 1) return model.loss(batch.input, batch.input_mask, batch.labels);
+    return model.loss(batch.input, batch.input_mask, batch.second, batch.second_mask, batch.labels);
+}
+
 Tensor ClassifierTask::loss(const Batch& batch) {
-    return model_->loss(batch);
+    return classifier_loss(*model_, batch);
 }
 
 Tensor ClassifierTask::logits(const Batch& batch) {
-    if (model_->config().towers == 1) return model_->forward(batch.input, batch.input_mask);
-    return model_->forward(batch.input, batch.input_mask, batch.second, batch.second_mask);
+    return classifier_logits(*model_, batch);
 }
 
 Metrics ClassifierTask::evaluate_batch(const Batch& batch) {

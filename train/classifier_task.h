@@ -39,4 +39,9 @@ class ClassifierTask : public SplitTask {
     std::unique_ptr<Classifier> model_;
 };
 
+// The Batch adapters: the classifier reads input/input_mask, and second/second_mask when it has
+// two towers; the loss compares with labels.
+Tensor classifier_logits(Classifier& model, const Batch& batch);
+Tensor classifier_loss(Classifier& model, const Batch& batch);
+
 }  // namespace attnlab

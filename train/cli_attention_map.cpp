@@ -1,15 +1,15 @@
 // cli_attention_map.cpp — `attnlab attention-map`: heat maps of what every attention layer and
 // head of a checkpoint attends to for one input (the matrices come from attention_maps.h; the
-// pictures from experiments/lib/plot.h).
+// pictures from train/plot.h).
 #include <filesystem>
 #include <set>
 
-#include "experiments/lib/plot.h"
 #include "train/attention_maps.h"
 #include "train/cli.h"
 #include "train/cli_common.h"
 #include "train/lm_task.h"
 #include "train/output_dir.h"
+#include "train/plot.h"
 
 namespace attnlab {
 namespace {
@@ -184,7 +184,7 @@ int cli_attention_map(const std::vector<std::string>& args, std::ostream& out, s
         if (!chosen_layers.count(map.layer)) continue;
         const int64_t rows = map.matrix.size(1), cols = map.matrix.size(2);
         for (int64_t head : chosen_heads) {
-            experiments::Heatmap heatmap;
+            Heatmap heatmap;
             heatmap.title =
                 cat("layer ", map.layer, ", head ", head, " — ", map.kind, " (", map.what, ")");
             if (!map.keys_are_positions) heatmap.x_label = "projected key";
@@ -195,9 +195,9 @@ int cli_attention_map(const std::vector<std::string>& args, std::ostream& out, s
             if (int64_t(tokens.size()) == rows) heatmap.row_labels = tokens;
             if (map.keys_are_positions && int64_t(tokens.size()) == cols)
                 heatmap.col_labels = tokens;
-            experiments::write_heatmap(heatmap, (directory / cat("layer", map.layer, "_head", head,
-                                                                 "_", map.label, ".png"))
-                                                    .string());
+            write_heatmap(heatmap, (directory /
+                                    cat("layer", map.layer, "_head", head, "_", map.label, ".png"))
+                                       .string());
             ++written;
         }
     }

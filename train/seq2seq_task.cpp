@@ -31,8 +31,16 @@ Seq2SeqTask::Seq2SeqTask(std::string name, const nlohmann::json& config,
     model_ = build_model_from_config([&] { return std::make_unique<Seq2Seq>(seq2seq, rng); });
 }
 
+Tensor seq2seq_logits(Seq2Seq& model, const Batch& batch) {
+    return model.forward(batch.input, batch.input_mask, batch.second, batch.second_mask);
+}
+
+Tensor seq2seq_loss(Seq2Seq& model, const Batch& batch) {
+    return model.loss(batch.input, batch.input_mask, batch.second, batch.second_mask, batch.target);
+}
+
 Tensor Seq2SeqTask::loss(const Batch& batch) {
-    return model_->loss(batch);
+    return seq2seq_loss(*model_, batch);
 }
 
 std::vector<std::vector<int32_t>> Seq2SeqTask::greedy_outputs(const Batch& batch) {
@@ -42,7 +50,7 @@ std::vector<std::vector<int32_t>> Seq2SeqTask::greedy_outputs(const Batch& batch
 }
 
 Metrics Seq2SeqTask::evaluate_batch(const Batch& batch) {
-    const Tensor logits = model_->forward(batch);  // [B, T, V]
+    const Tensor logits = seq2seq_logits(*model_, batch);  // [B, T, V]
     const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
     const Tensor rows_logits = reshape(logits, {B * T, V});
     const IntTensor targets({B * T}, batch.target.values);

@@ -44,4 +44,9 @@ class Seq2SeqTask : public SplitTask {
     std::unique_ptr<Seq2Seq> model_;
 };
 
+// The Batch adapters: input/input_mask is the source, second/second_mask the decoder input, and
+// the loss compares with target.
+Tensor seq2seq_logits(Seq2Seq& model, const Batch& batch);
+Tensor seq2seq_loss(Seq2Seq& model, const Batch& batch);
+
 }  // namespace attnlab

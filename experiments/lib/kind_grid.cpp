@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "experiments/lib/plot.h"
+#include "train/plot.h"
 
 namespace attnlab::experiments {
 

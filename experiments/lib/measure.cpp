@@ -13,6 +13,10 @@
 
 namespace attnlab::experiments {
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 double median_seconds(const std::function<void()>& work, int repeats, int warmup) {
     ATTNLAB_CHECK(repeats >= 1, "median_seconds: repeats must be >= 1, got ", repeats);
     for (int i = 0; i < warmup; ++i) work();
@@ -20,8 +24,7 @@ double median_seconds(const std::function<void()>& work, int repeats, int warmup
     for (int i = 0; i < repeats; ++i) {
         const auto start = std::chrono::steady_clock::now();
         work();
-        samples.push_back(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        samples.push_back(seconds_since(start));
     }
     std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
     return samples[samples.size() / 2];

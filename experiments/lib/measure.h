@@ -6,12 +6,16 @@
 // stdout and ru_maxrss; a baseline child that allocates nothing gives the fixed cost to subtract.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace attnlab::experiments {
+
+// Wall-clock seconds from `start` to now.
+double seconds_since(std::chrono::steady_clock::time_point start);
 
 // Median seconds per call of `work` over `repeats` timed calls after `warmup` untimed ones.
 double median_seconds(const std::function<void()>& work, int repeats, int warmup = 1);

@@ -58,4 +58,9 @@ int run_experiment(const std::string& name, int (*body)(const ExperimentOptions&
     }
 }
 
+int experiment_main(int argc, char** argv, const std::string& name, const std::string& help,
+                    int (*body)(const ExperimentOptions&)) {
+    return run_experiment(name, body, parse_options(argc, argv, name, help));
+}
+
 }  // namespace attnlab::experiments

@@ -15,8 +15,9 @@ struct ExperimentOptions {
     int64_t seeds = 0;  // 0: the preset's default
     std::string out_dir;
 
+    bool full() const { return preset == "full"; }
     // --seeds if given, else the usual preset default: 1 for quick, 3 for full.
-    int64_t seed_count() const { return seeds > 0 ? seeds : (preset == "full" ? 3 : 1); }
+    int64_t seed_count() const { return seeds > 0 ? seeds : (full() ? 3 : 1); }
 };
 
 // Parses argv; on --help prints `help` and exits 0; on a bad flag prints one line and exits 2.
@@ -27,5 +28,9 @@ ExperimentOptions parse_options(int argc, char** argv, const std::string& name,
 // status 1 (runtime failure). Returns the status.
 int run_experiment(const std::string& name, int (*body)(const ExperimentOptions&),
                    const ExperimentOptions& options);
+
+// An experiment's whole main(): parse_options, then run_experiment. Returns the exit status.
+int experiment_main(int argc, char** argv, const std::string& name, const std::string& help,
+                    int (*body)(const ExperimentOptions&));
 
 }  // namespace attnlab::experiments

@@ -6,15 +6,12 @@
 #include <cstdio>
 
 #include "engine/common.h"
+#include "experiments/lib/measure.h"
 #include "train/config.h"
 #include "train/trainer.h"
 
 namespace attnlab::experiments {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 double median(std::vector<double> values) {
     if (values.empty()) return 0.0;
@@ -67,6 +64,13 @@ double run_cells(ResultStore& store, const std::vector<Cell>& cells) {
                      cell.key.c_str(), cell.metric.c_str(), value.dump().c_str(), wall);
     }
     return seconds_since(started);
+}
+
+void run_grid(ResultStore& store, const ExperimentOptions& options,
+              const std::vector<Cell>& cells) {
+    const double wall = run_cells(store, cells);
+    store.record_run(
+        {{"preset", options.preset}, {"seeds", options.seed_count()}, {"wall_s", wall}});
 }
 
 }  // namespace attnlab::experiments

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
 
 namespace attnlab::experiments {
@@ -37,5 +38,8 @@ struct Cell {
 // progress line per cell on stderr: "[3/27] quick/lm/random/seed0: bpc 2.6812 (41 s)".
 // Returns the wall time spent in this call, in seconds.
 double run_cells(ResultStore& store, const std::vector<Cell>& cells);
+
+// run_cells, then the run's record in results.json: the preset, the seed count and the wall time.
+void run_grid(ResultStore& store, const ExperimentOptions& options, const std::vector<Cell>& cells);
 
 }  // namespace attnlab::experiments

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ops.h"  // kIgnoreIndex, the target at padded positions
 #include "engine/tensor.h"
 #include "models/attention_config.h"
 
@@ -28,7 +29,6 @@ constexpr int32_t kPadId = 0;
 // kMaxSequenceLength, the model's, is in models/attention_config.h.
 constexpr int64_t kMaxVocabulary = int64_t(1) << 24;  // token ids are int32
 constexpr int64_t kMaxBatchSize = int64_t(1) << 20;   // examples in one batch
-constexpr int32_t kIgnoreIndex = -100;  // the cross-entropy targets at padded positions
 
 enum class TaskKind { LanguageModel, Classification, PairClassification, Seq2Seq };
 const char* task_kind_name(TaskKind kind);

@@ -8,7 +8,7 @@
 #include "engine/common.h"
 #include "engine/process.h"
 
-namespace attnlab::experiments {
+namespace attnlab {
 namespace {
 
 std::string strip_png(const std::string& path) {
@@ -161,4 +161,4 @@ void write_heatmap(const Heatmap& map, const std::string& png_path) {
     run_gnuplot(script.str(), base + ".gp");
 }
 
-}  // namespace attnlab::experiments
+}  // namespace attnlab

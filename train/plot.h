@@ -1,4 +1,5 @@
-// plot.h — PNG plots through gnuplot (Debian package gnuplot-nox), the way every experiment draws.
+// plot.h — PNG plots through gnuplot (Debian package gnuplot-nox): every experiment's plots and the
+// CLI's attention maps.
 //
 // A plot is written as three files side by side: NAME.dat (the numbers), NAME.gp (the gnuplot
 // script, rerunnable by hand to restyle) and NAME.png. Series with error values are drawn with
@@ -9,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace attnlab::experiments {
+namespace attnlab {
 
 struct Series {
     std::string title;
@@ -45,4 +46,4 @@ void write_heatmap(const Heatmap& map, const std::string& png_path);
 // `command` substitution, no macros (how every title, label and path reaches a script).
 std::string gnuplot_string(const std::string& text);
 
-}  // namespace attnlab::experiments
+}  // namespace attnlab
