@@ -18,6 +18,7 @@
 #include <map>
 
 #include "engine/init.h"
+#include "engine/launch.h"
 #include "engine/linear_attention.h"
 #include "engine/ops.h"
 #include "experiments/lib/options.h"
@@ -222,5 +223,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
 }

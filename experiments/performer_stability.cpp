@@ -15,6 +15,7 @@
 #include <cstdio>
 
 #include "engine/common.h"
+#include "engine/launch.h"
 #include "experiments/lib/options.h"
 #include "experiments/lib/plot.h"
 #include "experiments/lib/results.h"
@@ -368,5 +369,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
 }

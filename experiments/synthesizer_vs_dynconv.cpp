@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/launch.h"
 #include "experiments/lib/kind_grid.h"
 #include "experiments/lib/plot.h"
 #include "experiments/lib/table.h"
@@ -211,5 +212,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return run_experiment(kName, run, parse_options(argc, argv, kName, kHelp));
 }
