@@ -1,6 +1,6 @@
 // performer_transfer.cpp — the Performer paper's backward-compatibility check (Choromanski et al.,
-// ICLR 2021, §4.3, Fig. 5 left; papers.md §2.5): train a vanilla causal character LM on the KJV
-// (kjv_char), put its weights into the same LM with FAVOR+ attention (positive orthogonal
+// ICLR 2021, §4.3, Fig. 5 left; docs/papers.md §2.5): train a vanilla causal character LM on the
+// KJV (kjv_char), put its weights into the same LM with FAVOR+ attention (positive orthogonal
 // features), and measure test bits per character right after the swap and during a short fine-tune,
 // for several numbers of random features m.
 //

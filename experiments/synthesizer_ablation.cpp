@@ -101,7 +101,8 @@ std::vector<KindTask> task_specs(bool full) {
     return specs;
 }
 
-// The paper's WMT'14 EnDe BLEU (papers.md §1.4) as the reference ordering; "–" where unreported.
+// The paper's WMT'14 EnDe BLEU (docs/papers.md §1.4) as the reference ordering; "–" where
+// unreported.
 const std::map<std::string, std::string> kPaperBleu = {
     {"vanilla", "27.67"}, {"fixed_random", "23.89"}, {"random", "27.27"},
     {"dense", "27.43"},   {"random+dense", "27.68"}, {"random+vanilla", "28.47"}};

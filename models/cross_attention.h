@@ -6,7 +6,7 @@
 //     Y = merge_heads(dropout(P) · v) · W_o + b_o          [B, T, d]
 //
 // As in the Synthesizer paper, only self-attention is synthesized: its encoder-decoder models keep
-// this dot-product cross-attention whatever the self-attention kind (papers.md §1.5, from a
+// this dot-product cross-attention whatever the self-attention kind (docs/papers.md §1.5, from a
 // secondary source). So this layer is not a zoo kind and has no max_len.
 //
 // Parameters: "w_q", "w_k", "w_v", "w_o", each "weight" [d, d] + "bias" [d].
