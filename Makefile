@@ -26,18 +26,20 @@ endif
 CXX      := g++
 MULTIARCH := $(shell $(CXX) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 # The OpenMP flavour of OpenBLAS shares libgomp's thread pool with our own OpenMP loops, so BLAS
-# threads and ours never run at the same time and never oversubscribe the cores. The rpath makes
-# the loader pick this flavour whatever the system's libopenblas alternative points at.
+# threads and ours never run at the same time and never oversubscribe the cores. It is not linked:
+# engine/kernels/blas.cpp loads this file by its full path (whatever the system's libopenblas
+# alternative points at) once configure_process() has chosen its core type (engine/launch.h).
 BLAS_DIR := /usr/lib/$(MULTIARCH)/openblas-openmp
 BLAS_INC := /usr/include/$(MULTIARCH)/openblas-openmp
+BLAS_LIB := $(BLAS_DIR)/libopenblas.so.0
 
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter
-CPPFLAGS := -I. -isystem $(BLAS_INC) -MMD -MP
+CPPFLAGS := -I. -isystem $(BLAS_INC) -DATTNLAB_OPENBLAS_LIBRARY='"$(BLAS_LIB)"' -MMD -MP
 # -fno-tree-slp-vectorize works around a GCC 12.2 wrong-code bug with -march=native on this
 # AVX-512 Zen CPU: an 8-double braced list {1,1,1,1,1,1,1,0} is stored as eight 1.0s (one
 # vpbroadcastq). Loop vectorisation, which our kernels rely on, stays on. A test pins it.
 BASEFLAGS := -std=c++17 -fopenmp -fno-tree-slp-vectorize $(WARN)
-LDLIBS   := -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lz -fopenmp
+LDLIBS   := -lz -fopenmp
 
 FLAGS_f32 := -O3 -march=native
 FLAGS_f64 := -O2 -march=native -DATTNLAB_DOUBLE
@@ -100,7 +102,7 @@ test: deps
 
 demo: deps-demo
 	@$(MAKE) --no-print-directory $(BIN)/synthesizer_ablation
-	$(BIN)/synthesizer_ablation --preset quick
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(BIN)/synthesizer_ablation --preset quick
 
 check: deps
 	@$(MAKE) --no-print-directory build/f32/tests
@@ -130,8 +132,7 @@ build/fuzz/obj/tests/fuzz/%.o: tests/fuzz/%.cpp
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -DATTNLAB_LIBFUZZER $(CPPFLAGS) -c $< -o $@
 build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	@mkdir -p $(@D)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) \
-	  -lopenblas -lz
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ -lz
 FUZZ_HARNESS_OBJ := $(patsubst %.cpp,build/fuzz/obj/%.o,$(wildcard tests/fuzz/fuzz_*.cpp))
 .SECONDARY: $(FUZZ_LIB) $(FUZZ_HARNESS_OBJ)  # made by pattern rules, but no scratch files
 -include $(patsubst %.o,%.d,$(FUZZ_LIB) $(FUZZ_HARNESS_OBJ))

@@ -15,9 +15,9 @@ namespace {
 constexpr size_t kPoolMaxCachedBytes = size_t(8) << 30;
 
 // A cached block serves any request of at least half its size. Sequence lengths that vary from
-// batch to batch (padded classification, seq2seq) change every activation size each step; with
-// exact-size matching each step then missed the cache and paid mmap + page faults (LRA's Text
-// task ran 25× slower than ListOps). Best fit below 2× keeps the waste bounded.
+// batch to batch (padded classification, seq2seq) change every activation size each step, and
+// exact-size matching would then miss the cache every step and pay mmap + page faults (README,
+// Performance). Best fit below 2× keeps the waste bounded.
 constexpr size_t kPoolMaxOversize = 2;
 
 struct Pool {

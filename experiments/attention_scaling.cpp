@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 
+#include "engine/launch.h"
 #include "engine/ops.h"
 #include "experiments/lib/measure.h"
 #include "experiments/lib/options.h"
@@ -311,6 +312,7 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     if (argc == 6 && std::strcmp(argv[1], "--measure") == 0) {
         try {
             return measure(argv[2], std::atol(argv[3]), std::strcmp(argv[4], "1") == 0,

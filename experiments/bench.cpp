@@ -24,6 +24,7 @@
 
 #include "engine/buffer.h"
 #include "engine/kernels/blas.h"
+#include "engine/launch.h"
 #include "engine/optim.h"
 #include "experiments/lib/flops.h"
 #include "experiments/lib/measure.h"
@@ -307,7 +308,7 @@ void print_header(const json& machine, const kernels::BlasInfo& blas) {
         "OMP_WAIT_POLICY=%s\n",
         blas.core, blas.threads, blas.openmp ? "OpenMP" : "pthreads",
         coretype ? coretype : "(unset)",
-        blas.coretype_forced ? " (set by attnlab's re-exec, engine/kernels/blas.cpp)" : "",
+        blas.coretype_forced ? " (set by configure_process, engine/launch.h)" : "",
         blas.omp_wait_policy);
     std::fflush(stdout);
 }
@@ -422,6 +423,7 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     if (argc >= 2 && (std::string(argv[1]) == "--run" || std::string(argv[1]) == "--run-sgemm"))
         return child_main(argc, argv);
     const Options options = parse_options(argc, argv);

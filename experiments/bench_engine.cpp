@@ -9,7 +9,6 @@
 //   3. autograd overhead: microseconds per recorded op (forward + backward) on 4-element tensors,
 //      where the arithmetic is negligible and only the graph machinery is left.
 // Each timing is the median of repeated runs after warm-up. Not a test: nothing here asserts.
-#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "engine/kernels/blas.h"
+#include "engine/launch.h"
 #include "engine/ops.h"
 #include "engine/rng.h"
 
@@ -130,10 +130,14 @@ void bench_autograd_overhead() {
 }  // namespace
 
 int main() {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     const kernels::BlasInfo blas = kernels::blas_info();
-    std::printf("bench_engine: OpenBLAS core %s, %d threads, %s flavour%s; OpenMP %d threads\n",
-                blas.core, blas.threads, blas.openmp ? "OpenMP" : "pthread",
-                blas.coretype_forced ? " (core type set by attnlab)" : "", omp_get_max_threads());
+    std::printf(
+        "bench_engine: OpenBLAS core %s, %d threads, %s flavour%s; OpenMP %d threads, "
+        "OMP_WAIT_POLICY=%s\n",
+        blas.core, blas.threads, blas.openmp ? "OpenMP" : "pthread",
+        blas.coretype_forced ? " (core type set by configure_process)" : "", omp_get_max_threads(),
+        blas.omp_wait_policy);
     Rng rng(7);
     bench_matmul(rng);
     bench_bandwidth(rng);

@@ -11,15 +11,15 @@
 # Same conditions for both programs:
 #   - kinds vanilla, dense, random, performer (m = 256): the ones torch_ref.py implements;
 #   - 2 threads: OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = 2 and torch_ref.py --threads 2;
-#   - the same OpenBLAS kernel set. On an AVX-512 CPU attnlab re-executes itself with
-#     OPENBLAS_CORETYPE=SkylakeX whenever OpenBLAS runs kernels without AVX-512, even when the
-#     environment pins another core type such as Haswell (engine/kernels/blas.cpp); PyTorch would
-#     keep that slower choice. So this script makes the same decision once and exports it for both:
-#     SkylakeX on such a CPU unless OPENBLAS_CORETYPE already names an AVX-512 kernel set, else the
-#     inherited value. COMPARE_CORETYPE=NAME forces NAME instead (e.g. Haswell, to compare the
-#     AVX2 kernels). ATTNLAB_NO_REEXEC=1 keeps attnlab on exactly the exported setting.
-#   - the same OpenMP wait policy: attnlab's default PASSIVE (engine/kernels/blas.cpp) for both,
-#     unless OMP_WAIT_POLICY is already set.
+#   - the same OpenBLAS kernel set. On an AVX-512 CPU attnlab loads OpenBLAS with
+#     OPENBLAS_CORETYPE=SkylakeX when the environment pins a core type without AVX-512 such as
+#     Haswell (configure_process, engine/launch.h); PyTorch would keep that slower choice. So this
+#     script makes the decision once and exports it for both: SkylakeX on such a CPU unless
+#     OPENBLAS_CORETYPE already names an AVX-512 kernel set, else the inherited value.
+#     COMPARE_CORETYPE=NAME forces NAME instead (e.g. Haswell, to compare the AVX2 kernels).
+#     ATTNLAB_KEEP_CORETYPE=1 keeps attnlab on exactly the exported setting.
+#   - the same OpenMP wait policy: PASSIVE (README, Build details) for both, unless
+#     OMP_WAIT_POLICY is already set.
 # Causal FAVOR+ runs chunked on both sides, 64 positions per chunk (attnlab's kernel and
 # torch_ref.py --chunk 64): torch_ref.py's default per-position cumsum materialises a
 # [B, h, T, m, dh] tensor (1 GiB per layer at LM-S) and takes minutes per step, no fair baseline.
@@ -46,7 +46,7 @@ bench=$root/build/bin/bench
 [ -x "$bench" ] || { echo "$0: $bench missing; run: make build/bin/bench" >&2; exit 1; }
 command -v bible >/dev/null || { echo "$0: bible missing; apt-get install bible-kjv" >&2; exit 1; }
 
-export OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 ATTNLAB_NO_REEXEC=1
+export OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 ATTNLAB_KEEP_CORETYPE=1
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 if [ -n "${COMPARE_CORETYPE:-}" ]; then
     export OPENBLAS_CORETYPE=$COMPARE_CORETYPE

@@ -1,4 +1,4 @@
-// lra_cpu.cpp — a CPU-sized Long Range Arena (Tay et al., ICLR 2021, Table 1; papers.md §3):
+// lra_cpu.cpp — a CPU-sized Long Range Arena (Tay et al., ICLR 2021, Table 1; docs/papers.md §3):
 // the same small bidirectional encoder with every attention kind on four classification tasks,
 //   ListOps    nested prefix expressions → their value 0..9 (listops; LRA's generator, shorter),
 //   Text       byte-level KJV passage → its testament (kjv_classify; LRA: IMDb bytes, binary),
@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 
+#include "engine/launch.h"
 #include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
@@ -52,9 +53,9 @@ struct TaskSpec {
     json config;             // data and train overrides of the defaults
 };
 
-// LRA's Table 1 (papers.md §3.1) for the kinds it has, in task order ListOps, Text, Retrieval,
-// Image. LRA's "Synthesizer" row ran the released default mode, random + dot product (papers.md
-// §3.4, UNVERIFIED), which is our random+vanilla mixture.
+// LRA's Table 1 (docs/papers.md §3.1) for the kinds it has, in task order ListOps, Text, Retrieval,
+// Image. LRA's "Synthesizer" row ran the released default mode, random + dot product
+// (docs/papers.md §3.4, UNVERIFIED), which is our random+vanilla mixture.
 const std::map<std::string, std::vector<double>> kLra = {
     {"vanilla", {36.37, 64.27, 57.46, 42.44}},
     {"random+vanilla", {36.99, 61.68, 54.67, 41.61}},
@@ -413,5 +414,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return experiment_main(argc, argv, kName, kHelp, run);
 }

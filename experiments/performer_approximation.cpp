@@ -6,7 +6,7 @@
 // approximation Ŷ = FAVOR(φ(Q), φ(K), V) with the same temperature (the feature maps scale their
 // input by d^(−1/4)); the cell's metric is MSE = mean((Ŷ − Y)²). Inputs and ω are redrawn per seed.
 //
-// Three input scales, because the paper's argument depends on it (Lemma 2; papers.md §2.2):
+// Three input scales, because the paper's argument depends on it (Lemma 2; docs/papers.md §2.2):
 //   scale 1    q, k ~ N(0, I): logits qᵀk/√d ~ N(0, 1). Lemma 2's positive-feature MSE carries
 //              exp(‖x + y‖²) ≈ e⁸ here (x = q·d^(−1/4)), so the estimator is heavy-tailed: its
 //              MSE only starts falling like 1/m once m ≫ e⁸ ≈ 3000, and single runs are noisy;
@@ -18,6 +18,7 @@
 #include <map>
 
 #include "engine/init.h"
+#include "engine/launch.h"
 #include "engine/linear_attention.h"
 #include "engine/ops.h"
 #include "experiments/lib/measure.h"
@@ -235,5 +236,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return experiment_main(argc, argv, kName, kHelp, run);
 }

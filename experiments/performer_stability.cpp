@@ -1,5 +1,5 @@
 // performer_stability.cpp — the Performer paper's training-stability ablation (Choromanski et al.,
-// ICLR 2021, §4.3 and App. D.2–D.3, Fig. 15; papers.md §2.4–2.5): FAVOR+ with positive vs
+// ICLR 2021, §4.3 and App. D.2–D.3, Fig. 15; docs/papers.md §2.4–2.5): FAVOR+ with positive vs
 // trigonometric random features, with and without periodic redrawing of the features, trained as a
 // causal character LM on the KJV (kjv_char), with vanilla softmax attention as the reference.
 //
@@ -15,6 +15,7 @@
 #include <cstdio>
 
 #include "engine/common.h"
+#include "engine/launch.h"
 #include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
@@ -392,5 +393,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return experiment_main(argc, argv, kName, kHelp, run);
 }

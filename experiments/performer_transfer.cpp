@@ -1,6 +1,6 @@
 // performer_transfer.cpp — the Performer paper's backward-compatibility check (Choromanski et al.,
-// ICLR 2021, §4.3, Fig. 5 left; papers.md §2.5): train a vanilla causal character LM on the KJV
-// (kjv_char), put its weights into the same LM with FAVOR+ attention (positive orthogonal
+// ICLR 2021, §4.3, Fig. 5 left; docs/papers.md §2.5): train a vanilla causal character LM on the
+// KJV (kjv_char), put its weights into the same LM with FAVOR+ attention (positive orthogonal
 // features), and measure test bits per character right after the swap and during a short fine-tune,
 // for several numbers of random features m.
 //
@@ -17,6 +17,7 @@
 #include <set>
 
 #include "engine/common.h"
+#include "engine/launch.h"
 #include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
@@ -363,5 +364,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/launch.h"
 #include "experiments/lib/kind_grid.h"
 #include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
@@ -101,7 +102,8 @@ std::vector<KindTask> task_specs(bool full) {
     return specs;
 }
 
-// The paper's WMT'14 EnDe BLEU (papers.md §1.4) as the reference ordering; "–" where unreported.
+// The paper's WMT'14 EnDe BLEU (docs/papers.md §1.4) as the reference ordering; "–" where
+// unreported.
 const std::map<std::string, std::string> kPaperBleu = {
     {"vanilla", "27.67"}, {"fixed_random", "23.89"}, {"random", "27.27"},
     {"dense", "27.43"},   {"random+dense", "27.68"}, {"random+vanilla", "28.47"}};
@@ -226,5 +228,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -1,6 +1,6 @@
 // synthesizer_vs_dynconv.cpp — the Synthesizer paper's comparison with Dynamic Convolutions (Tay
 // et al., ICML 2021; abstract: "simple Random Synthesizer is not only 60% faster but also improves
-// perplexity by a relative 3.5%"; papers.md §1.1 and §1.4, C4 table), on the KJV character LM
+// perplexity by a relative 3.5%"; docs/papers.md §1.1 and §1.4, C4 table), on the KJV character LM
 // (kjv_char): Random Synthesizer vs dynamic_conv vs lightweight_conv (the convolution paper's
 // other kind) vs vanilla, plus Random + Vanilla, the paper's table's fourth row. Measured: test
 // bits per character (log perplexity in bits; perplexity per character = 2^bpc), parameters and
@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/launch.h"
 #include "experiments/lib/kind_grid.h"
 #include "experiments/lib/table.h"
 #include "train/plot.h"
@@ -82,7 +83,8 @@ Preset make_preset(bool full) {
     return preset;
 }
 
-// The paper's C4 masked/span-LM table (papers.md §1.4, all [S]): log perplexity, steps/s, params.
+// The paper's C4 masked/span-LM table (docs/papers.md §1.4, all [S]): log perplexity, steps/s,
+// params.
 const std::map<std::string, std::string> kPaperLogPpl = {
     {"vanilla", "1.865"},
     {"random", "1.965 or 1.972 (sources conflict)"},
@@ -210,5 +212,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return experiment_main(argc, argv, kName, kHelp, run);
 }

@@ -1,7 +1,7 @@
 // synthesizer_vs_linformer.cpp — the Synthesizer paper's encoder-only comparison with Linformer
 // (Tay et al., ICML 2021; abstract: "simple factorized Synthesizers can outperform Linformers on
-// encoding only tasks"; papers.md §1.1, §1.4), on two classification tasks: factorized_random and
-// factorized_dense against linformer, with dense, random and vanilla as references. Both
+// encoding only tasks"; docs/papers.md §1.1, §1.4), on two classification tasks: factorized_random
+// and factorized_dense against linformer, with dense, random and vanilla as references. Both
 // factorized kinds and Linformer cut the L × L cost in the same way, through a rank-k or a·b
 // factorization, which is why the paper pits them against each other. Tasks:
 //   (a) testament  which testament a KJV passage comes from (kjv_classify, label "testament"),
@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/launch.h"
 #include "experiments/lib/kind_grid.h"
 #include "experiments/lib/table.h"
 
@@ -205,5 +206,6 @@ int run(const ExperimentOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     return experiment_main(argc, argv, kName, kHelp, run);
 }

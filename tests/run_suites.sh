@@ -2,6 +2,8 @@
 # Runs build/<suite>/tests for each suite named, then prints one line "N passed, N failed" that
 # counts test cases over all suites. A suite that crashes before reporting counts as one failure.
 set -u
+# libgomp reads the wait policy before main; PASSIVE keeps a shared machine usable (README).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 passed=0
 failed=0
 for suite in "$@"; do

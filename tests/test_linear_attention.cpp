@@ -1,7 +1,6 @@
 // The fused FAVOR op linear_attention: finite-difference gradients of all three inputs, agreement
 // with the quadratic masked form built from primitive ops (forward and gradients), causality, and
 // error messages.
-#include <omp.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
@@ -9,6 +8,7 @@
 
 #include "engine/gradcheck.h"
 #include "engine/kernels/linear_attention.h"
+#include "engine/kernels/parallel.h"
 #include "engine/linear_attention.h"
 #include "engine/rng.h"
 #include "helpers.h"
@@ -161,12 +161,15 @@ TEST_CASE("linear_attention: causal kernels give the same bits on 1 and 2 thread
             for (real g : x.grad().to_vector()) bits.push_back(g);
         return bits;
     };
-    const int threads = omp_get_max_threads();
-    omp_set_num_threads(1);
-    const std::vector<real> one = run();
-    omp_set_num_threads(2);
-    const std::vector<real> two = run();
-    omp_set_num_threads(threads);
+    std::vector<real> one, two;
+    {
+        const kernels::ScopedThreads threads(1);
+        one = run();
+    }
+    {
+        const kernels::ScopedThreads threads(2);
+        two = run();
+    }
     CHECK(one == two);
 }
 

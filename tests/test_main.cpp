@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "engine/common.h"
+#include "engine/launch.h"
 
 namespace {
 
@@ -35,6 +36,7 @@ struct CaseCounter : Catch::TestEventListenerBase {
 CATCH_REGISTER_LISTENER(CaseCounter)
 
 int main(int argc, char* argv[]) {
+    attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
     const int status = Catch::Session().run(argc, argv);
     std::printf("suite %s: %zu passed, %zu failed\n", kSuiteName, totals.passed, totals.failed);
     return status == 0 && totals.failed == 0 ? 0 : 1;

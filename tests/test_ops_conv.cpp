@@ -2,11 +2,11 @@
 // and per-position kernels, causal and centred offsets; finite-difference gradients for every
 // weight broadcast and offset, also at a size that runs the OpenMP loops; thread independence; and
 // the shape errors.
-#include <omp.h>
 
 #include <catch2/catch.hpp>
 
 #include "engine/gradcheck.h"
+#include "engine/kernels/parallel.h"
 #include "engine/rng.h"
 #include "helpers.h"
 
@@ -101,12 +101,15 @@ TEST_CASE("dynamic_depthwise_conv: gradients and thread independence at an OpenM
             out.insert(out.end(), dw.begin(), dw.end());
             return out;
         };
-        const int threads = omp_get_max_threads();
-        omp_set_num_threads(1);
-        const std::vector<real> one = run();
-        omp_set_num_threads(2);
-        const std::vector<real> two = run();
-        omp_set_num_threads(threads);
+        std::vector<real> one, two;
+        {
+            const kernels::ScopedThreads threads(1);
+            one = run();
+        }
+        {
+            const kernels::ScopedThreads threads(2);
+            two = run();
+        }
         CHECK(one == two);
     }
 }

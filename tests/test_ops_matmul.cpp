@@ -7,6 +7,8 @@
 
 #include "engine/gradcheck.h"
 #include "engine/kernels/blas.h"
+#include "engine/kernels/gemm_batched.h"
+#include "engine/kernels/parallel.h"
 #include "engine/rng.h"
 #include "helpers.h"
 
@@ -149,6 +151,21 @@ TEST_CASE("gemm: split over the threads by rows or by columns, equals gemm_refer
                                             ldb, beta, expected.data(), ldc);
                     CHECK(max_relative_difference(c, expected) < 1e-4);
                 }
+}
+
+TEST_CASE("gemm_batched: an extent past cblas's 32-bit limit is an Error, also on many threads",
+          "[kernel][matmul]") {
+    // Two matrices on two threads run one per thread inside a parallel region, where gemm's extent
+    // check throws; the Error must reach the caller instead of terminating the process. The check
+    // comes before any element is read, so one-element buffers do.
+    const int64_t K = int64_t(1) << 31;
+    real a = 1, b = 1, c[2] = {0, 0};
+    for (int threads : {1, 2}) {
+        const kernels::ScopedThreads scoped(threads);
+        CHECK_THROWS_WITH(
+            kernels::gemm_batched(false, false, 2, 1, 1, K, 1, &a, K, 0, &b, 1, 0, 0, c, 1, 1),
+            Catch::Contains("gemm: extent 2147483648 exceeds the 32-bit limit"));
+    }
 }
 
 TEST_CASE("linear: equals matmul then add, forward and gradients; errors", "[ops][grad][matmul]") {

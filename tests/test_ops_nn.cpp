@@ -1,7 +1,6 @@
 // The fused neural-network ops: hand-computed forward values, finite-difference gradients and error
 // messages for each op, plus dropout's statistics and thread independence and softmax's fully
 // masked rows.
-#include <omp.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -9,6 +8,7 @@
 #include <limits>
 
 #include "engine/gradcheck.h"
+#include "engine/kernels/parallel.h"
 #include "engine/rng.h"
 #include "helpers.h"
 
@@ -27,12 +27,15 @@ constexpr real kInf = std::numeric_limits<real>::infinity();
 // Runs f with one and then two OpenMP threads and checks the results are bitwise identical.
 template <typename F>
 void check_thread_independent(F f) {
-    const int threads = omp_get_max_threads();
-    omp_set_num_threads(1);
-    const std::vector<real> one = f();
-    omp_set_num_threads(2);
-    const std::vector<real> two = f();
-    omp_set_num_threads(threads);
+    std::vector<real> one, two;
+    {
+        const kernels::ScopedThreads threads(1);
+        one = f();
+    }
+    {
+        const kernels::ScopedThreads threads(2);
+        two = f();
+    }
     CHECK(one == two);
 }
 
@@ -213,12 +216,15 @@ TEST_CASE("dropout: same seed same mask, kept fraction, thread independence", "[
     const double sigma = std::sqrt(p * (1 - p) / double(n));
     CHECK(std::abs(double(kept) / double(n) - (1 - p)) < 3 * sigma);
 
-    const int threads = omp_get_max_threads();
-    omp_set_num_threads(1);
-    Tensor one_thread = dropout(x, p, 42);
-    omp_set_num_threads(2);
-    Tensor two_threads = dropout(x, p, 42);
-    omp_set_num_threads(threads);
+    Tensor one_thread, two_threads;
+    {
+        const kernels::ScopedThreads threads(1);
+        one_thread = dropout(x, p, 42);
+    }
+    {
+        const kernels::ScopedThreads threads(2);
+        two_threads = dropout(x, p, 42);
+    }
     CHECK(std::memcmp(one_thread.data(), two_threads.data(), size_t(n) * sizeof(real)) == 0);
     CHECK(std::memcmp(one_thread.data(), a.data(), size_t(n) * sizeof(real)) == 0);
 }

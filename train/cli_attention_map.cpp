@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "engine/kernels/parallel.h"
 #include "train/attention_maps.h"
 #include "train/cli.h"
 #include "train/cli_common.h"
@@ -156,7 +157,7 @@ int cli_attention_map(const std::vector<std::string>& args, std::ostream& out, s
     if (parsed.has("input") && (parsed.has("example") || parsed.has("split")))
         throw UsageError("attention-map: give --input or --example/--split, not both");
     const MapChoice choice = parse_what(parsed.get("what", "auto"));
-    const ScopedThreads threads(parsed.get_int("threads", 0));
+    const kernels::ScopedThreads threads(threads_option(parsed));
     const std::string checkpoint = parsed.positional()[0];
     std::unique_ptr<Task> task = load_task(checkpoint);
     const Example example = choose_example(parsed, *task, out);

@@ -1,8 +1,6 @@
 // cli_common.cpp — the option parser and the checkpoint loading shared by the subcommands.
 #include "cli_common.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -94,15 +92,10 @@ std::unique_ptr<Task> load_task(const std::string& checkpoint_path, Checkpoint* 
     return task;
 }
 
-ScopedThreads::ScopedThreads(int64_t threads) {
+int64_t threads_option(const Args& parsed) {
+    const int64_t threads = parsed.get_int("threads", 0);
     if (threads < 0) throw UsageError(cat("option --threads needs a count >= 0, got ", threads));
-    if (threads == 0) return;
-    previous_ = omp_get_max_threads();
-    omp_set_num_threads(int(threads));
-}
-
-ScopedThreads::~ScopedThreads() {
-    if (previous_ > 0) omp_set_num_threads(previous_);
+    return threads;
 }
 
 }  // namespace attnlab

@@ -48,17 +48,9 @@ class Args {
 std::unique_ptr<Task> load_task(const std::string& checkpoint_path,
                                 Checkpoint* checkpoint = nullptr);
 
-// Sets the OpenMP thread count while alive when `threads` > 0 (a UsageError when negative).
-class ScopedThreads {
-  public:
-    explicit ScopedThreads(int64_t threads);
-    ~ScopedThreads();
-    ScopedThreads(const ScopedThreads&) = delete;
-    ScopedThreads& operator=(const ScopedThreads&) = delete;
-
-  private:
-    int previous_ = 0;
-};
+// The --threads option, for kernels::ScopedThreads: 0 (the default) keeps OpenMP's thread count; a
+// UsageError when negative.
+int64_t threads_option(const Args& parsed);
 
 int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int cli_eval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

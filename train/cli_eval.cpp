@@ -1,6 +1,7 @@
 // cli_eval.cpp — `attnlab eval`: a checkpoint's metrics on one split of its task's data.
 #include <cstdio>
 
+#include "engine/kernels/parallel.h"
 #include "train/cli.h"
 #include "train/cli_common.h"
 
@@ -36,7 +37,7 @@ int cli_eval(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
     if (parsed.positional().empty())
         throw UsageError("eval needs a CHECKPOINT (see attnlab eval --help)");
-    const ScopedThreads threads(parsed.get_int("threads", 0));
+    const kernels::ScopedThreads threads(threads_option(parsed));
     Checkpoint checkpoint;
     std::unique_ptr<Task> task = load_task(parsed.positional()[0], &checkpoint);
     const int64_t batch_size =

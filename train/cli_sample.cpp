@@ -1,4 +1,5 @@
 // cli_sample.cpp — `attnlab sample`: text from a language-model checkpoint (sampling.h).
+#include "engine/kernels/parallel.h"
 #include "train/cli.h"
 #include "train/cli_common.h"
 #include "train/data/dataset.h"
@@ -49,7 +50,7 @@ int cli_sample(const std::vector<std::string>& args, std::ostream& out, std::ost
     if (options.length > kMaxSequenceLength)
         throw UsageError(cat("sample: --length ", options.length, " is beyond the ",
                              kMaxSequenceLength, " tokens one sequence may hold"));
-    const ScopedThreads threads(parsed.get_int("threads", 0));
+    const kernels::ScopedThreads threads(threads_option(parsed));
     std::unique_ptr<Task> task = load_task(parsed.positional()[0]);
     auto* lm = dynamic_cast<LmTask*>(task.get());
     if (!lm) {

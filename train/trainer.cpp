@@ -1,7 +1,6 @@
 // trainer.cpp — the training loop, its checkpoints and logs, and the stop signal of trainer.h.
 #include "trainer.h"
 
-#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -140,9 +139,7 @@ struct Trainer::Output {
     std::unique_ptr<Progress> progress;
 };
 
-Trainer::~Trainer() {
-    if (previous_threads_ > 0) omp_set_num_threads(previous_threads_);
-}
+Trainer::~Trainer() = default;
 
 Trainer::Trainer(const json& config, TrainerOptions options)
     : config_(config), options_(std::move(options)), output_(std::make_unique<Output>()) {
@@ -193,10 +190,7 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     if (options_.progress)
         output_->progress =
             std::make_unique<Progress>(*options_.progress, options_.terminal, steps_, log_every_);
-    if (threads > 0) {  // last, so that a constructor that throws leaves the count alone
-        previous_threads_ = omp_get_max_threads();
-        omp_set_num_threads(int(threads));
-    }
+    threads_.emplace(threads);  // last, so that a constructor that throws leaves the count alone
 }
 
 std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/kernels/parallel.h"
 #include "engine/optim.h"
 #include "engine/schedule.h"
 #include "train/checkpoint.h"
@@ -123,7 +124,7 @@ class Trainer {
     std::optional<double> best_metric_;
     int64_t best_step_ = -1;
     double wall_offset_ = 0;
-    int previous_threads_ = 0;  // restored by the destructor when train.threads set it
+    std::optional<kernels::ScopedThreads> threads_;  // train.threads while the Trainer lives
     double start_time_ = 0;
     std::vector<StepRecord> history_;
     std::vector<EvalRecord> evals_;

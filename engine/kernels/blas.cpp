@@ -1,32 +1,69 @@
 #include "blas.h"
 
 #include <cblas.h>
+#include <dlfcn.h>
 #include <omp.h>
-#include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 
-// Exported by OpenBLAS but not declared in its cblas.h on every flavour.
-extern "C" char* openblas_get_corename(void);
-extern "C" int openblas_get_num_threads(void);
-extern "C" int openblas_get_parallel(void);
+#ifndef ATTNLAB_OPENBLAS_LIBRARY
+#error "the Makefile defines ATTNLAB_OPENBLAS_LIBRARY, the path of the OpenBLAS flavour to load"
+#endif
 
 namespace attnlab::kernels {
 
 namespace {
 
-void blas_gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha,
-               const real* A, int64_t lda, const real* B, int64_t ldb, real beta, real* C,
-               int64_t ldc) {
+#ifdef ATTNLAB_DOUBLE
+using GemmFn = decltype(&cblas_dgemm);
+constexpr const char* kGemmName = "cblas_dgemm";
+#else
+using GemmFn = decltype(&cblas_sgemm);
+constexpr const char* kGemmName = "cblas_sgemm";
+#endif
+
+// The entry points attnlab uses, looked up in the loaded library.
+struct OpenBlas {
+    GemmFn gemm;
+    char* (*corename)();
+    int (*num_threads)();
+    int (*parallel)();
+};
+
+std::atomic<bool> blas_loaded{false}, blas_coretype_forced{false};
+
+template <typename Function>
+Function symbol(void* library, const char* name) {
+    void* address = dlsym(library, name);
+    ATTNLAB_CHECK(address, "OpenBLAS at ", ATTNLAB_OPENBLAS_LIBRARY, " has no symbol ", name);
+    return reinterpret_cast<Function>(address);
+}
+
+OpenBlas open_blas() {
+    void* library = dlopen(ATTNLAB_OPENBLAS_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    ATTNLAB_CHECK(library, "cannot load OpenBLAS: ", dlerror(),
+                  " (expected the OpenMP flavour, Debian package libopenblas0-openmp)");
+    blas_loaded = true;
+    return {symbol<GemmFn>(library, kGemmName),
+            symbol<char* (*)()>(library, "openblas_get_corename"),
+            symbol<int (*)()>(library, "openblas_get_num_threads"),
+            symbol<int (*)()>(library, "openblas_get_parallel")};
+}
+
+// Loaded on first use and never closed: OpenBLAS keeps its buffers to the end of the process.
+const OpenBlas& openblas() {
+    static const OpenBlas library = open_blas();
+    return library;
+}
+
+void blas_gemm(GemmFn cblas_gemm, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+               real alpha, const real* A, int64_t lda, const real* B, int64_t ldb, real beta,
+               real* C, int64_t ldc) {
     const auto ta = trans_a ? CblasTrans : CblasNoTrans;
     const auto tb = trans_b ? CblasTrans : CblasNoTrans;
-#ifdef ATTNLAB_DOUBLE
-    cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#else
-    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#endif
+    cblas_gemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 // Below this many multiply-adds a parallel region costs more than the second thread gains.
@@ -34,21 +71,21 @@ constexpr int64_t kSplitMinWork = int64_t(1) << 18;
 
 }  // namespace
 
-// OpenBLAS threads one gemm itself, but on this 2-core machine its split reached only 160–270
-// GFLOP/s for attnlab's shapes (skinny ones worst: [32768, 64] · [64, 256] ran at 163) where two
-// OpenMP threads each calling a single-threaded gemm on half of C reach 290–370 of a 385 peak
-// (OpenBLAS's OpenMP flavour runs single-threaded inside a parallel region). So gemm cuts C
-// itself: into row blocks, or column blocks when C is wider than tall. The blocks depend only on
-// the thread count, so a run is reproducible for a given count.
+// OpenBLAS can thread one gemm itself, but on attnlab's shapes (skinny ones most of all) its split
+// runs well below two OpenMP threads that each call a single-threaded gemm on half of C (README,
+// Performance; OpenBLAS's OpenMP flavour runs single-threaded inside a parallel region). So gemm
+// cuts C itself: into row blocks, or column blocks when C is wider than tall. The blocks depend
+// only on the thread count, so a run is reproducible for a given count.
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alpha, const real* A,
           int64_t lda, const real* B, int64_t ldb, real beta, real* C, int64_t ldc) {
     if (M == 0 || N == 0) return;
     for (int64_t extent : {M, N, K, lda, ldb, ldc})  // cblas takes 32-bit ints
         ATTNLAB_CHECK(extent <= INT32_MAX, "gemm: extent ", extent,
                       " exceeds the 32-bit limit of cblas (M = ", M, ", N = ", N, ", K = ", K, ")");
+    const GemmFn cblas_gemm = openblas().gemm;  // loaded here, never inside the region below
     const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     if (threads == 1 || M * N * K < kSplitMinWork) {
-        blas_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        blas_gemm(cblas_gemm, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     const bool by_rows = M >= N;
@@ -58,11 +95,11 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, real alph
         const int64_t extent = by_rows ? M : N;
         const int64_t begin = extent * part / parts, end = extent * (part + 1) / parts;
         if (by_rows)  // rows [begin, end) of op(A) and C
-            blas_gemm(trans_a, trans_b, end - begin, N, K, alpha,
+            blas_gemm(cblas_gemm, trans_a, trans_b, end - begin, N, K, alpha,
                       trans_a ? A + begin : A + begin * lda, lda, B, ldb, beta, C + begin * ldc,
                       ldc);
         else  // columns [begin, end) of op(B) and C
-            blas_gemm(trans_a, trans_b, M, end - begin, K, alpha, A, lda,
+            blas_gemm(cblas_gemm, trans_a, trans_b, M, end - begin, K, alpha, A, lda,
                       trans_b ? B + begin * ldb : B + begin, ldb, beta, C + begin, ldc);
     }
 }
@@ -83,68 +120,21 @@ void gemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
         }
 }
 
-// --- OPENBLAS_CORETYPE and OMP_WAIT_POLICY --------------------------------------------------
-// Two settings are read once, when the libraries load, before any code of ours runs:
-//
-// OPENBLAS_CORETYPE. OpenBLAS 0.3.21 picks its kernel set at load time. On recent AVX-512 CPUs
-// that choice can be the Haswell (AVX2) kernels: 0.3.21 does not know every AVX-512 CPU, and
-// machine images pin OPENBLAS_CORETYPE=Haswell to paper over that. Either way half of sgemm's
-// speed (about 200 vs 390 GFLOP/s on 2 threads here) is left unused. Fix: SkylakeX, when the CPU
-// has AVX-512 and OpenBLAS runs a kernel set without it.
-//
-// OMP_WAIT_POLICY. By default libgomp's idle threads spin for a while at the end of every parallel
-// region. On a machine whose cores are busy with other work, a spinning thread steals the core
-// its partner needs, and every region waits for a descheduled thread: an LM-S training step
-// measured 20 s instead of 2.7 s with other jobs on the 2 cores. Passive waiting (sleep at once)
-// costs nothing measurable on a quiet machine (567 vs 575 ms per LM-S step), so it is the default
-// unless the user set OMP_WAIT_POLICY.
-//
-// So, first thing in every attnlab process, this constructor sets whichever of the two needs
-// setting and re-executes the same binary with the same arguments, so the libraries load again
-// with them. ATTNLAB_NO_REEXEC=1 turns it off (to keep deliberately chosen settings, or under
-// valgrind, whose /proc/self/exe is valgrind itself). ATTNLAB_REEXECUTED marks the re-executed
-// process, so it can never loop; ATTNLAB_CORETYPE_FORCED records that the core type was changed.
-namespace {
-
-bool cpu_has_avx512() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512cd");
+void load_blas(const char* coretype) {
+    ATTNLAB_CHECK(!blas_loaded, "load_blas: OpenBLAS is already loaded, with core ",
+                  openblas().corename(), "; configure_process() must come before the first gemm");
+    if (coretype) {
+        setenv("OPENBLAS_CORETYPE", coretype, 1);
+        blas_coretype_forced = true;
+    }
+    openblas();
 }
-
-bool core_uses_avx512(const char* core) {
-    for (const char* name : {"SkylakeX", "Cooperlake", "SapphireRapids"})
-        if (std::strcmp(core, name) == 0) return true;
-    return false;
-}
-
-// glibc calls ELF constructors with (argc, argv, envp).
-__attribute__((constructor)) void reexec_with_load_time_settings(int, char** argv, char**) {
-    if (std::getenv("ATTNLAB_NO_REEXEC") || std::getenv("ATTNLAB_REEXECUTED")) return;
-    const char* preload = std::getenv("LD_PRELOAD");
-    if (preload && std::strstr(preload, "vgpreload")) return;  // under valgrind
-    const bool fix_core = cpu_has_avx512() && !core_uses_avx512(openblas_get_corename());
-    const bool fix_wait = std::getenv("OMP_WAIT_POLICY") == nullptr;
-    if (!fix_core && !fix_wait) return;
-    if (fix_core) setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-    if (fix_core) setenv("ATTNLAB_CORETYPE_FORCED", "1", 1);
-    if (fix_wait) setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    setenv("ATTNLAB_REEXECUTED", "1", 1);
-    execv("/proc/self/exe", argv);
-    // exec failed (no /proc?): carry on with the load-time settings we have rather than fail.
-    if (fix_core) unsetenv("OPENBLAS_CORETYPE");
-    if (fix_core) unsetenv("ATTNLAB_CORETYPE_FORCED");
-    if (fix_wait) unsetenv("OMP_WAIT_POLICY");
-    unsetenv("ATTNLAB_REEXECUTED");
-}
-
-}  // namespace
 
 BlasInfo blas_info() {
-    return BlasInfo{openblas_get_corename(), openblas_get_num_threads(),
-                    openblas_get_parallel() == 2, std::getenv("ATTNLAB_CORETYPE_FORCED") != nullptr,
-                    std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)"};
+    const OpenBlas& library = openblas();
+    const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+    return BlasInfo{library.corename(), library.num_threads(), library.parallel() == 2,
+                    blas_coretype_forced, wait_policy ? wait_policy : "(unset)"};
 }
 
 }  // namespace attnlab::kernels

@@ -24,13 +24,20 @@ void gemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                     const real* A, int64_t lda, const real* B, int64_t ldb, real beta, real* C,
                     int64_t ldc);
 
+// attnlab loads OpenBLAS itself, with dlopen, rather than linking it: OpenBLAS reads
+// OPENBLAS_CORETYPE once, when it loads, and a linked library loads before main could set it.
+// load_blas() sets OPENBLAS_CORETYPE to `coretype` (unless null) and loads OpenBLAS now; it is an
+// Error once OpenBLAS is loaded. configure_process() (engine/launch.h) calls it first thing in
+// main. Without that call the first gemm loads OpenBLAS with the environment as it is.
+void load_blas(const char* coretype);
+
 // What the process got from OpenBLAS, for benchmarks and the README's performance notes.
 struct BlasInfo {
     const char* core;      // kernel set OpenBLAS chose, e.g. "SkylakeX"
     int threads;           // its thread count
     bool openmp;           // true for the OpenMP flavour (shares libgomp's pool with our loops)
-    bool coretype_forced;  // true when attnlab set OPENBLAS_CORETYPE and re-executed itself
-    const char* omp_wait_policy;  // OMP_WAIT_POLICY in force: PASSIVE unless the user chose
+    bool coretype_forced;  // true when load_blas set OPENBLAS_CORETYPE before loading
+    const char* omp_wait_policy;  // OMP_WAIT_POLICY as libgomp read it at start, or "(unset)"
 };
 BlasInfo blas_info();
 

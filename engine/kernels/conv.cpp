@@ -10,10 +10,10 @@
 
 #include <algorithm>
 
+#include "parallel.h"
+
 namespace attnlab::kernels {
 namespace {
-
-constexpr int64_t kParallelWork = 1 << 15;
 
 // The row of w [Bw·Lw, h·K] that position (b, t) reads.
 inline int64_t weight_row(const DepthwiseConvShape& s, int64_t b, int64_t t) {
@@ -26,7 +26,7 @@ void depthwise_conv_forward(const real* x, const real* w, const DepthwiseConvSha
                             real* y) {
     const int64_t B = shape.B, L = shape.L, d = shape.d, h = shape.heads, K = shape.K;
     const int64_t dh = d / h, rows = B * L;
-#pragma omp parallel for schedule(static) if (rows * d * K > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * d * K > kParallelMinWork)
     for (int64_t row = 0; row < rows; ++row) {
         const int64_t b = row / L, t = row % L;
         const real* kernel = w + weight_row(shape, b, t) * h * K;
@@ -48,7 +48,7 @@ void depthwise_conv_backward(const real* x, const real* w, const real* dy,
                              const DepthwiseConvShape& shape, real* dx, real* dw) {
     const int64_t B = shape.B, L = shape.L, d = shape.d, h = shape.heads, K = shape.K;
     const int64_t dh = d / h, rows = B * L;
-    const bool parallel = rows * d * K > kParallelWork;
+    const bool parallel = rows * d * K > kParallelMinWork;
     if (dx) {
 #pragma omp parallel for schedule(static) if (parallel)
         for (int64_t row = 0; row < rows; ++row) {

@@ -10,13 +10,12 @@
 #include <functional>
 #include <vector>
 
+#include "parallel.h"
 #include "reduce.h"
 
 namespace attnlab::kernels {
 namespace {
 
-// Below this many elements, starting threads costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
 constexpr int64_t kChunk = 4096;  // elements per parallel work item
 
 // The broadcast problem after coalescing: extents, and each operand's stride per dimension (0 where
@@ -83,7 +82,7 @@ void general(F f, const real* a, const real* b, real* y, const Coalesced& dims) 
     int64_t total = 1;
     for (int64_t e : extent) total *= e;
     const int64_t chunks = (total + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (total > kParallelMin)
+#pragma omp parallel for schedule(static) if (total > kParallelMinWork)
     for (int64_t c = 0; c < chunks; ++c) {
         const int64_t begin = c * kChunk, end = std::min(total, begin + kChunk);
         std::vector<int64_t> index(extent.size());
@@ -120,7 +119,7 @@ void broadcast_with(F f, const real* a, const Shape& a_shape, const real* b, con
     if (dims.extent.size() == 1) {  // same shapes, or one operand is a single value
         const int64_t a_step = dims.a_stride[0], b_step = dims.b_stride[0];
         const int64_t chunks = (total + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (total > kParallelMin)
+#pragma omp parallel for schedule(static) if (total > kParallelMinWork)
         for (int64_t c = 0; c < chunks; ++c) {
             const int64_t begin = c * kChunk;
             segment(f, a + begin * a_step, a_step, b + begin * b_step, b_step, y + begin,
@@ -129,7 +128,7 @@ void broadcast_with(F f, const real* a, const Shape& a_shape, const real* b, con
     } else if (dims.extent.size() == 2 && dims.a_stride[1] && !dims.b_stride[0]) {
         // b repeats along a's leading dimensions, e.g. a bias [d] on [B, L, d]: rows of a.
         const int64_t rows = dims.extent[0], width = dims.extent[1];
-#pragma omp parallel for schedule(static) if (total > kParallelMin)
+#pragma omp parallel for schedule(static) if (total > kParallelMinWork)
         for (int64_t r = 0; r < rows; ++r) segment(f, a + r * width, 1, b, 1, y + r * width, width);
     } else {
         general(f, a, b, y, dims);
@@ -200,24 +199,24 @@ void sum_to(const real* x, const Shape& x_shape, real* y, const Shape& y_shape, 
 }
 
 void scale(const real* x, real factor, real* y, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) y[i] = factor * x[i];
 }
 
 void add_scalar(const real* x, real value, real* y, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) y[i] = x[i] + value;
 }
 
 void axpy(real alpha, const real* x, real* y, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
 
 // Every gradient buffer starts as a fill with 0: on one thread it would be a serial pass in an
 // otherwise parallel step.
 void fill(real value, real* y, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) y[i] = value;
 }
 

@@ -4,12 +4,11 @@
 #include <cmath>
 
 #include "blas.h"
+#include "parallel.h"
 #include "vector_math.h"
 
 namespace attnlab::kernels {
 namespace {
-
-constexpr int64_t kParallelMin = 1 << 15;
 
 real input_scale(int64_t d) {
     return real(std::pow(double(d), -0.25));
@@ -21,7 +20,7 @@ void positive_features_forward(const real* x, const real* omega, int64_t rows, i
                                bool row_max, real* y, int64_t* argmax) {
     const real c = input_scale(d), s = real(1 / std::sqrt(double(m)));
     gemm(false, true, rows, m, d, c, x, d, omega, d, 0, y, m);  // y = P = c · x ωᵀ
-#pragma omp parallel for schedule(static) if (rows * m > kParallelMin)
+#pragma omp parallel for schedule(static) if (rows * m > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         real* yr = y + r * m;
         if (row_max) {
@@ -53,7 +52,7 @@ void positive_features_backward(const real* x, const real* omega, const real* y,
                                 const int64_t* argmax, int64_t rows, int64_t d, int64_t m,
                                 bool row_max, real* dx, real* domega, real* dP) {
     const real c = input_scale(d);
-#pragma omp parallel for schedule(static) if (rows * m > kParallelMin)
+#pragma omp parallel for schedule(static) if (rows * m > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real *yr = y + r * m, *dyr = dy + r * m;
         real* dPr = dP + r * m;

@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include <cstdint>
+#include <exception>
 
 #include "../common.h"
 
@@ -17,16 +18,25 @@ namespace attnlab::kernels {
 // Runs body(i) for i in [0, batch), one matrix per thread, when the batch spreads evenly over the
 // threads (or is large enough that the remainder hardly matters); each BLAS call inside then runs
 // single-threaded. Otherwise serially, each gemm splitting itself over the threads. One matrix per
-// thread beat cutting each matrix in two for every batched shape measured: LM-M's 64 score gemms
-// [512, 64] · [64, 512] ran at 237 against 132 GFLOP/s, FAVOR+'s 4 heads [256, 8192] · [8192, 64]
-// at 243 against 144. Only an uneven batch (3 matrices on 2 threads) leaves a thread idle long
-// enough to lose.
+// thread beat cutting each matrix in two for every batched shape measured (README, Performance);
+// only an uneven batch (3 matrices on 2 threads) leaves a thread idle long enough to lose.
+// An exception may not leave a thread of a parallel region (that calls std::terminate), so the
+// first one thrown by any body is rethrown after the region.
 template <typename Body>
 void for_each_matrix(int64_t batch, Body body) {
     const int64_t threads = omp_get_max_threads();
     if (batch >= 2 && batch >= threads && (batch % threads == 0 || batch >= 4 * threads)) {
+        std::exception_ptr error;
 #pragma omp parallel for schedule(static)
-        for (int64_t i = 0; i < batch; ++i) body(i);
+        for (int64_t i = 0; i < batch; ++i) {
+            try {
+                body(i);
+            } catch (...) {
+#pragma omp critical(attnlab_for_each_matrix_error)
+                if (!error) error = std::current_exception();
+            }
+        }
+        if (error) std::rethrow_exception(error);
         return;
     }
     for (int64_t i = 0; i < batch; ++i) body(i);

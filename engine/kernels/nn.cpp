@@ -2,7 +2,7 @@
 // dropout, cross-entropy, cumsum, masked_fill and where, forward and backward.
 //
 // Parallelism: rows are independent, so each kernel splits rows over threads when the tensor has
-// more than kParallelWork elements. Reductions along a row are plain sequential loops (or
+// more than kParallelMinWork elements. Reductions along a row are plain sequential loops (or
 // `omp simd` reductions), and reductions across rows (layer norm's dγ, dβ; embedding's dW) are
 // split by column or vocabulary row, so every output element is summed by one thread in a fixed
 // order: results do not depend on scheduling.
@@ -15,11 +15,10 @@
 #include <limits>
 
 #include "../rng.h"
+#include "parallel.h"
 #include "vector_math.h"
 
 namespace attnlab::kernels {
-
-constexpr int64_t kParallelWork = 32 * 1024;
 
 RowBroadcast broadcast_rows(const Shape& from, const Shape& to) {
     const size_t ndim = to.size();
@@ -49,7 +48,7 @@ RowBroadcast broadcast_rows(const Shape& from, const Shape& to) {
 
 void softmax_forward(const real* x, int64_t rows, int64_t cols, real scale, const real* mask,
                      const RowBroadcast* mask_rows, bool log, real* y, uint8_t* dead_rows) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real* xr = x + r * cols;
         real* yr = y + r * cols;
@@ -92,7 +91,7 @@ void softmax_forward(const real* x, int64_t rows, int64_t cols, real scale, cons
 
 void softmax_backward(const real* y, const real* dy, int64_t rows, int64_t cols, real scale,
                       real* dx) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real *yr = y + r * cols, *dyr = dy + r * cols;
         real dot = 0;
@@ -106,7 +105,7 @@ void softmax_backward(const real* y, const real* dy, int64_t rows, int64_t cols,
 
 void log_softmax_backward(const real* y, const real* dy, const uint8_t* dead_rows, int64_t rows,
                           int64_t cols, real scale, real* dx) {
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         if (dead_rows[r]) continue;
         const real *yr = y + r * cols, *dyr = dy + r * cols;
@@ -124,7 +123,7 @@ void log_softmax_backward(const real* y, const real* dy, const uint8_t* dead_row
 
 void layer_norm_forward(const real* x, const real* gamma, const real* beta, int64_t rows, int64_t d,
                         real eps, real* y, real* mean, real* rstd) {
-#pragma omp parallel for schedule(static) if (rows * d > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * d > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real* xr = x + r * d;
         // Two passes in double: the variance of the centred values, not E[x²] − E[x]².
@@ -150,7 +149,7 @@ void layer_norm_forward(const real* x, const real* gamma, const real* beta, int6
 void layer_norm_backward(const real* x, const real* gamma, const real* mean, const real* rstd,
                          const real* dy, int64_t rows, int64_t d, real* dx, real* dgamma,
                          real* dbeta) {
-    const bool parallel = rows * d > kParallelWork;
+    const bool parallel = rows * d > kParallelMinWork;
     if (dx) {
 #pragma omp parallel for schedule(static) if (parallel)
         for (int64_t r = 0; r < rows; ++r) {
@@ -200,7 +199,7 @@ void layer_norm_backward(const real* x, const real* gamma, const real* mean, con
 // --- embedding --------------------------------------------------------------------------------
 
 void embedding_forward(const real* weight, int64_t d, const int32_t* ids, int64_t count, real* y) {
-#pragma omp parallel for schedule(static) if (count * d > kParallelWork)
+#pragma omp parallel for schedule(static) if (count * d > kParallelMinWork)
     for (int64_t i = 0; i < count; ++i) std::copy_n(weight + ids[i] * d, d, y + i * d);
 }
 
@@ -208,7 +207,7 @@ void embedding_backward(const int32_t* ids, int64_t count, int64_t vocab, int64_
                         real* dweight) {
     // Thread t owns vocabulary rows [vocab·t/T, vocab·(t+1)/T) and scans every position, so a
     // repeated id is summed by one thread in position order whatever the thread count.
-#pragma omp parallel if (count * d > kParallelWork)
+#pragma omp parallel if (count * d > kParallelMinWork)
     {
         const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
         const int64_t first = vocab * t / threads, last = vocab * (t + 1) / threads;
@@ -231,13 +230,13 @@ inline bool keep(uint64_t seed, int64_t i, real p) {
 
 void dropout_forward(const real* x, int64_t n, real p, uint64_t seed, real* y) {
     const real kept_scale = 1 / (1 - p);
-#pragma omp parallel for schedule(static) if (n > kParallelWork)
+#pragma omp parallel for schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) y[i] = keep(seed, i, p) ? x[i] * kept_scale : real(0);
 }
 
 void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, real* dx) {
     const real kept_scale = 1 / (1 - p);
-#pragma omp parallel for schedule(static) if (n > kParallelWork)
+#pragma omp parallel for schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i)
         if (keep(seed, i, p)) dx[i] += dy[i] * kept_scale;
 }
@@ -247,7 +246,7 @@ void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, real* dx
 double cross_entropy_forward(const real* logits, const int32_t* targets, int64_t N, int64_t C,
                              int32_t ignore_index, real* lse) {
     std::vector<double> losses(size_t(N), 0.0);
-#pragma omp parallel for schedule(static) if (N * C > kParallelWork)
+#pragma omp parallel for schedule(static) if (N * C > kParallelMinWork)
     for (int64_t r = 0; r < N; ++r) {
         const real* z = logits + r * C;
         const real z_max = row_maximum(z, C);
@@ -264,7 +263,7 @@ double cross_entropy_forward(const real* logits, const int32_t* targets, int64_t
 
 void cross_entropy_backward(const real* logits, const real* lse, const int32_t* targets, int64_t N,
                             int64_t C, int32_t ignore_index, real grad_scale, real* dlogits) {
-#pragma omp parallel for schedule(static) if (N * C > kParallelWork)
+#pragma omp parallel for schedule(static) if (N * C > kParallelMinWork)
     for (int64_t r = 0; r < N; ++r) {
         if (targets[r] == ignore_index) continue;
         const real* z = logits + r * C;
@@ -279,7 +278,7 @@ void cross_entropy_backward(const real* logits, const real* lse, const int32_t* 
 // --- cumsum -----------------------------------------------------------------------------------
 
 void cumsum_forward(const real* x, int64_t outer, int64_t n, int64_t inner, real* y) {
-#pragma omp parallel for schedule(static) if (outer * n * inner > kParallelWork)
+#pragma omp parallel for schedule(static) if (outer * n * inner > kParallelMinWork)
     for (int64_t o = 0; o < outer; ++o) {
         const real* xo = x + o * n * inner;
         real* yo = y + o * n * inner;
@@ -290,7 +289,7 @@ void cumsum_forward(const real* x, int64_t outer, int64_t n, int64_t inner, real
 }
 
 void cumsum_backward(const real* dy, int64_t outer, int64_t n, int64_t inner, real* dx) {
-#pragma omp parallel if (outer * n * inner > kParallelWork)
+#pragma omp parallel if (outer * n * inner > kParallelMinWork)
     {
         std::vector<real> suffix(static_cast<size_t>(inner));  // Σ_{j ≥ k} dy_j, built from the end
 #pragma omp for schedule(static)
@@ -312,7 +311,7 @@ void cumsum_backward(const real* dy, int64_t outer, int64_t n, int64_t inner, re
 void masked_fill_forward(const real* x, const real* mask, const RowBroadcast& mask_rows,
                          int64_t cols, real value, real* y) {
     const auto rows = int64_t(mask_rows.row_offset.size());
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real* m = mask + mask_rows.row_offset[size_t(r)];
         for (int64_t c = 0; c < cols; ++c)
@@ -323,7 +322,7 @@ void masked_fill_forward(const real* x, const real* mask, const RowBroadcast& ma
 void masked_fill_backward(const real* dy, const real* mask, const RowBroadcast& mask_rows,
                           int64_t cols, real* dx) {
     const auto rows = int64_t(mask_rows.row_offset.size());
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real* m = mask + mask_rows.row_offset[size_t(r)];
         for (int64_t c = 0; c < cols; ++c)
@@ -334,7 +333,7 @@ void masked_fill_backward(const real* dy, const real* mask, const RowBroadcast& 
 void where_forward(const real* cond, const RowBroadcast& cond_rows, int64_t cols, const real* a,
                    const real* b, real* y) {
     const auto rows = int64_t(cond_rows.row_offset.size());
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real* m = cond + cond_rows.row_offset[size_t(r)];
         for (int64_t c = 0; c < cols; ++c) {
@@ -347,7 +346,7 @@ void where_forward(const real* cond, const RowBroadcast& cond_rows, int64_t cols
 void where_backward(const real* cond, const RowBroadcast& cond_rows, int64_t cols, const real* dy,
                     real* da, real* db) {
     const auto rows = int64_t(cond_rows.row_offset.size());
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelWork)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real* m = cond + cond_rows.row_offset[size_t(r)];
         for (int64_t c = 0; c < cols; ++c) {

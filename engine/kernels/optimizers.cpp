@@ -3,15 +3,13 @@
 
 #include <cmath>
 
-namespace attnlab::kernels {
+#include "parallel.h"
 
-namespace {
-constexpr int64_t kParallelThreshold = 32768;
-}
+namespace attnlab::kernels {
 
 void sgd_update(real* weights, const real* grads, real* momentum_buffer, int64_t count, real lr,
                 real momentum, bool nesterov, real weight_decay) {
-#pragma omp parallel for schedule(static) if (count > kParallelThreshold)
+#pragma omp parallel for schedule(static) if (count > kParallelMinWork)
     for (int64_t i = 0; i < count; ++i) {
         real step = grads[i] + weight_decay * weights[i];
         if (momentum_buffer) {
@@ -26,7 +24,7 @@ void adam_update(real* weights, const real* grads, real* m, real* v, int64_t cou
                  const AdamCoefficients& c) {
     const real step_size = c.lr / c.bias_correction1;
     const real shrink = 1 - c.lr * c.decoupled_decay;
-#pragma omp parallel for schedule(static) if (count > kParallelThreshold)
+#pragma omp parallel for schedule(static) if (count > kParallelMinWork)
     for (int64_t i = 0; i < count; ++i) {
         const real w = weights[i] * shrink;
         const real g = grads[i] + c.l2_decay * weights[i];
@@ -44,7 +42,7 @@ double sum_of_squares(const real* x, int64_t count) {
 }
 
 void scale_in_place(real* x, int64_t count, real factor) {
-#pragma omp parallel for schedule(static) if (count > kParallelThreshold)
+#pragma omp parallel for schedule(static) if (count > kParallelMinWork)
     for (int64_t i = 0; i < count; ++i) x[i] *= factor;
 }
 

@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <vector>
 
+#include "parallel.h"
+
 namespace attnlab::kernels {
 namespace {
 
-// Below this many elements, starting threads costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
 constexpr int64_t kChunk = 4096;  // elements per partial sum in sum_all
 constexpr int64_t kBlock = 256;   // accumulators per work item when inner > 1
 
@@ -28,7 +28,7 @@ real row_sum(const real* row, int64_t n) {
 real sum_all(const real* x, int64_t n) {
     const int64_t chunks = (n + kChunk - 1) / kChunk;
     std::vector<double> partial(static_cast<size_t>(chunks));
-#pragma omp parallel for schedule(static) if (n > kParallelMin)
+#pragma omp parallel for schedule(static) if (n > kParallelMinWork)
     for (int64_t c = 0; c < chunks; ++c)
         partial[c] = row_sum(x + c * kChunk, std::min(kChunk, n - c * kChunk));
     double total = 0;
@@ -41,11 +41,11 @@ void sum_axis(const real* x, int64_t outer, int64_t n, int64_t inner, real alpha
     if (inner == 1 && outer == 1) {
         y[0] += alpha * sum_all(x, n);
     } else if (inner == 1) {
-#pragma omp parallel for schedule(static) if (total > kParallelMin)
+#pragma omp parallel for schedule(static) if (total > kParallelMinWork)
         for (int64_t o = 0; o < outer; ++o) y[o] += alpha * row_sum(x + o * n, n);
     } else {
         const int64_t blocks = (inner + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (total > kParallelMin)
+#pragma omp parallel for schedule(static) if (total > kParallelMinWork)
         for (int64_t t = 0; t < outer * blocks; ++t) {
             const int64_t o = t / blocks, first = (t % blocks) * kBlock;
             const int64_t width = std::min(kBlock, inner - first);
@@ -63,7 +63,7 @@ void sum_axis(const real* x, int64_t outer, int64_t n, int64_t inner, real alpha
 
 void max_axis(const real* x, int64_t outer, int64_t n, int64_t inner, real* y, int64_t* argmax) {
     const int64_t blocks = (inner + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (outer * n * inner > kParallelMin)
+#pragma omp parallel for schedule(static) if (outer * n * inner > kParallelMinWork)
     for (int64_t t = 0; t < outer * blocks; ++t) {
         const int64_t o = t / blocks, first = (t % blocks) * kBlock;
         const int64_t width = std::min(kBlock, inner - first);
@@ -80,7 +80,7 @@ void max_axis(const real* x, int64_t outer, int64_t n, int64_t inner, real* y, i
 }
 
 void broadcast_axis(const real* dy, int64_t outer, int64_t n, int64_t inner, real alpha, real* dx) {
-#pragma omp parallel for schedule(static) if (outer * n * inner > kParallelMin)
+#pragma omp parallel for schedule(static) if (outer * n * inner > kParallelMinWork)
     for (int64_t row = 0; row < outer * n; ++row) {
         const real* source = dy + (row / n) * inner;
         real* target = dx + row * inner;
@@ -92,7 +92,7 @@ void broadcast_axis(const real* dy, int64_t outer, int64_t n, int64_t inner, rea
 void scatter_axis(const real* dy, const int64_t* argmax, int64_t outer, int64_t n, int64_t inner,
                   real* dx) {
     // Each (o, i) writes a distinct element of dx, so the loop parallelises without races.
-#pragma omp parallel for schedule(static) if (outer * inner > kParallelMin)
+#pragma omp parallel for schedule(static) if (outer * inner > kParallelMinWork)
     for (int64_t o = 0; o < outer; ++o)
         for (int64_t i = 0; i < inner; ++i)
             dx[(o * n + argmax[o * inner + i]) * inner + i] += dy[o * inner + i];

@@ -8,13 +8,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "parallel.h"
+
 namespace attnlab::kernels {
-namespace {
-
-// Below this many elements, starting threads costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
-
-}  // namespace
 
 void permute(const real* x, const Shape& x_shape, const std::vector<int>& order, real* y,
              bool accumulate) {
@@ -35,7 +31,7 @@ void permute(const real* x, const Shape& x_shape, const std::vector<int>& order,
     }
     const int64_t width = out_extent.back(), last_stride = in_stride.back();
     const int64_t rows = total / width;
-#pragma omp parallel for schedule(static) if (total > kParallelMin)
+#pragma omp parallel for schedule(static) if (total > kParallelMinWork)
     for (int64_t row = 0; row < rows; ++row) {
         int64_t base = 0;
         for (int64_t d = nd - 2, rest = row; d >= 0; --d) {
@@ -60,7 +56,7 @@ void permute(const real* x, const Shape& x_shape, const std::vector<int>& order,
 void copy_blocks(const real* src, int64_t src_stride, real* dst, int64_t dst_stride, int64_t rows,
                  int64_t width, bool accumulate) {
     if (width == 0) return;
-#pragma omp parallel for schedule(static) if (rows * width > kParallelMin)
+#pragma omp parallel for schedule(static) if (rows * width > kParallelMinWork)
     for (int64_t r = 0; r < rows; ++r) {
         const real* source = src + r * src_stride;
         real* target = dst + r * dst_stride;

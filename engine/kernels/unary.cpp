@@ -7,13 +7,11 @@
 
 #include <cmath>
 
+#include "parallel.h"
 #include "vector_math.h"
 
 namespace attnlab::kernels {
 namespace {
-
-// Below this many elements, starting threads costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
 
 constexpr double kSqrt2OverPi = 0.79788456080286535588;  // √(2/π), the tanh-GELU constant
 constexpr double kInvSqrt2 = 0.70710678118654752440;     // 1/√2
@@ -22,14 +20,14 @@ constexpr double kGeluCubic = 0.044715;
 
 template <class F>
 void map(const real* x, real* y, int64_t n, F f) {
-#pragma omp parallel for schedule(static) if (n > kParallelMin)
+#pragma omp parallel for schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 
 // dx[i] += dy[i] · g(saved[i]), where saved is x or y
 template <class G>
 void map_backward(const real* saved, const real* dy, real* dx, int64_t n, G g) {
-#pragma omp parallel for schedule(static) if (n > kParallelMin)
+#pragma omp parallel for schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * g(saved[i]);
 }
 
@@ -37,13 +35,13 @@ void map_backward(const real* saved, const real* dy, real* dx, int64_t n, G g) {
 // and backward); tanh_absolute keeps them free of library calls so `omp simd` vectorises them.
 template <class F>
 void map_simd(const real* x, real* y, int64_t n, F f) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 
 template <class G>
 void map_backward_simd(const real* saved, const real* dy, real* dx, int64_t n, G g) {
-#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+#pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * g(saved[i]);
 }
 
