@@ -40,6 +40,7 @@ std::vector<std::string> small_data(const std::string& task, const testing::Temp
         return {"data.path=" + dir.file("corpus.txt"), "data.seq_len=8"};
     }
     if (task == "kjv_char") return {"data.context_length=16"};
+    if (task == "kjv_bpe") return {"data.context_length=16", "data.vocab_size=300"};
     if (task == "kjv_classify") return with(kjv, {"data.label=testament"});
     if (task == "kjv_retrieval") return kjv;
     if (task == "kjv_transduce") return with(kjv, {"data.min_length=4", "data.max_length=8"});
@@ -97,18 +98,11 @@ CliResult cli(const std::vector<std::string>& args) {
 
 TEST_CASE("tasks: every registered task trains two steps and evaluates to finite metrics",
           "[tasks]") {
-    const std::vector<std::string> expected = {"copy_lm",
-                                               "text_file",
-                                               "kjv_char",
-                                               "kjv_classify",
-                                               "kjv_retrieval",
-                                               "listops",
-                                               "associative_recall",
-                                               "fashion_mnist",
-                                               "kjv_transduce",
-                                               "copy",
-                                               "reverse",
-                                               "sort"};
+    const std::vector<std::string> expected = {
+        "copy_lm",       "text_file",     "kjv_char", "kjv_bpe",
+        "kjv_classify",  "kjv_retrieval", "listops",  "associative_recall",
+        "fashion_mnist", "kjv_transduce", "copy",     "reverse",
+        "sort"};
     CHECK(task_names() == expected);
     for (const TaskInfo& info : task_infos()) {
         DYNAMIC_SECTION(info.name) {

@@ -18,7 +18,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const std::string kModelPrefix = "model.", kOptimizerPrefix = "optimizer.";
+const std::string kModelPrefix = "model.", kOptimizerPrefix = "optimizer.", kTaskPrefix = "task.";
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
     throw Error(cat("checkpoint ", path, ": ", problem));
@@ -130,6 +130,7 @@ void save_checkpoint(const std::string& path, const Module& model, const Optimiz
         metadata["optimizer_kind"] = optimizer_state.kind;
         metadata["optimizer_step"] = std::to_string(optimizer_state.step);
     }
+    for (const auto& [key, value] : state.task) metadata[kTaskPrefix + key] = value;
     metadata["layout_crc32"] = std::to_string(layout_crc(tensors, safetensors_layout(tensors)));
     metadata["payload_crc32"] = std::to_string(payload_crc(tensors));
     metadata["metadata_crc32"] = std::to_string(metadata_crc(metadata));
@@ -191,6 +192,9 @@ Checkpoint read_checkpoint(const std::string& path) {
     if (!wall.is_number()) fail(path, "metadata \"wall_seconds\" is not a number");
     state.wall_seconds = wall.get<double>();
     checkpoint.has_optimizer = metadata.count("optimizer_kind") > 0;
+    for (const auto& [key, value] : metadata)
+        if (key.compare(0, kTaskPrefix.size(), kTaskPrefix) == 0)
+            state.task[key.substr(kTaskPrefix.size())] = value;
     return checkpoint;
 }
 
@@ -242,6 +246,23 @@ void load_optimizer(const Checkpoint& checkpoint, Optimizer& optimizer) {
         optimizer.load_state_dict(state);
     } catch (const Error& e) {
         fail(checkpoint.path, e.what());
+    }
+}
+
+void check_task_metadata(const Checkpoint& checkpoint, const Metadata& expected) {
+    for (const auto& [key, value] : expected) {
+        auto found = checkpoint.state.task.find(key);
+        if (found == checkpoint.state.task.end())
+            fail(checkpoint.path,
+                 cat("metadata lacks \"", kTaskPrefix, key,
+                     "\", which its task needs to check that what it rebuilt from the data (\"",
+                     value, "\") is what the model was trained with"));
+        if (found->second != value)
+            fail(checkpoint.path,
+                 cat("metadata \"", kTaskPrefix, key, "\" is \"", found->second,
+                     "\" but the task rebuilt from its config and data has \"", value,
+                     "\" (the data or the code that builds it changed since the checkpoint was "
+                     "written)"));
     }
 }
 

@@ -12,6 +12,8 @@
 //     safetensors.h rejects malformed files; the CRCs catch accidental changes that still parse
 //     (flipped bits, a header edited by hand), not deliberate ones: anyone can recompute a CRC.
 //     Checkpoints written before layout_crc32 existed still load, without the layout check.
+//     A task may add entries "task.<key>" (Task::checkpoint_metadata, e.g. a tokenizer's
+//     fingerprint) that load_task and resuming check against the task rebuilt from the config.
 // Loading into a model or optimizer rejects NaN and ±infinity, naming the tensor and element.
 //
 // Files are written atomically by save_safetensors ("<path>.tmp.<pid>", fsync, rename), so a crash
@@ -40,6 +42,7 @@ struct TrainingState {
     std::optional<double> best_metric;
     int64_t best_step = -1;
     double wall_seconds = 0;
+    Metadata task;  // the task's entries, keys without their "task." prefix
 };
 
 // Writes model (and optimizer, when given) tensors and `state` to `path`. The model's random
@@ -62,5 +65,8 @@ Checkpoint read_checkpoint(const std::string& path);
 void load_model(const Checkpoint& checkpoint, Module& model);
 // Restores the optimizer's state (the checkpoint must have one of the same kind and names).
 void load_optimizer(const Checkpoint& checkpoint, Optimizer& optimizer);
+// Checks that the checkpoint records every entry of `expected` (the rebuilt task's
+// checkpoint_metadata) with the same value; an Error naming the first one missing or different.
+void check_task_metadata(const Checkpoint& checkpoint, const Metadata& expected);
 
 }  // namespace attnlab

@@ -87,6 +87,7 @@ std::unique_ptr<Task> load_task(const std::string& checkpoint_path, Checkpoint* 
     } catch (const ConfigError& e) {  // the file's fault, not the command line's: exit 1
         throw Error(cat("checkpoint ", checkpoint_path, ": its config is invalid: ", e.what()));
     }
+    check_task_metadata(read, task->checkpoint_metadata());
     load_model(read, task->model());
     if (checkpoint) *checkpoint = std::move(read);
     return task;

@@ -12,8 +12,9 @@ const char* kHelp = R"(usage: attnlab eval CHECKPOINT [--split NAME] [--batches 
                     [--threads N]
 
 Evaluates CHECKPOINT on a split of the data its config names and prints the task's metrics:
-for language models loss (nats per token), bpc (bits per character = loss / ln 2) and the
-next-token accuracy; for classifiers loss and accuracy; for seq2seq models loss (per target
+for language models loss (nats per token), perplexity (per token), bpc (bits per character:
+the nats over ln 2 x the characters the targets decode to; loss / ln 2 for character tasks) and
+the next-token accuracy; for classifiers loss and accuracy; for seq2seq models loss (per target
 token), token_accuracy (teacher forced) and exact_match (greedy decoding).
 
 options:

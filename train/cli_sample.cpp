@@ -14,8 +14,8 @@ const char* kHelp =
                       [--top-k K] [--seed S] [--threads N]
 
 Generates N tokens from a language-model checkpoint after the prompt and prints the prompt and
-the continuation. Text tasks read the prompt as characters of their vocabulary; others as
-whitespace-separated token ids (e.g. "5 3 7").
+the continuation. Text tasks read the prompt as text (characters of their vocabulary, or the
+subwords of kjv_bpe's tokenizer); others as whitespace-separated token ids (e.g. "5 3 7").
 
 options:
   --prompt TEXT      the context (default: the first token of the training data)

@@ -25,9 +25,15 @@ std::vector<int32_t> parse_token_ids(const std::string& text) {
 }
 
 LmTask::LmTask(std::string name, const nlohmann::json& config, std::unique_ptr<Dataset> train,
-               std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test, PromptEncoder encode)
+               std::unique_ptr<Dataset> valid, std::unique_ptr<Dataset> test, PromptEncoder encode,
+               LmTokenText text)
     : SplitTask(std::move(name), std::move(train), std::move(valid), std::move(test)),
-      encode_(std::move(encode)) {
+      encode_(std::move(encode)),
+      text_(std::move(text)) {
+    ATTNLAB_CHECK(
+        text_.characters.empty() || int64_t(text_.characters.size()) == train_->vocab_size(),
+        "LmTask ", name_, ": ", text_.characters.size(), " character counts for a vocabulary of ",
+        train_->vocab_size());
     int64_t longest = 0;
     for (const Dataset* data : {train_.get(), valid_.get(), test_.get()}) {
         ATTNLAB_CHECK(
@@ -62,25 +68,29 @@ Metrics LmTask::evaluate_batch(const Batch& batch) {
     const Tensor rows_logits = reshape(logits, {rows, V});
     const IntTensor targets({rows}, batch.target.values);
     const int64_t tokens = batch.target_count();
-    Metrics sums{{"loss_sum", 0}, {"tokens", double(tokens)}, {"correct", 0}};
+    Metrics sums{{"loss_sum", 0}, {"tokens", double(tokens)}, {"correct", 0}, {"characters", 0}};
     if (tokens == 0) return sums;
     sums["loss_sum"] = double(cross_entropy(rows_logits, targets, kIgnoreIndex).item()) * tokens;
     const real* z = rows_logits.data();
     for (int64_t r = 0; r < rows; ++r) {
-        if (targets.values[size_t(r)] == kIgnoreIndex) continue;
+        const int32_t target = targets.values[size_t(r)];
+        if (target == kIgnoreIndex) continue;
         const real* row = z + r * V;
-        sums["correct"] += std::max_element(row, row + V) - row == targets.values[size_t(r)];
+        sums["correct"] += std::max_element(row, row + V) - row == target;
+        sums["characters"] += text_.characters.empty() ? 1 : text_.characters[size_t(target)];
     }
     return sums;
 }
 
 Metrics LmTask::finish_metrics(const Metrics& sums) const {
-    const double tokens = sums.at("tokens");
+    const double tokens = sums.at("tokens"), characters = sums.at("characters");
     const double loss = tokens > 0 ? sums.at("loss_sum") / tokens : 0;
     return {{"loss", loss},
-            {"bpc", loss / std::log(2.0)},
+            {"perplexity", std::exp(loss)},
+            {"bpc", characters > 0 ? sums.at("loss_sum") / (std::log(2.0) * characters) : 0},
             {"accuracy", tokens > 0 ? sums.at("correct") / tokens : 0},
-            {"tokens", tokens}};
+            {"tokens", tokens},
+            {"characters", characters}};
 }
 
 }  // namespace attnlab

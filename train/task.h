@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/safetensors.h"
 #include "models/module.h"
 #include "train/data/dataset.h"
 
@@ -40,6 +41,10 @@ class Task {
     // Sums over one batch (called in eval mode with recording off) and the metrics of the totals.
     virtual Metrics evaluate_batch(const Batch& batch) = 0;
     virtual Metrics finish_metrics(const Metrics& sums) const = 0;
+    // What the task's checkpoints record as metadata "task.<key>", and loading one checks against
+    // the task rebuilt from its config (checkpoint.h check_task_metadata): what the config alone
+    // does not pin down, e.g. the fingerprint of a tokenizer trained on the data (kjv_bpe.h).
+    virtual Metadata checkpoint_metadata() const { return {}; }
     // The metric that selects the best checkpoint, and its direction.
     virtual std::string primary_metric() const = 0;
     virtual bool higher_is_better() const = 0;

@@ -14,6 +14,7 @@
 #include "train/data/associative_recall.h"
 #include "train/data/copy_lm.h"
 #include "train/data/fashion_mnist.h"
+#include "train/data/kjv_bpe.h"
 #include "train/data/kjv_classify.h"
 #include "train/data/kjv_lm.h"
 #include "train/data/kjv_retrieval.h"
@@ -89,6 +90,32 @@ std::unique_ptr<Task> make_kjv_char(const json& config) {
                                     [vocabulary_owner](const std::string& s) {
                                         return vocabulary_owner->vocabulary().encode(s);
                                     });
+}
+
+std::unique_ptr<Task> make_kjv_bpe(const json& config) {
+    KjvBpeOptions options;
+    options.context_length = positive_int(config, "data.context_length");
+    options.vocab_size = config_int(config, "data.vocab_size");
+    config_require(options.vocab_size >= BpeTokenizer::kFirstMergeId && options.vocab_size <= 65536,
+                   config, "data.vocab_size",
+                   "in [257, 65536] (padding + 256 bytes + merges; 2000-8000 suit the KJV)");
+    kjv_split_text(KjvSplit::Train);  // so that the catch below sees only the tokenizer's errors
+    std::shared_ptr<const BpeTokenizer> tokenizer;
+    try {
+        tokenizer = kjv_bpe_tokenizer(options.vocab_size);
+    } catch (const Error& e) {  // a vocabulary beyond what the train split's pairs reach
+        throw ConfigError(cat("config: \"data.vocab_size\": ", e.what()));
+    }
+    std::unique_ptr<Dataset> splits[3];
+    for (int i = 0; i < 3; ++i)
+        splits[i] = std::make_unique<KjvBpeLanguageModel>(kSplits[i], options);
+    LmTokenText text;
+    for (int32_t id = 0; id < int32_t(tokenizer->vocab_size()); ++id)
+        text.characters.push_back(int32_t(tokenizer->token(id).size()));
+    text.checkpoint_metadata["tokenizer"] = tokenizer->fingerprint();
+    return std::make_unique<LmTask>(
+        "kjv_bpe", config, std::move(splits[0]), std::move(splits[1]), std::move(splits[2]),
+        [tokenizer](const std::string& s) { return tokenizer->encode(s); }, std::move(text));
 }
 
 // Reads the passage-length and size options the KJV classification, retrieval and transduction
@@ -266,6 +293,12 @@ const std::vector<TaskInfo>& task_infos() {
          ModelFamily::LanguageModel,
          {{"context_length", 256}},
          make_kjv_char},
+        {"kjv_bpe",
+         "subword (byte-level BPE) LM over the KJV chapters of kjv_char; context_length in "
+         "subwords, vocab_size ids (train/data/kjv_bpe.h)",
+         ModelFamily::LanguageModel,
+         {{"context_length", 256}, {"vocab_size", 4000}},
+         make_kjv_bpe},
         {"kjv_classify",
          "KJV passage -> its book (66 classes) or testament (2), byte level "
          "(train/data/kjv_classify.h)",

@@ -211,6 +211,7 @@ std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {
         throw ConfigError(cat("config: \"train.steps\" is ", steps_, " but the checkpoint ",
                               last_path(), " being resumed is at step ", step,
                               "; set train.steps to at least ", step));
+    check_task_metadata(checkpoint, task_->checkpoint_metadata());
     load_model(checkpoint, task_->model());
     load_optimizer(checkpoint, *optimizer_);
     sampler_->seek(checkpoint.state.sampler_epoch, checkpoint.state.sampler_position);
@@ -324,6 +325,7 @@ void Trainer::save(const std::string& path) {
     state.best_metric = best_metric_;
     state.best_step = best_step_;
     state.wall_seconds = wall_seconds();
+    state.task = task_->checkpoint_metadata();
     save_checkpoint(path, task_->model(), optimizer_.get(), state);
     if (path == last_path()) last_saved_step_ = step_;
 }
