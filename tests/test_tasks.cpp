@@ -49,6 +49,9 @@ std::vector<std::string> small_data(const std::string& task, const testing::Temp
     if (task == "associative_recall")
         return with(generated, {"data.min_pairs=2", "data.max_pairs=3", "data.key_alphabet=4",
                                 "data.value_alphabet=3"});
+    if (task == "mqar")
+        return with(generated, {"data.pairs=2", "data.length=8", "data.key_alphabet=4",
+                                "data.value_alphabet=4"});
     if (task == "fashion_mnist")  // 784-pixel sequences: one per batch keeps it quick
         return {"data.max_examples=4", "data.valid_size=16", "train.batch_size=1"};
     if (task == "copy" || task == "reverse" || task == "sort")
@@ -104,6 +107,7 @@ TEST_CASE("tasks: every registered task trains two steps and evaluates to finite
                                                "kjv_retrieval",
                                                "listops",
                                                "associative_recall",
+                                               "mqar",
                                                "fashion_mnist",
                                                "kjv_transduce",
                                                "copy",
