@@ -24,6 +24,7 @@ MqarOptions small_options() {
     options.length = 31;  // odd: the last position is a filler
     options.key_alphabet = 9;
     options.value_alphabet = 7;
+    options.random_fillers = false;
     return options;
 }
 
@@ -51,8 +52,11 @@ void check_layout(const Mqar& data, const MqarOptions& o, const Example& e) {
     std::set<int32_t> asked;
     for (int64_t t = 2 * D; t < o.length; ++t) {
         const int32_t token = e.input[size_t(t)], target = e.target[size_t(t)];
-        if (target == kIgnoreIndex) {  // a filler: never one of the pairs' keys
-            CHECK(keys.count(token) == 0);
+        if (target == kIgnoreIndex) {  // a filler
+            if (o.random_fillers)
+                CHECK((token != kMqarFiller && keys.count(token) == 0));
+            else
+                CHECK(token == kMqarFiller);
             continue;
         }
         CHECK((t - 2 * D) % 2 == 0);  // a slot's first position
@@ -98,23 +102,26 @@ TEST_CASE("mqar: the same seed gives the same sequences, another seed others", "
 }
 
 TEST_CASE("mqar: every sequence keeps the layout of mqar.h", "[data][mqar]") {
-    MqarOptions every_key = small_options();
+    MqarOptions every_key = small_options();  // with the filler token
     MqarOptions fewer = small_options();
     fewer.queries = 2;
     fewer.gap_power = 1;
+    fewer.random_fillers = true;
     MqarOptions tight = small_options();  // no room to spare: every slot holds a query
     tight.length = 20;
     tight.key_alphabet = tight.value_alphabet = 5;
+    tight.random_fillers = true;  // so the fillers can only be values
     for (const MqarOptions& o : {every_key, fewer, tight}) {
         const Mqar data(o);
         CHECK(data.task() == TaskKind::LanguageModel);
         CHECK(data.max_length() == o.length);
-        CHECK(data.vocab_size() == 1 + o.key_alphabet + o.value_alphabet);
+        CHECK(data.vocab_size() == 2 + o.key_alphabet + o.value_alphabet);
         for (int64_t i = 0; i < o.size; ++i) check_layout(data, o, data.example(i));
     }
     CHECK(Mqar(fewer).query_count() == 2);
     CHECK(Mqar(every_key).query_count() == 5);
-    CHECK(Mqar(every_key).decode({kPadId, 1, 9, 10, 16, 17}) == "_ k0 k8 v0 v6 <17>");
+    CHECK(Mqar(every_key).decode({kPadId, kMqarFiller, 2, 10, 11, 17, 18}) ==
+          "_ f k0 k8 v0 v6 <18>");
 }
 
 TEST_CASE("mqar: gap_power moves the queries towards the pairs or away from them", "[data][mqar]") {
@@ -155,7 +162,7 @@ TEST_CASE("mqar: options that do not fit are one-line errors, config errors name
         {"data.queries=-1", "data.queries", "in [0, pairs = 4]"},
         {"data.pairs=0", "data.pairs", "positive"},
         {"data.gap_power=0", "data.gap_power", "in (0, 10]"},
-        {"data.value_alphabet=16777215", "data.value_alphabet", "at most 16777215 - key_alphabet"},
+        {"data.value_alphabet=16777215", "data.value_alphabet", "at most 16777214 - key_alphabet"},
         {"data.test_size=0", "data.test_size", "positive"},
     };
     for (const Case& c : cases) {
@@ -187,13 +194,13 @@ TEST_CASE("mqar: a few training steps, then loss and accuracy over the queries b
     auto* task = dynamic_cast<LmTask*>(&trainer.task());
     REQUIRE(task);
     CHECK(task->name() == "mqar");
-    CHECK(task->lm().config().stack.vocab == 12);
+    CHECK(task->lm().config().stack.vocab == 13);
     CHECK(task->lm().config().stack.max_len == 12);
     const Batch batch = make_batch(task->split("test"), {0, 1, 2, 3, 4, 5});
     task->model().set_training(false);
     NoGradGuard no_grad;
-    const Tensor logits = task->lm().forward(batch.input);  // [6, 12, 12]
-    const int64_t V = 12;
+    const Tensor logits = task->lm().forward(batch.input);  // [6, 12, 13]
+    const int64_t V = 13;
     double correct = 0, loss = 0, queries = 0;
     for (int64_t r = 0; r < 6 * 12; ++r) {
         const int32_t target = batch.target.values[size_t(r)];

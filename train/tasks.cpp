@@ -190,6 +190,7 @@ std::unique_ptr<Task> make_mqar(const json& config) {
         options.value_alphabet = config_int(config, "data.value_alphabet");
         options.queries = config_int(config, "data.queries");
         options.gap_power = config_real(config, "data.gap_power");
+        options.random_fillers = config_bool(config, "data.random_fillers");
         if (const auto problem = mqar_option_problem(options))
             config_require(false, config, "data." + problem->option, problem->expectation);
         splits[i] = std::make_unique<Mqar>(options);
@@ -319,12 +320,13 @@ const std::vector<TaskInfo>& task_infos() {
          "scored at the queries, accuracy chance 1/value_alphabet (train/data/mqar.h)",
          ModelFamily::LanguageModel,
          [] {
-             json options = generated_sizes({{"pairs", 8},
+             json options = generated_sizes({{"pairs", 4},
                                              {"length", 64},
-                                             {"key_alphabet", 256},
-                                             {"value_alphabet", 256},
+                                             {"key_alphabet", 64},
+                                             {"value_alphabet", 64},
                                              {"queries", 0},
-                                             {"gap_power", 0.01}});
+                                             {"gap_power", 0.01},
+                                             {"random_fillers", true}});
              options["train_size"] = 100000;
              return options;
          }(),

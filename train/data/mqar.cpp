@@ -68,10 +68,10 @@ std::optional<MqarOptionProblem> mqar_option_problem(const MqarOptions& o) {
             "value_alphabet",
             cat("at least pairs = ", o.pairs, " (the values of a sequence are distinct)"),
             o.value_alphabet);
-    if (o.key_alphabet + o.value_alphabet > kMaxVocabulary - 1)
+    if (o.key_alphabet + o.value_alphabet > kMaxVocabulary - 2)
         return problem("value_alphabet",
-                       cat("at most ", kMaxVocabulary - 1,
-                           " - key_alphabet = ", kMaxVocabulary - 1 - o.key_alphabet),
+                       cat("at most ", kMaxVocabulary - 2,
+                           " - key_alphabet = ", kMaxVocabulary - 2 - o.key_alphabet),
                        o.value_alphabet);
     if (o.queries < 0 || o.queries > o.pairs)
         return problem("queries",
@@ -115,18 +115,18 @@ Example Mqar::example(int64_t index) const {
         example.input[position] = key_token(keys[size_t(asked[size_t(j)])]);
         example.target[position] = value_token(values[size_t(asked[size_t(j)])]);
     }
-    // Fillers: uniform over keys and values, redrawn while they hit one of this sequence's keys
-    // (at most half the vocabulary, as keys and values each number at least `pairs`).
+    // Random fillers: uniform over keys and values, redrawn while they hit one of this sequence's
+    // keys (at most half of them, as keys and values each number at least `pairs`).
     std::vector<int32_t> own;
     for (int64_t key : keys) own.push_back(key_token(key));
     std::sort(own.begin(), own.end());
     const uint64_t tokens = uint64_t(options_.key_alphabet + options_.value_alphabet);
     for (int64_t t = 2 * pairs; t < length; ++t) {
         if (example.input[size_t(t)] != kPadId) continue;
-        int32_t filler;
-        do {
-            filler = int32_t(1 + rng.below(tokens));
-        } while (std::binary_search(own.begin(), own.end(), filler));
+        int32_t filler = kMqarFiller;
+        while (options_.random_fillers &&
+               (filler == kMqarFiller || std::binary_search(own.begin(), own.end(), filler)))
+            filler = key_token(int64_t(rng.below(tokens)));
         example.input[size_t(t)] = filler;
     }
     return example;
@@ -138,6 +138,8 @@ std::string Mqar::decode(const std::vector<int32_t>& ids) const {
         if (!out.empty()) out += ' ';
         if (id == kPadId)
             out += "_";
+        else if (id == kMqarFiller)
+            out += "f";
         else if (id >= key_token(0) && id < value_token(0))
             out += cat("k", id - key_token(0));
         else if (id >= value_token(0) && id < vocab_size())
