@@ -50,6 +50,9 @@ std::vector<std::string> small_data(const std::string& task, const testing::Temp
     if (task == "associative_recall")
         return with(generated, {"data.min_pairs=2", "data.max_pairs=3", "data.key_alphabet=4",
                                 "data.value_alphabet=3"});
+    if (task == "mqar")
+        return with(generated, {"data.pairs=2", "data.length=8", "data.key_alphabet=4",
+                                "data.value_alphabet=4"});
     if (task == "fashion_mnist")  // 784-pixel sequences: one per batch keeps it quick
         return {"data.max_examples=4", "data.valid_size=16", "train.batch_size=1"};
     if (task == "copy" || task == "reverse" || task == "sort")
@@ -99,10 +102,10 @@ CliResult cli(const std::vector<std::string>& args) {
 TEST_CASE("tasks: every registered task trains two steps and evaluates to finite metrics",
           "[tasks]") {
     const std::vector<std::string> expected = {
-        "copy_lm",       "text_file",     "kjv_char", "kjv_bpe",
-        "kjv_classify",  "kjv_retrieval", "listops",  "associative_recall",
-        "fashion_mnist", "kjv_transduce", "copy",     "reverse",
-        "sort"};
+        "copy_lm",      "text_file",     "kjv_char",      "kjv_bpe",
+        "kjv_classify", "kjv_retrieval", "listops",       "associative_recall",
+        "mqar",         "fashion_mnist", "kjv_transduce", "copy",
+        "reverse",      "sort"};
     CHECK(task_names() == expected);
     for (const TaskInfo& info : task_infos()) {
         DYNAMIC_SECTION(info.name) {

@@ -20,6 +20,7 @@
 #include "train/data/kjv_retrieval.h"
 #include "train/data/kjv_transduce.h"
 #include "train/data/listops.h"
+#include "train/data/mqar.h"
 #include "train/data/synthetic_seq2seq.h"
 #include "train/data/text_lm.h"
 #include "train/lm_task.h"
@@ -204,6 +205,27 @@ std::unique_ptr<Task> make_associative_recall(const json& config) {
                                             std::move(splits[1]), std::move(splits[2]));
 }
 
+std::unique_ptr<Task> make_mqar(const json& config) {
+    std::unique_ptr<Dataset> splits[3];
+    for (uint64_t i = 0; i < 3; ++i) {
+        MqarOptions options;
+        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
+        options.seed = split_seed(config, i);
+        options.pairs = config_int(config, "data.pairs");
+        options.length = config_int(config, "data.length");
+        options.key_alphabet = config_int(config, "data.key_alphabet");
+        options.value_alphabet = config_int(config, "data.value_alphabet");
+        options.queries = config_int(config, "data.queries");
+        options.gap_power = config_real(config, "data.gap_power");
+        options.random_fillers = config_bool(config, "data.random_fillers");
+        if (const auto problem = mqar_option_problem(options))
+            config_require(false, config, "data." + problem->option, problem->expectation);
+        splits[i] = std::make_unique<Mqar>(options);
+    }
+    return std::make_unique<LmTask>("mqar", config, std::move(splits[0]), std::move(splits[1]),
+                                    std::move(splits[2]));
+}
+
 std::unique_ptr<Task> make_fashion_mnist(const json& config) {
     std::unique_ptr<Dataset> splits[3];
     const FashionMnistSplit which[] = {FashionMnistSplit::Train, FashionMnistSplit::Valid,
@@ -326,6 +348,22 @@ const std::vector<TaskInfo>& task_infos() {
          generated_sizes(
              {{"min_pairs", 4}, {"max_pairs", 12}, {"key_alphabet", 16}, {"value_alphabet", 10}}),
          make_associative_recall},
+        {"mqar",
+         "multi-query associative recall (Zoology): key-value pairs, then the keys queried; LM "
+         "scored at the queries, accuracy chance 1/value_alphabet (train/data/mqar.h)",
+         ModelFamily::LanguageModel,
+         [] {
+             json options = generated_sizes({{"pairs", 4},
+                                             {"length", 64},
+                                             {"key_alphabet", 64},
+                                             {"value_alphabet", 64},
+                                             {"queries", 0},
+                                             {"gap_power", 0.01},
+                                             {"random_fillers", true}});
+             options["train_size"] = 100000;
+             return options;
+         }(),
+         make_mqar},
         {"fashion_mnist",
          "Fashion-MNIST images as 784-pixel sequences (downsample 2: 196), 10 classes "
          "(train/data/fashion_mnist.h)",
