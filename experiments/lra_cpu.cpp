@@ -33,7 +33,8 @@ constexpr const char* kName = "lra_cpu";
 const char* const kHelp =
     "lra_cpu — a CPU-sized Long Range Arena (Tay et al. 2021, Table 1)\n"
     "\n"
-    "usage: lra_cpu [--preset quick|full] [--seeds N] [--out DIR]\n"
+    "usage: lra_cpu [--preset quick|full] [--seeds N] [--only LABEL=VALUE,...]\n"
+    "       [--out DIR]\n"
     "\n"
     "  quick  tiny models, short sequences, 1 seed: about 4 minutes on 2 cores\n"
     "  full   d = 64, longer sequences and runs, 3 seeds: 67 min measured on 1 thread\n"
@@ -270,12 +271,15 @@ std::vector<Cell> lra_cells(const ExperimentOptions& options, const std::vector<
                     cell_prefix(options.preset, task, kind) + "seed" + std::to_string(seed);
                 const std::string run_dir = options.out_dir + "/runs/" + key;
                 cells.push_back(
-                    {key, "accuracy", [config = task.config, full, kind, seed, run_dir] {
+                    {key,
+                     "accuracy",
+                     [config = task.config, full, kind, seed, run_dir] {
                          json user = config;
                          user["model"] = model_config(full, kind);
                          user["train"]["seed"] = seed;
                          return train_cell(user, run_dir);
-                     }});
+                     },
+                     {{"task", task.id}, {"kind", kind}, {"seed", std::to_string(seed)}}});
             }
     return cells;
 }
@@ -415,5 +419,5 @@ int run(const ExperimentOptions& options) {
 
 int main(int argc, char** argv) {
     attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
-    return experiment_main(argc, argv, kName, kHelp, run);
+    return experiment_main(argc, argv, {kName, kHelp}, run);
 }

@@ -237,5 +237,5 @@ int run(const ExperimentOptions& options) {
 
 int main(int argc, char** argv) {
     attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
-    return experiment_main(argc, argv, kName, kHelp, run);
+    return experiment_main(argc, argv, {kName, kHelp, {"quick", "full"}, false}, run);
 }

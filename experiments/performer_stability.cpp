@@ -35,7 +35,8 @@ const char* const kHelp =
     "performer_stability — FAVOR+ training stability: positive vs trig features, with and\n"
     "without redraw (Performer, Choromanski et al. 2021, §4.3)\n"
     "\n"
-    "usage: performer_stability [--preset quick|full] [--seeds N] [--out DIR]\n"
+    "usage: performer_stability [--preset quick|full] [--seeds N] [--only LABEL=VALUE,...]\n"
+    "       [--out DIR]\n"
     "\n"
     "  quick  tiny causal KJV character LM, 1 seed: about 4 minutes on 2 quiet cores\n"
     "  full   larger model, longer runs, 3 seeds: 12 min measured on 1 thread\n"
@@ -335,10 +336,11 @@ int run(const ExperimentOptions& options) {
     std::vector<Cell> cells;
     for (int64_t seed = 0; seed < seeds; ++seed)
         for (const Variant& variant : kVariants)
-            cells.push_back({cell_prefix(options.preset, variant) + "seed" + std::to_string(seed),
-                             "bpc_at_stop", [&, variant, seed] {
-                                 return run_cell(options, preset, variant, seed);
-                             }});
+            cells.push_back(
+                {cell_prefix(options.preset, variant) + "seed" + std::to_string(seed),
+                 "bpc_at_stop",
+                 [&, variant, seed] { return run_cell(options, preset, variant, seed); },
+                 {{"variant", variant.id}, {"seed", std::to_string(seed)}}});
     run_grid(store, options, cells);
 
     Table table{
@@ -394,5 +396,5 @@ int run(const ExperimentOptions& options) {
 
 int main(int argc, char** argv) {
     attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
-    return experiment_main(argc, argv, kName, kHelp, run);
+    return experiment_main(argc, argv, {kName, kHelp}, run);
 }

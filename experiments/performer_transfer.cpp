@@ -39,7 +39,8 @@ const char* const kHelp =
     "performer_transfer — vanilla LM weights in a Performer: bpc right after the swap and after\n"
     "a short fine-tune (Performer, Choromanski et al. 2021, §4.3 backward compatibility)\n"
     "\n"
-    "usage: performer_transfer [--preset quick|full] [--seeds N] [--out DIR]\n"
+    "usage: performer_transfer [--preset quick|full] [--seeds N] [--only LABEL=VALUE,...]\n"
+    "       [--out DIR]\n"
     "\n"
     "  quick  tiny causal KJV character LM, 1 seed: 1 minute measured on 2 quiet cores\n"
     "  full   larger model, longer runs, 3 seeds: 21 min measured (18 on 1 thread, then the\n"
@@ -304,16 +305,23 @@ int run(const ExperimentOptions& options) {
     std::vector<int64_t> targets = kFeatures;
     targets.push_back(0);
     for (int64_t seed = 0; seed < seeds; ++seed) {
-        cells.push_back({pretrain_prefix(options.preset) + "seed" + std::to_string(seed), "bpc",
-                         [&, seed] { return pretrain_cell(options, preset, seed); }});
+        const std::string seed_label = std::to_string(seed);
+        cells.push_back({pretrain_prefix(options.preset) + "seed" + seed_label,
+                         "bpc",
+                         [&, seed] { return pretrain_cell(options, preset, seed); },
+                         {{"stage", "pretrain"}, {"seed", seed_label}}});
         for (int64_t m : targets)
-            cells.push_back({finetune_prefix(options.preset, m) + "seed" + std::to_string(seed),
-                             "bpc",
-                             [&, m, seed] { return finetune_cell(options, preset, m, seed); }});
+            cells.push_back(
+                {finetune_prefix(options.preset, m) + "seed" + seed_label,
+                 "bpc",
+                 [&, m, seed] { return finetune_cell(options, preset, m, seed); },
+                 {{"stage", "finetune"}, {"target", target_id(m)}, {"seed", seed_label}}});
         for (int64_t m : kFeatures)
-            cells.push_back({scratch_prefix(options.preset, m) + "seed" + std::to_string(seed),
-                             "bpc",
-                             [&, m, seed] { return scratch_cell(options, preset, m, seed); }});
+            cells.push_back(
+                {scratch_prefix(options.preset, m) + "seed" + seed_label,
+                 "bpc",
+                 [&, m, seed] { return scratch_cell(options, preset, m, seed); },
+                 {{"stage", "scratch"}, {"target", target_id(m)}, {"seed", seed_label}}});
     }
     run_grid(store, options, cells);
 
@@ -365,5 +373,5 @@ int run(const ExperimentOptions& options) {
 
 int main(int argc, char** argv) {
     attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
-    return experiment_main(argc, argv, kName, kHelp, run);
+    return experiment_main(argc, argv, {kName, kHelp}, run);
 }

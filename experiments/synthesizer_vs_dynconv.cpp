@@ -30,7 +30,8 @@ const char* const kHelp =
     "synthesizer_vs_dynconv — Random Synthesizer vs Dynamic/Lightweight Convolutions vs vanilla\n"
     "(Synthesizer, Tay et al. 2021) on the KJV character LM\n"
     "\n"
-    "usage: synthesizer_vs_dynconv [--preset quick|full] [--seeds N] [--out DIR]\n"
+    "usage: synthesizer_vs_dynconv [--preset quick|full] [--seeds N] [--only LABEL=VALUE,...]\n"
+    "       [--out DIR]\n"
     "\n"
     "  quick  d = 64, context 64, 1200 steps, 1 seed: about 1 minute on 2 cores\n"
     "  full   d = 128, context 128, 1000 steps, 3 seeds: 14 min measured on 1 thread\n"
@@ -213,5 +214,5 @@ int run(const ExperimentOptions& options) {
 
 int main(int argc, char** argv) {
     attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
-    return experiment_main(argc, argv, kName, kHelp, run);
+    return experiment_main(argc, argv, {kName, kHelp}, run);
 }

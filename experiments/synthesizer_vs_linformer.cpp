@@ -28,7 +28,8 @@ const char* const kHelp =
     "synthesizer_vs_linformer — factorized Synthesizers vs Linformer on encoding tasks\n"
     "(Synthesizer, Tay et al. 2021)\n"
     "\n"
-    "usage: synthesizer_vs_linformer [--preset quick|full] [--seeds N] [--out DIR]\n"
+    "usage: synthesizer_vs_linformer [--preset quick|full] [--seeds N] [--only LABEL=VALUE,...]\n"
+    "       [--out DIR]\n"
     "\n"
     "  quick  d = 64, 2 layers, 1 seed: about 1.5 minutes on 2 cores\n"
     "  full   d = 128, longer inputs and runs, 3 seeds: 22 min measured on 1 thread\n"
@@ -207,5 +208,5 @@ int run(const ExperimentOptions& options) {
 
 int main(int argc, char** argv) {
     attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
-    return experiment_main(argc, argv, kName, kHelp, run);
+    return experiment_main(argc, argv, {kName, kHelp}, run);
 }

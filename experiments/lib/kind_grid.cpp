@@ -26,7 +26,10 @@ std::vector<Cell> kind_grid_cells(const ExperimentOptions& options,
                 user["train"]["seed"] = seed;
                 const std::string run_dir = options.out_dir + "/runs/" + key;
                 cells.push_back(
-                    {key, task.metric, [user, run_dir] { return train_cell(user, run_dir); }});
+                    {key,
+                     task.metric,
+                     [user, run_dir] { return train_cell(user, run_dir); },
+                     {{"task", task.id}, {"kind", kind}, {"seed", std::to_string(seed)}}});
             }
     return cells;
 }

@@ -18,7 +18,8 @@ struct KindTask {
     std::string id, title;             // "lm", "KJV character LM"
     std::string metric, metric_title;  // "bpc", "test bits per character"
     bool higher_is_better;
-    json config;  // model, data and train overrides of the defaults (train/config.cpp)
+    json config;         // model, data and train overrides of the defaults (train/config.cpp)
+    double chance = -1;  // the metric of a guess (e.g. 1 / classes), or −1 where there is none
 };
 
 // The results.json key prefix of a (task, kind): "quick/lm/random/"; cells append "seed<i>".

@@ -1,11 +1,16 @@
 // results.cpp — results.json: load, atomic save, per-seed summaries, machine and commit record.
 #include "results.h"
 
+#include <fcntl.h>
 #include <omp.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -99,8 +104,10 @@ std::string memory_gib() {
 }  // namespace
 
 std::string git_commit() {
-    const ProcessResult git =
-        run_process({"git", "rev-parse", "--short=12", "HEAD"}, "", ChildStderr::Discard);
+    // "-dirty" when the working tree differs from the commit, so a number is never credited to
+    // code it did not run.
+    const ProcessResult git = run_process({"git", "describe", "--always", "--dirty", "--abbrev=12"},
+                                          "", ChildStderr::Discard);
     return git.exit_status == 0 ? first_line(git.output) : "unknown";
 }
 
@@ -116,27 +123,31 @@ json machine_description() {
     return machine;
 }
 
+json ResultStore::load(const std::string& file) const {
+    std::ifstream in(file);
+    ATTNLAB_CHECK(in.good(), "cannot read ", file);
+    json root;
+    try {
+        root = json::parse(in);
+    } catch (const json::exception& e) {
+        throw Error(cat(file, " is not valid JSON (", e.what(), "); move it away to start afresh"));
+    }
+    ATTNLAB_CHECK(root.value("experiment", "") == experiment_, file, " belongs to experiment \"",
+                  root.value("experiment", "?"), "\", not \"", experiment_, "\"");
+    ATTNLAB_CHECK(root.contains("cells") && root["cells"].is_object(), file,
+                  " has no \"cells\" object");
+    return root;
+}
+
 ResultStore::ResultStore(const std::string& directory, const std::string& experiment)
     : directory_(directory), experiment_(experiment) {
     std::error_code error;
     std::filesystem::create_directories(directory, error);
     ATTNLAB_CHECK(!error, "cannot create ", directory, ": ", error.message());
-    std::ifstream in(path("results.json"));
-    if (!in) {
-        root_ = {{"experiment", experiment}, {"runs", json::array()}, {"cells", json::object()}};
-        return;
-    }
-    try {
-        root_ = json::parse(in);
-    } catch (const json::exception& e) {
-        throw Error(cat(path("results.json"), " is not valid JSON (", e.what(),
-                        "); move it away to start afresh"));
-    }
-    ATTNLAB_CHECK(root_.value("experiment", "") == experiment, path("results.json"),
-                  " belongs to experiment \"", root_.value("experiment", "?"), "\", not \"",
-                  experiment, "\"");
-    ATTNLAB_CHECK(root_.contains("cells") && root_["cells"].is_object(), path("results.json"),
-                  " has no \"cells\" object");
+    root_ =
+        std::filesystem::exists(path("results.json"))
+            ? load(path("results.json"))
+            : json{{"experiment", experiment}, {"runs", json::array()}, {"cells", json::object()}};
 }
 
 bool ResultStore::has(const std::string& key) const {
@@ -150,9 +161,13 @@ const json& ResultStore::cell(const std::string& key) const {
 
 void ResultStore::put(const std::string& key, const json& metrics, const json& config,
                       double wall_s) {
-    root_["cells"][key] = {
-        {"metrics", metrics}, {"config", config}, {"wall_s", wall_s}, {"finished", now_utc()}};
-    save();
+    update([&](json& root) {
+        root["cells"][key] = {{"metrics", metrics},
+                              {"config", config},
+                              {"wall_s", wall_s},
+                              {"finished", now_utc()},
+                              {"git_commit", git_commit()}};
+    });
 }
 
 Summary ResultStore::summary(const std::string& prefix, const std::string& metric,
@@ -172,14 +187,46 @@ void ResultStore::record_run(const json& run) {
     json entry = run;
     entry["finished"] = now_utc();
     entry["git_commit"] = git_commit();
-    root_["git_commit"] = entry["git_commit"];
-    root_["machine"] = machine_description();
-    root_["runs"].push_back(entry);
-    save();
+    update([&](json& root) {
+        root["git_commit"] = entry["git_commit"];
+        root["machine"] = machine_description();
+        root["runs"].push_back(entry);
+    });
 }
 
-void ResultStore::save() const {
-    write_file_atomically(path("results.json"), root_.dump(2) + "\n");
+void ResultStore::refresh() {
+    locked([&] {
+        if (std::filesystem::exists(path("results.json"))) root_ = load(path("results.json"));
+    });
+}
+
+// Two processes may run different --only pieces of one grid into one directory: each change is
+// made under an exclusive lock on the file as it is on disk now, so neither loses the other's
+// cells.
+void ResultStore::update(const std::function<void(json&)>& change) {
+    locked([&] {
+        if (std::filesystem::exists(path("results.json"))) root_ = load(path("results.json"));
+        change(root_);
+        write_file_atomically(path("results.json"), root_.dump(2) + "\n");
+    });
+}
+
+void ResultStore::locked(const std::function<void()>& body) {
+    const std::string lock_path = path("results.json.lock");
+    const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ATTNLAB_CHECK(lock >= 0, "cannot open ", lock_path, ": ", std::strerror(errno));
+    if (::flock(lock, LOCK_EX) != 0) {
+        const int error = errno;
+        ::close(lock);
+        throw Error(cat("cannot lock ", lock_path, ": ", std::strerror(error)));
+    }
+    try {
+        body();
+    } catch (...) {
+        ::close(lock);  // closing releases the lock
+        throw;
+    }
+    ::close(lock);
 }
 
 }  // namespace attnlab::experiments

@@ -11,6 +11,7 @@
 //    "cells": {"<key>": {"metrics": {...}, "config": {...}, "wall_s": ..., "finished": ...}}}
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -35,10 +36,13 @@ class ResultStore {
 
     bool has(const std::string& key) const;
     const json& cell(const std::string& key) const;  // throws if absent
-    // Records a finished cell and rewrites results.json atomically.
+    // Records a finished cell (with the git commit it ran at) and rewrites results.json atomically,
+    // keeping cells another process stored meanwhile.
     void put(const std::string& key, const json& metrics, const json& config, double wall_s);
     // A metric over the cells whose keys are `prefix` + "seed<i>" for i in [0, seeds).
     Summary summary(const std::string& prefix, const std::string& metric, int64_t seeds) const;
+    // Rereads results.json, for cells another process stored since.
+    void refresh();
     // Appends a run record (preset, seeds, wall time) and the machine/commit, then saves.
     void record_run(const json& run);
 
@@ -46,7 +50,10 @@ class ResultStore {
     std::string path(const std::string& file) const { return directory_ + "/" + file; }
 
   private:
-    void save() const;
+    json load(const std::string& file) const;
+    // Applies `change` to the file as it is on disk now, under a lock, and saves it atomically.
+    void update(const std::function<void(json&)>& change);
+    void locked(const std::function<void()>& body);  // under an flock on results.json.lock
 
     std::string directory_, experiment_;
     json root_;

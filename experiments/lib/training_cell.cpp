@@ -33,6 +33,8 @@ TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t tes
     Task& task = trainer.task();
     const int64_t batch = cell.resolved["train"]["batch_size"].get<int64_t>();
     cell.metrics = json(task.evaluate(task.split("test"), test_batches, batch));
+    // For choices made on the results (a learning rate), which must not look at the test split.
+    cell.metrics["valid_loss"] = task.evaluate(task.split("valid"), test_batches, batch).at("loss");
     cell.metrics["parameters"] = task.model().count_parameters();
     cell.metrics["trainable_parameters"] = task.model().count_parameters(true);
 
@@ -54,6 +56,7 @@ double run_cells(ResultStore& store, const std::vector<Cell>& cells) {
     const auto started = std::chrono::steady_clock::now();
     for (size_t i = 0; i < cells.size(); ++i) {
         const Cell& cell = cells[i];
+        store.refresh();  // another process running a piece of the grid may have stored it
         if (store.has(cell.key)) continue;
         const auto cell_start = std::chrono::steady_clock::now();
         const TrainedCell trained = cell.run();
@@ -66,11 +69,51 @@ double run_cells(ResultStore& store, const std::vector<Cell>& cells) {
     return seconds_since(started);
 }
 
+bool selected(const Cell& cell, const std::map<std::string, std::set<std::string>>& only) {
+    for (const auto& [label, values] : only) {
+        const auto value = cell.labels.find(label);
+        if (value == cell.labels.end() || !values.count(value->second)) return false;
+    }
+    return true;
+}
+
+std::vector<Cell> select_cells(const std::vector<Cell>& cells,
+                               const std::map<std::string, std::set<std::string>>& only) {
+    std::map<std::string, std::set<std::string>> existing;
+    for (const Cell& cell : cells)
+        for (const auto& [label, value] : cell.labels) existing[label].insert(value);
+    auto listed = [](const std::set<std::string>& words) {
+        std::string text;
+        for (const std::string& word : words) text += (text.empty() ? "" : ", ") + word;
+        return text;
+    };
+    std::set<std::string> labels;
+    for (const auto& entry : existing) labels.insert(entry.first);
+    for (const auto& [label, values] : only) {
+        if (!existing.count(label))
+            throw UsageError(
+                cat("--only: no cell has the label \"", label, "\"; labels: ", listed(labels)));
+        for (const std::string& value : values)
+            if (!existing[label].count(value))
+                throw UsageError(cat("--only: no cell has ", label, "=", value,
+                                     "; values: ", listed(existing[label])));
+    }
+    std::vector<Cell> chosen;
+    for (const Cell& cell : cells)
+        if (selected(cell, only)) chosen.push_back(cell);
+    if (chosen.empty()) throw UsageError("--only: no cell matches every label given");
+    return chosen;
+}
+
 void run_grid(ResultStore& store, const ExperimentOptions& options,
               const std::vector<Cell>& cells) {
-    const double wall = run_cells(store, cells);
-    store.record_run(
-        {{"preset", options.preset}, {"seeds", options.seed_count()}, {"wall_s", wall}});
+    const double wall = run_cells(store, select_cells(cells, options.only));
+    json only = json::object();
+    for (const auto& [label, values] : options.only) only[label] = values;
+    store.record_run({{"preset", options.preset},
+                      {"seeds", options.seed_count()},
+                      {"only", only},
+                      {"wall_s", wall}});
 }
 
 }  // namespace attnlab::experiments

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 
 #include "experiments/lib/options.h"
@@ -16,7 +18,7 @@ namespace attnlab::experiments {
 
 struct TrainedCell {
     json resolved;  // the full config the run used (defaults filled in)
-    // Test metrics of the task (bpc, accuracy, exact_match, ...) plus "parameters",
+    // Test metrics of the task (bpc, accuracy, exact_match, ...) plus "valid_loss", "parameters",
     // "trainable_parameters", "tokens_per_s" (median over steps after the first two),
     // "final_train_loss" and "train_curve": [[step, loss], ...] at most 100 points.
     json metrics;
@@ -27,19 +29,30 @@ struct TrainedCell {
 // attnlab::Error if the run diverges or is interrupted.
 TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches = 16);
 
-// One cell of a grid: its results.json key, the metric its progress line shows, and how to run it.
+// One cell of a grid: its results.json key, the metric its progress line shows, how to run it, and
+// the labels --only selects it by ({"task": "lm", "kind": "random", "seed": "0"}).
 struct Cell {
     std::string key;
     std::string metric;
     std::function<TrainedCell()> run;
+    std::map<std::string, std::string> labels;
 };
+
+// Whether `cell` matches every label of an --only filter (an empty filter matches every cell).
+bool selected(const Cell& cell, const std::map<std::string, std::set<std::string>>& only);
+
+// The cells of `cells` that --only selects. A label no cell has, or a filter no cell matches, is a
+// UsageError naming the labels and values that exist.
+std::vector<Cell> select_cells(const std::vector<Cell>& cells,
+                               const std::map<std::string, std::set<std::string>>& only);
 
 // Runs every cell whose key is not yet in `store`, storing each as soon as it finishes, with one
 // progress line per cell on stderr: "[3/27] quick/lm/random/seed0: bpc 2.6812 (41 s)".
 // Returns the wall time spent in this call, in seconds.
 double run_cells(ResultStore& store, const std::vector<Cell>& cells);
 
-// run_cells, then the run's record in results.json: the preset, the seed count and the wall time.
+// The cells --only selects through run_cells, then the run's record in results.json: the preset,
+// the seed count, the filter and the wall time.
 void run_grid(ResultStore& store, const ExperimentOptions& options, const std::vector<Cell>& cells);
 
 }  // namespace attnlab::experiments
