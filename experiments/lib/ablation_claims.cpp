@@ -42,7 +42,7 @@ struct TaskNumbers {
             best = std::max(best, task.higher_is_better ? s.mean : -s.mean);
         }
         if (task.chance >= 0 && best < task.chance + std::max(2 * largest_std, 0.02))
-            return "not separable (every kind at chance)";
+            return "not separable (every kind at chance or the task's floor)";
         if (highest - lowest <= 2 * largest_std)
             return "not separable (every kind within the seeds' noise)";
         return "";
@@ -54,10 +54,10 @@ std::string row(const char* claim, const std::string& task, const std::string& n
     return "| " + std::string(claim) + " | " + task + " | " + numbers + " | " + verdict + " |\n";
 }
 
-std::string pair_text(const char* format, double a, double b) {
-    char text[96];
-    std::snprintf(text, sizeof text, format, a, b);
-    return text;
+// "random 2.315 vs vanilla 2.024", each to 3 decimals, "–" for a kind not yet run.
+std::string versus(const TaskNumbers& n, const std::string& kind, bool name_both) {
+    return (name_both ? kind + " " : "") + n.of(kind).str(3) + " vs " +
+           (name_both ? "vanilla " : "") + n.of("vanilla").str(3);
 }
 
 std::string task_claims(const TaskNumbers& n) {
@@ -70,8 +70,7 @@ std::string task_claims(const TaskNumbers& n) {
     std::string out;
     const double random_gain = n.gain("random");
     out += row(
-        "random alignment is competitive (within 5% or better)", id,
-        pair_text("random %.3f vs vanilla %.3f", n.of("random").mean, vanilla),
+        "random alignment is competitive (within 5% or better)", id, versus(n, "random", true),
         verdict(random_gain >= -std::max(0.05 * std::abs(vanilla), n.noise("random", "vanilla")),
                 "yes", "no"));
     double lowest_gain = INFINITY;
@@ -82,11 +81,11 @@ std::string task_claims(const TaskNumbers& n) {
         if (n.gain(kind) <= lowest_gain + n.noise(kind, "fixed_random"))
             worst += (tied++ ? ", " : "") + kind;
     const bool fixed_worst = n.gain("fixed_random") == lowest_gain;
-    out += row("fixed random is worst", id, "worst (within noise): " + worst,
+    out += row("fixed random is worst", id, skip.empty() ? "worst (within noise): " + worst : "–",
                verdict(fixed_worst, tied > 1 ? "tied for worst" : "yes", "no"));
     for (const char* mixture : {"random+vanilla", "dense+vanilla"}) {
         const std::string claim = std::string(mixture) + " matches or beats vanilla";
-        out += row(claim.c_str(), id, pair_text("%.3f vs %.3f", n.of(mixture).mean, vanilla),
+        out += row(claim.c_str(), id, versus(n, mixture, false),
                    verdict(n.gain(mixture) >= -n.noise(mixture, "vanilla"), "yes", "no"));
     }
     return out;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "engine/common.h"
@@ -63,8 +64,9 @@ double run_cells(ResultStore& store, const std::vector<Cell>& cells) {
         const double wall = seconds_since(cell_start);
         store.put(cell.key, trained.metrics, trained.resolved, wall);
         const json& value = trained.metrics.value(cell.metric, json());
-        std::fprintf(stderr, "[%zu/%zu] %s: %s %s (%.0f s)\n", i + 1, cells.size(),
-                     cell.key.c_str(), cell.metric.c_str(), value.dump().c_str(), wall);
+        std::fprintf(stderr, "[%zu/%zu] %s: %s %.4g (%.0f s)\n", i + 1, cells.size(),
+                     cell.key.c_str(), cell.metric.c_str(),
+                     value.is_number() ? value.get<double>() : NAN, wall);
     }
     return seconds_since(started);
 }
