@@ -43,6 +43,11 @@ const std::vector<std::string> kKinds = {
     "factorized_random", "factorized_dense", "linformer", "dense", "random", "vanilla"};
 const std::vector<std::string> kFactorized = {"factorized_random", "factorized_dense"};
 
+// Test examples per task: twice the binomial standard error of a difference of two accuracies near
+// 0.7 on n examples each, 2·sqrt(2 · 0.7 · 0.3 / n), is 0.02 at n = 4,096: gaps of 2 points can
+// show beyond the test split's noise (at the earlier 512, only gaps above 5.7 points could).
+constexpr int64_t kTestExamples = 4096;
+
 std::vector<KindTask> task_specs(bool full) {
     auto model = [&](int64_t max_len, int64_t linformer_k) {
         return json{{"d_model", full ? 128 : 64},
@@ -77,8 +82,11 @@ std::vector<KindTask> task_specs(bool full) {
                {{"task", "kjv_classify"},
                 {"label", "testament"},
                 {"min_length", passage / 2},
-                {"max_length", passage}}},
-              {"train", train(300, 32)}}},
+                {"max_length", passage},
+                {"eval_examples", kTestExamples}}},
+              {"train", train(full ? 1000 : 300, 32)}},
+             0.5,
+             kTestExamples / 32},
             {"recall",
              "associative recall",
              "accuracy",
@@ -90,8 +98,11 @@ std::vector<KindTask> task_specs(bool full) {
                 {"min_pairs", 2},
                 {"max_pairs", pairs},
                 {"key_alphabet", 2 * pairs},
-                {"value_alphabet", 4}}},
-              {"train", train(full ? 2000 : 800, 32)}}}};
+                {"value_alphabet", 4},
+                {"test_size", kTestExamples}}},
+              {"train", train(full ? 2000 : 800, 32)}},
+             0.25,
+             kTestExamples / 32}};
 }
 
 std::string claims(const ResultStore& store, const std::string& preset,

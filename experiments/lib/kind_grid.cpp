@@ -1,6 +1,8 @@
 // kind_grid.cpp — the task × kind × seed grid of kind comparisons, and its two plots.
 #include "kind_grid.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "train/plot.h"
@@ -28,10 +30,51 @@ std::vector<Cell> kind_grid_cells(const ExperimentOptions& options,
                 cells.push_back(
                     {key,
                      task.metric,
-                     [user, run_dir] { return train_cell(user, run_dir); },
+                     [user, run_dir, batches = task.test_batches] {
+                         return train_cell(user, run_dir, batches);
+                     },
                      {{"task", task.id}, {"kind", kind}, {"seed", std::to_string(seed)}}});
             }
     return cells;
+}
+
+Summary KindComparison::of(const std::string& kind, const std::string& metric) const {
+    return store.summary(kind_cell_prefix(preset, task, kind),
+                         metric.empty() ? task.metric : metric, seeds);
+}
+
+double KindComparison::gain(const std::string& kind, const std::string& reference) const {
+    const double delta = of(kind).mean - of(reference).mean;
+    return task.higher_is_better ? delta : -delta;
+}
+
+double KindComparison::noise(const std::string& a, const std::string& b,
+                             const std::string& metric) const {
+    const Summary x = of(a, metric), y = of(b, metric);
+    if (x.count == 0 || y.count == 0) return INFINITY;
+    return 2 * std::sqrt(x.std * x.std / double(x.count) + y.std * y.std / double(y.count));
+}
+
+std::string KindComparison::unjudgeable() const {
+    if (seeds < 2) return "not judged (1 seed: no noise estimate)";
+    double lowest = INFINITY, highest = -INFINITY, largest_std = 0, best = -INFINITY;
+    for (const std::string& kind : kinds) {
+        const Summary s = of(kind);
+        if (s.count < 2) return "not judged (cells missing)";
+        lowest = std::min(lowest, s.mean);
+        highest = std::max(highest, s.mean);
+        largest_std = std::max(largest_std, s.std);
+        best = std::max(best, task.higher_is_better ? s.mean : -s.mean);
+    }
+    if (task.chance >= 0 && best < task.chance + std::max(2 * largest_std, 0.02))
+        return "not separable (every kind at chance or the task's floor)";
+    if (highest - lowest <= 2 * largest_std)
+        return "not separable (every kind within the seeds' noise)";
+    return "";
+}
+
+std::string KindComparison::versus(const std::string& kind, const std::string& reference) const {
+    return kind + " " + of(kind).str(3) + " vs " + reference + " " + of(reference).str(3);
 }
 
 void write_kind_bars(const ResultStore& store, const std::string& preset, const KindTask& task,

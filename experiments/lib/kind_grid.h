@@ -20,6 +20,7 @@ struct KindTask {
     bool higher_is_better;
     json config;         // model, data and train overrides of the defaults (train/config.cpp)
     double chance = -1;  // the metric of a guess (e.g. 1 / classes), or −1 where there is none
+    int64_t test_batches = 16;  // of train.batch_size examples each, at most the test split
 };
 
 // The results.json key prefix of a (task, kind): "quick/lm/random/"; cells append "seed<i>".
@@ -31,6 +32,28 @@ std::string kind_cell_prefix(const std::string& preset, const KindTask& task,
 std::vector<Cell> kind_grid_cells(const ExperimentOptions& options,
                                   const std::vector<KindTask>& tasks,
                                   const std::vector<std::string>& kinds, int64_t seeds);
+
+// One task's numbers per kind for judging a paper's claim: a difference counts only beyond the
+// noise (twice the standard error of the difference of two kinds' means over seeds), and a task
+// with one seed, missing cells, every kind at chance, or every kind within the seeds' noise cannot
+// judge an ordering at all.
+struct KindComparison {
+    const ResultStore& store;
+    const std::string& preset;
+    const KindTask& task;
+    const std::vector<std::string>& kinds;
+    int64_t seeds;
+
+    Summary of(const std::string& kind, const std::string& metric = "") const;
+    // Distance from `reference` in the task's "better" direction (positive = better).
+    double gain(const std::string& kind, const std::string& reference = "vanilla") const;
+    // Twice the standard error of the difference of two kinds' means (∞ if either is missing).
+    double noise(const std::string& a, const std::string& b, const std::string& metric = "") const;
+    // Why no ordering can be read from this task, or "" when it can.
+    std::string unjudgeable() const;
+    // "random 2.315 ± 0.008 vs vanilla 2.024 ± 0.045" ("–" for a kind not yet run).
+    std::string versus(const std::string& kind, const std::string& reference = "vanilla") const;
+};
 
 // A bar per kind: `metric` of `task`, mean ± std over seeds.
 void write_kind_bars(const ResultStore& store, const std::string& preset, const KindTask& task,
