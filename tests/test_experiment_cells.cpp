@@ -1,0 +1,134 @@
+// Running a grid in pieces (experiments/lib/training_cell.h, options.h, results.h): --only label
+// filters, the results file shared by processes, the rules that decide whether a claim can be
+// judged (kind_grid.h), and the size sweep's learning-rate choice and deficits (size_sweep.h).
+#include <catch2/catch.hpp>
+
+#include "engine/common.h"
+#include "experiments/lib/kind_grid.h"
+#include "experiments/lib/size_sweep.h"
+#include "experiments/lib/training_cell.h"
+#include "tests/temp_dir.h"
+
+using namespace attnlab;
+using namespace attnlab::experiments;
+using attnlab::testing::TempDir;
+
+namespace {
+
+Cell labelled(const std::string& key, std::map<std::string, std::string> labels) {
+    return {key, "bpc", [] { return TrainedCell{}; }, std::move(labels)};
+}
+
+std::vector<std::string> keys(const std::vector<Cell>& cells) {
+    std::vector<std::string> out;
+    for (const Cell& cell : cells) out.push_back(cell.key);
+    return out;
+}
+
+KindTask accuracy_task(double chance) {
+    return {"recall", "recall", "accuracy", "test accuracy", true, json::object(), chance};
+}
+
+// Stores `values` as seeds 0, 1, ... of (task, kind) under preset "full".
+void put_seeds(ResultStore& store, const std::string& task, const std::string& kind,
+               const std::string& metric, const std::vector<double>& values) {
+    for (size_t seed = 0; seed < values.size(); ++seed)
+        store.put("full/" + task + "/" + kind + "/seed" + std::to_string(seed),
+                  {{metric, values[seed]}}, json::object(), 1.0);
+}
+
+}  // namespace
+
+TEST_CASE("--only: every label must match, a label given twice matches either value",
+          "[experiments]") {
+    const std::vector<Cell> cells = {labelled("a", {{"size", "small"}, {"kind", "random"}}),
+                                     labelled("b", {{"size", "large"}, {"kind", "random"}}),
+                                     labelled("c", {{"size", "large"}, {"kind", "vanilla"}}),
+                                     labelled("d", {{"size", "large"}, {"kind", "dense"}})};
+    CHECK(keys(select_cells(cells, {})) == std::vector<std::string>{"a", "b", "c", "d"});
+    CHECK(keys(select_cells(cells, {{"size", {"large"}}, {"kind", {"random"}}})) ==
+          std::vector<std::string>{"b"});
+    CHECK(keys(select_cells(cells, {{"kind", {"random", "vanilla"}}})) ==
+          std::vector<std::string>{"a", "b", "c"});
+    CHECK_THROWS_AS(select_cells(cells, {{"seed", {"0"}}}), UsageError);
+    CHECK_THROWS_WITH(select_cells(cells, {{"seed", {"0"}}}),
+                      Catch::Contains("no cell has the label \"seed\"; labels: kind, size"));
+    CHECK_THROWS_WITH(select_cells(cells, {{"size", {"huge"}}}),
+                      Catch::Contains("values: large, small"));
+    CHECK_THROWS_WITH(select_cells(cells, {{"size", {"small"}}, {"kind", {"dense"}}}),
+                      Catch::Contains("no cell matches"));
+}
+
+TEST_CASE("results.json: two stores on one directory keep each other's cells", "[experiments]") {
+    TempDir dir;
+    ResultStore first(dir.path(), "demo"), second(dir.path(), "demo");
+    first.put("full/a/seed0", {{"bpc", 1.0}}, json::object(), 1.0);
+    second.put("full/b/seed0", {{"bpc", 2.0}}, json::object(), 1.0);  // loaded before a existed
+    ResultStore reloaded(dir.path(), "demo");
+    CHECK(reloaded.has("full/a/seed0"));
+    CHECK(reloaded.has("full/b/seed0"));
+    CHECK(reloaded.cell("full/a/seed0").contains("git_commit"));
+    CHECK_FALSE(first.has("full/b/seed0"));
+    first.refresh();
+    CHECK(first.has("full/b/seed0"));
+}
+
+TEST_CASE("claims: judged only with seeds, above chance and beyond the seeds' noise",
+          "[experiments]") {
+    TempDir dir;
+    ResultStore store(dir.path(), "demo");
+    const std::vector<std::string> kinds = {"vanilla", "random"};
+    const std::string preset = "full";
+    const KindTask task = accuracy_task(0.25);
+    const KindComparison comparison{store, preset, task, kinds, 3};
+    CHECK(comparison.unjudgeable() == "not judged (cells missing)");
+    put_seeds(store, "recall", "vanilla", "accuracy", {0.26, 0.25, 0.27});
+    put_seeds(store, "recall", "random", "accuracy", {0.25, 0.26, 0.25});
+    CHECK_THAT(comparison.unjudgeable(), Catch::Contains("at chance"));
+    const KindTask no_chance = accuracy_task(-1);
+    const KindComparison noisy{store, preset, no_chance, kinds, 3};
+    put_seeds(store, "recall", "vanilla", "accuracy", {0.20, 0.35, 0.50});
+    CHECK_THAT(noisy.unjudgeable(), Catch::Contains("within the seeds' noise"));
+    put_seeds(store, "recall", "vanilla", "accuracy", {0.95, 0.96, 0.97});
+    CHECK(comparison.unjudgeable().empty());
+    CHECK(comparison.gain("random") == Approx(0.2533 - 0.96).epsilon(1e-3));
+    CHECK(comparison.noise("random", "vanilla") > 0);
+    CHECK(comparison.versus("random") == "random 0.253 ± 0.006 vs vanilla 0.960 ± 0.010");
+    const KindComparison one_seed{store, preset, task, kinds, 1};
+    CHECK_THAT(one_seed.unjudgeable(), Catch::Contains("1 seed"));
+}
+
+TEST_CASE("size sweep: the learning rate of lowest validation loss; deficits paired by seed",
+          "[experiments]") {
+    TempDir dir;
+    ResultStore store(dir.path(), "demo");
+    KindTask lm{"lm", "LM", "loss", "test loss", false, json::object()};
+    const SizeSweep sweep{"scale",
+                          {{"small", 16, 1, 2, 32, {1e-3, 2e-3}, 2}},
+                          {{lm, true, "relative gap"}},
+                          {"vanilla", "random"},
+                          0.0};
+    CHECK_THROWS_WITH(chosen_learning_rate(store, sweep, sweep.sizes[0]),
+                      Catch::Contains("run --only stage=lr,size=small first"));
+    store.put("scale/lr/small/lr0.001/seed0", {{"valid_loss", 3.0}}, json::object(), 1);
+    store.put("scale/lr/small/lr0.002/seed0", {{"valid_loss", 2.5}}, json::object(), 1);
+    CHECK(chosen_learning_rate(store, sweep, sweep.sizes[0]) == 2e-3);
+
+    ExperimentOptions options;
+    options.preset = "scale";
+    options.out_dir = dir.path();
+    const std::vector<Cell> cells = size_sweep_cells(store, options, sweep);
+    CHECK(cells.size() == 2 + 2 * 2);  // two rates, then two kinds × two seeds
+    CHECK(cells[0].labels.at("stage") == "lr");
+    CHECK(cells[2].key == "scale/lm/small/vanilla/seed0");
+    CHECK(cells[2].labels.at("kind") == "vanilla");
+
+    // Seed-paired relative deficits 10% and 20%: 15.0 ± 7.1%.
+    store.put("scale/lm/small/vanilla/seed0", {{"loss", 2.0}, {"parameters", 100}}, {}, 1);
+    store.put("scale/lm/small/vanilla/seed1", {{"loss", 2.5}, {"parameters", 100}}, {}, 1);
+    store.put("scale/lm/small/random/seed0", {{"loss", 2.2}}, {}, 1);
+    store.put("scale/lm/small/random/seed1", {{"loss", 3.0}}, {}, 1);
+    const std::string report = size_sweep_report(store, sweep);
+    CHECK_THAT(report, Catch::Contains("15.0 ± 7.1%"));
+    CHECK_THAT(report, Catch::Contains("2.5000") && Catch::Contains("✓"));
+}
