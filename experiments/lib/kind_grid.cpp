@@ -88,14 +88,16 @@ void write_kind_bars(const ResultStore& store, const std::string& preset, const 
     plot.bars = true;
     plot.x_tic_labels = kinds;
     Series series{metric, {}, {}, {}};
+    int64_t cells = 0;
     for (size_t i = 0; i < kinds.size(); ++i) {
         const Summary s = store.summary(kind_cell_prefix(preset, task, kinds[i]), metric, seeds);
+        cells += s.count;
         series.x.push_back(double(i));
         series.y.push_back(s.mean);
         series.error.push_back(s.std);
     }
     plot.series.push_back(series);
-    write_plot(plot, png_path);
+    if (cells > 0) write_plot(plot, png_path);  // nothing yet in a partial run
 }
 
 void write_train_curves(const ResultStore& store, const std::string& preset, const KindTask& task,
@@ -121,7 +123,7 @@ void write_train_curves(const ResultStore& store, const std::string& preset, con
         }
         if (!series.x.empty()) plot.series.push_back(series);
     }
-    write_plot(plot, png_path);
+    if (!plot.series.empty()) write_plot(plot, png_path);  // nothing yet in a partial run
 }
 
 }  // namespace attnlab::experiments

@@ -55,7 +55,8 @@ struct KindComparison {
     std::string versus(const std::string& kind, const std::string& reference = "vanilla") const;
 };
 
-// A bar per kind: `metric` of `task`, mean ± std over seeds.
+// A bar per kind: `metric` of `task`, mean ± std over seeds. Neither plot is written while no
+// cell has its data (a piece of the grid run with --only).
 void write_kind_bars(const ResultStore& store, const std::string& preset, const KindTask& task,
                      const std::vector<std::string>& kinds, int64_t seeds,
                      const std::string& metric, const std::string& metric_title,
