@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "engine/ops.h"
+#include "engine/row_cache.h"
 #include "zoo.h"
 
 namespace attnlab {
@@ -114,14 +115,13 @@ class FrameDecodeState : public DecodeState {
         ATTNLAB_CHECK(t < max_len, kind(), ": decoding position ", t, " is past max_len ", max_len,
                       " (the logits cover positions 0 .. max_len − 1)");
         const Tensor weights = softmax(batch_broadcast(rows_(x, t), batch()));  // [B, h, 1, t+1]
-        const Tensor value = split_heads(layer_.w_v_.forward(x), layer_.config_.heads);
-        values_ = values_.defined() ? concat({values_, value}, 2) : value;  // [B, h, t+1, dh]
-        return layer_.w_o_.forward(merge_heads(matmul(weights, values_)));  // [B, 1, d]
+        values_.append(split_heads(layer_.w_v_.forward(x), layer_.config_.heads));
+        return layer_.w_o_.forward(merge_heads(values_.mix(weights)));  // [B, 1, d]
     }
 
     const MultiHeadAttention& layer_;
     LogitRows rows_;
-    Tensor values_;
+    RowCache values_;  // G(x_j) for j ≤ t
 };
 
 std::unique_ptr<DecodeState> MultiHeadAttention::start_decoding(int64_t batch) const {

@@ -2,8 +2,10 @@
 #include "attn_vanilla.h"
 
 #include <cmath>
+#include <memory>
 
 #include "engine/ops.h"
+#include "engine/row_cache.h"
 
 namespace attnlab {
 
@@ -42,10 +44,11 @@ Tensor VanillaLogits::logits(const Tensor& x) {
 }
 
 LogitRows VanillaLogits::start_rows() const {
-    return [this, cache = Tensor()](const Tensor& x, int64_t) mutable {
-        const Tensor k = keys(x);                              // [B, h, 1, dh]
-        cache = cache.defined() ? concat({cache, k}, 2) : k;   // [B, h, t + 1, dh]
-        return matmul(scaled_queries(x), cache, false, true);  // [B, h, 1, t + 1]
+    // Shared: a LogitRows may be copied (mixtures hold copies), its keys may not.
+    auto cache = std::make_shared<RowCache>();
+    return [this, cache](const Tensor& x, int64_t) {
+        cache->append(keys(x));                   // k_t [B, h, 1, dh]
+        return cache->scores(scaled_queries(x));  // [B, h, 1, t + 1]
     };
 }
 

@@ -7,9 +7,9 @@
 //
 // Batches: every row is at the same position at every step. A row with a shorter prompt starts
 // drawing earlier while the others still read their prompts, so no padding is needed and each row
-// gets the tokens it would get alone with the same draws. The draws happen position by position,
-// rows in order; rows that have their `length` tokens stop drawing (the batch runs until the
-// longest prompt's row is done).
+// gets the logits it would get alone. The draws happen position by position, rows in order; rows
+// that have their `length` tokens stop drawing (the batch runs until the longest prompt's row is
+// done).
 //
 // Past max_len: the positions are learned and end at max_len. When a context holds max_len tokens
 // and another one is needed, it is cut to its last ⌈max_len / 2⌉ tokens, re-encoded from position
