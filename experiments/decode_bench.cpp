@@ -46,7 +46,7 @@ const char* const kHelp =
     "usage: decode_bench [--preset quick|full] [--out DIR]\n"
     "\n"
     "  quick  a smoke run: LM d 64, 2 heads, 2 layers; contexts 64 .. 256; 2 test batches of the\n"
-    "         reverse task (about a minute)\n"
+    "         reverse task (seconds)\n"
     "  full   LM d 256, 4 heads, 4 layers, d_ff 1024, 256 FAVOR+ features; contexts 256 .. 16384\n"
     "         (each kind until it runs out of memory or time); the KJV word-reversal test split\n"
     "\n"
@@ -294,11 +294,12 @@ std::string targets(const ResultStore& store, const std::string& preset_name, co
         slowest = std::max(slowest, s);
     }
     const double flat = fastest > 0 ? slowest / fastest : -1;
-    const double vanilla =
-        metric(store, lm_key(preset_name, "vanilla", Decoding::WholePrefix, 2048),
-               "seconds_per_token") /
-        metric(store, lm_key(preset_name, "vanilla", Decoding::Incremental, 2048),
-               "seconds_per_token");
+    const double whole = metric(store, lm_key(preset_name, "vanilla", Decoding::WholePrefix, 2048),
+                                "seconds_per_token"),
+                 incremental =
+                     metric(store, lm_key(preset_name, "vanilla", Decoding::Incremental, 2048),
+                            "seconds_per_token");
+    const double vanilla = whole > 0 && incremental > 0 ? whole / incremental : -1;
     auto verdict = [](double measured, bool met) {
         return measured < 0 ? "not measured" : met ? "yes" : "no";
     };
@@ -306,8 +307,7 @@ std::string targets(const ResultStore& store, const std::string& preset_name, co
     table.rows.push_back({"FAVOR+ incremental ms/token: slowest / fastest over the contexts ≤ 1.2",
                           format("%.2f", flat), verdict(flat, flat <= 1.2)});
     table.rows.push_back({"vanilla at context 2048: incremental ≥ 10× faster per token",
-                          format("%.1f×", vanilla > 0 ? vanilla : -1),
-                          verdict(vanilla > 0 ? vanilla : -1, vanilla >= 10)});
+                          format("%.1f×", vanilla), verdict(vanilla, vanilla >= 10)});
     table.rows.push_back({"seq2seq test-set greedy decoding ≥ 5× faster (slowest kind)",
                           format("%.1f×", seq2seq_speedup),
                           verdict(seq2seq_speedup, seq2seq_speedup >= 5)});
