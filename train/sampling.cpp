@@ -108,18 +108,18 @@ std::vector<std::vector<int32_t>> sample_lm_batch(LanguageModel& model,
     // tokens[b] holds row b's prompt and draws, then copies of its last token once it is done, so
     // every row has a token at every position fed.
     std::vector<std::vector<int32_t>> tokens = prompts, generated(prompts.size());
-    auto drawing = [&](size_t b, int64_t position) {
-        return int64_t(tokens[b].size()) == position + 1 &&
-               int64_t(generated[b].size()) < options.length;
+    auto unfinished = [&](const std::vector<int32_t>& row) {
+        return int64_t(row.size()) < options.length;
     };
-    int64_t start = 0;
-    for (int64_t position = 0;; ++position) {
+    // Whether row b draws its next token from the logits of `position`.
+    auto drawing = [&](size_t b, int64_t position) {
+        return int64_t(tokens[b].size()) == position + 1 && unfinished(generated[b]);
+    };
+    int64_t start = 0;  // the window: positions start .. position
+    for (int64_t position = 0; std::any_of(generated.begin(), generated.end(), unfinished);
+         ++position) {
         bool needed = false;
         for (size_t b = 0; b < tokens.size(); ++b) needed = needed || drawing(b, position);
-        const bool more = std::any_of(generated.begin(), generated.end(), [&](const auto& row) {
-            return int64_t(row.size()) < options.length;
-        });
-        if (!more) break;
         if (position - start + 1 > max_len) start = position + 1 - keep;
         const Tensor logits = next_logits(tokens, start, position, needed);
         for (size_t b = 0; b < tokens.size(); ++b) {
