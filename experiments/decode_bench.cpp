@@ -77,31 +77,17 @@ struct Preset {
 };
 
 Preset make_preset(bool full) {
+    const std::vector<int64_t> quick_contexts = {64, 128, 256},
+                               full_contexts = {256, 512, 1024, 2048, 4096, 8192, 16384};
     if (!full)
-        return {64,
-                2,
-                2,
-                128,
-                64,
-                {64, 128, 256},
-                8,
-                4,
-                30,
+        return {64, 2, 2, 128, 64, quick_contexts, 8, 4, 30,
+                // synthesizer_ablation's seq2seq task and model, quick and full
                 json{{"d_model", 64}, {"heads", 4}, {"layers", 2}, {"d_ff", 256}},
-                json{{"task", "reverse"}, {"min_length", 4}, {"max_length", 10}},
-                2};
-    return {256,
-            4,
-            4,
-            1024,
-            256,
-            {256, 512, 1024, 2048, 4096, 8192, 16384},
-            32,
-            4,
-            600,
+                json{{"task", "reverse"}, {"min_length", 4}, {"max_length", 10}}, 2};
+    return {256, 4, 4, 1024, 256, full_contexts, 32, 4, 600,
             json{{"d_model", 128}, {"heads", 4}, {"layers", 2}, {"d_ff", 512}},
-            json{{"task", "kjv_transduce"}},
-            0};
+            // the whole test split
+            json{{"task", "kjv_transduce"}}, 0};
 }
 
 LmConfig lm_config(const Preset& preset, const std::string& kind, int64_t max_len) {
