@@ -30,4 +30,13 @@ namespace attnlab {
 Tensor linear_attention(const Tensor& q_features, const Tensor& k_features, const Tensor& v,
                         bool causal);
 
+// Causal FAVOR one position at a time, for incremental decoding (not differentiable: it records no
+// history). A state [B, h, m, dv+1] holds [S z] = Σ_j φk_j [v_j 1]ᵀ over the positions fed so far,
+// zeros at the start (linear_attention_state). linear_attention_step adds the new position's φk
+// [B, h, 1, m] and v [B, h, 1, dv] to it in place and returns that position's output [B, h, 1, dv],
+// the row causal linear_attention gives it: O(m·dv) per head whatever the number of positions.
+Tensor linear_attention_state(int64_t B, int64_t heads, int64_t m, int64_t dv);
+Tensor linear_attention_step(const Tensor& state, const Tensor& q_features,
+                             const Tensor& k_features, const Tensor& v);
+
 }  // namespace attnlab

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "engine/ops.h"
+#include "engine/row_cache.h"
 #include "zoo.h"
 
 namespace attnlab {
@@ -34,6 +35,11 @@ Tensor causal_mask(int64_t L) {
     for (int64_t i = 0; i < L; ++i)
         for (int64_t j = i + 1; j < L; ++j) mask.data()[i * L + j] = kRemoved;
     return mask;
+}
+
+// Logits [1, ...] of a source that does not depend on the batch, broadcast to [B, ...].
+Tensor batch_broadcast(const Tensor& logits, int64_t B) {
+    return logits.size(0) == B ? logits : add(logits, Tensor::zeros({B, 1, 1, 1}));
 }
 
 const AttentionConfig& checked(const AttentionConfig& config) {
@@ -79,9 +85,8 @@ Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding) {
     ATTNLAB_CHECK(L >= 1 && L <= config_.max_len, "attention: sequence length ", L,
                   " exceeds max_len ", config_.max_len, " (or is empty)");
 
-    Tensor logits = source_->logits(x);  // [B or 1, h, L, L]
-    if (logits.size(0) != B) logits = add(logits, Tensor::zeros({B, 1, 1, 1}));  // broadcast
-    Tensor weights = softmax(logits, additive_mask(B, L, key_padding));          // [B, h, L, L]
+    const Tensor logits = batch_broadcast(source_->logits(x), B);        // [B, h, L, L]
+    Tensor weights = softmax(logits, additive_mask(B, L, key_padding));  // [B, h, L, L]
     if (training() && config_.dropout > 0)
         weights =
             dropout(weights, real(config_.dropout), mix(config_.dropout_seed, dropout_calls_++));
@@ -91,6 +96,36 @@ Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding) {
     // Causal weights are 0 above the diagonal: causal_mix skips those blocks.
     const Tensor mixed = config_.causal ? causal_mix(weights, values) : matmul(weights, values);
     return w_o_.forward(merge_heads(mixed));  // [B, L, d]
+}
+
+LogitRows LogitSource::start_rows() const {
+    throw Error(cat(name(), ": this logit source has no incremental decoding"));
+}
+
+// Row t of the frame: softmax over the source's row (no mask: it covers keys 0 .. t only), then
+// the mix with every value so far.
+class FrameDecodeState : public DecodeState {
+  public:
+    FrameDecodeState(const MultiHeadAttention& layer, int64_t batch)
+        : DecodeState(layer.config_, batch), layer_(layer), rows_(layer.source_->start_rows()) {}
+
+  private:
+    Tensor advance(const Tensor& x) override {
+        const int64_t t = position(), max_len = layer_.config_.max_len;
+        ATTNLAB_CHECK(t < max_len, kind(), ": decoding position ", t, " is past max_len ", max_len,
+                      " (the logits cover positions 0 .. max_len − 1)");
+        const Tensor weights = softmax(batch_broadcast(rows_(x, t), batch()));  // [B, h, 1, t+1]
+        values_.append(split_heads(layer_.w_v_.forward(x), layer_.config_.heads));
+        return layer_.w_o_.forward(merge_heads(values_.mix(weights)));  // [B, 1, d]
+    }
+
+    const MultiHeadAttention& layer_;
+    LogitRows rows_;
+    RowCache values_;  // G(x_j) for j ≤ t
+};
+
+std::unique_ptr<DecodeState> MultiHeadAttention::start_decoding(int64_t batch) const {
+    return std::make_unique<FrameDecodeState>(*this, batch);
 }
 
 Tensor synthetic_alignment(LogitSource& source, const Tensor& x, bool causal) {

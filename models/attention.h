@@ -14,11 +14,17 @@
 // Key padding: mask [B, L] of 1 = real token, 0 = pad, masks padded KEYS. Synthetic kinds use the
 // top-left L × L block of their max_len × max_len pattern for inputs shorter than max_len.
 //
+// Incremental decoding (token_mixer.h's DecodeState): the frame keeps the values G(x_j) of the
+// positions so far and does the softmax and the mix; each logit source supplies row t of S for the
+// new position t (LogitRows), from the new input alone or from what it keeps (vanilla: its keys).
+// Positions stop at max_len, as in forward.
+//
 // Parameter names: "w_v.{weight,bias}", "w_o.{weight,bias}", then the kind's own under its name
 // ("vanilla.w_q.weight", "random.r", "mixture.alpha", "mixture.dense.w1", ...).
 // Frame count: 2·(d² + d). Each kind's header gives its own count.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +35,11 @@
 #include "token_mixer.h"
 
 namespace attnlab {
+
+// Row t of a source's logits during incremental decoding: x [B, 1, d], the input at position t
+// (positions 0 .. t − 1 were given before, in order) → [B or 1, h, 1, t + 1], row t of logits() on
+// the whole prefix.
+using LogitRows = std::function<Tensor(const Tensor& x, int64_t t)>;
 
 // Produces attention logits S for one attention layer. Implementations are Modules so their
 // parameters join the layer's under the kind's name().
@@ -42,6 +53,9 @@ class LogitSource : public Module {
     virtual bool alignment_by_default() const { return true; }
     // The sources whose logits this one sums: itself, or a mixture's components.
     virtual std::vector<LogitSource*> parts() { return {this}; }
+    // The rows of one decoding batch. A source that cannot produce them throws an Error naming
+    // itself: this default does.
+    virtual LogitRows start_rows() const;
 };
 
 // softmax(S + causal mask) of one logit source on its own, for x [B, L, d] → [B or 1, h, L, L]:
@@ -54,6 +68,8 @@ Tensor first_example(const Tensor& t);
 // [B, L, h·dh] → [B, h, L, dh] and back.
 Tensor split_heads(const Tensor& x, int64_t heads);
 Tensor merge_heads(const Tensor& x);
+
+class FrameDecodeState;
 
 class MultiHeadAttention : public TokenMixer {
   public:
@@ -71,7 +87,12 @@ class MultiHeadAttention : public TokenMixer {
     // The weights and/or each logit source's alignment (MapChoice).
     std::vector<AttentionPicture> attention_pictures(const Tensor& x, MapChoice choice) override;
 
+    // The frame's state: the source's rows and the cached values (see above).
+    std::unique_ptr<DecodeState> start_decoding(int64_t batch) const override;
+
   private:
+    friend class FrameDecodeState;
+
     Tensor additive_mask(int64_t B, int64_t L, const Tensor& key_padding) const;
 
     AttentionConfig config_;

@@ -40,14 +40,22 @@ DenseLogits::DenseLogits(const AttentionConfig& config, Rng& rng)
     init::xavier_uniform(w2_, rng);  // per head: fans (n, max_len)
 }
 
-Tensor DenseLogits::logits(const Tensor& x) {
+Tensor DenseLogits::rows(const Tensor& x, int64_t columns) const {
     const int64_t B = x.size(0), L = x.size(1);
     const Tensor hidden = dense_hidden_per_head(x, w1_, b1_, heads_);  // [h, B·L, n]
-    // Only the first L of the max_len output columns are ever used: slice the weights first.
-    const Tensor w2 = slice(w2_, 2, 0, L);                           // [h, n, L]
-    const Tensor b2 = reshape(slice(b2_, 1, 0, L), {heads_, 1, L});  // [h, 1, L]
-    const Tensor s = add(matmul(hidden, w2), b2);                    // [h, B·L, L]
-    return transpose(reshape(s, {heads_, B, L, L}), 0, 1);           // [B, h, L, L]
+    // Only the first `columns` of the max_len output columns are used: slice the weights first.
+    const Tensor w2 = slice(w2_, 2, 0, columns);                                 // [h, n, c]
+    const Tensor b2 = reshape(slice(b2_, 1, 0, columns), {heads_, 1, columns});  // [h, 1, c]
+    const Tensor s = add(matmul(hidden, w2), b2);                                // [h, B·L, c]
+    return transpose(reshape(s, {heads_, B, L, columns}), 0, 1);                 // [B, h, L, c]
+}
+
+Tensor DenseLogits::logits(const Tensor& x) {
+    return rows(x, x.size(1));  // [B, h, L, L]
+}
+
+LogitRows DenseLogits::start_rows() const {
+    return [this](const Tensor& x, int64_t t) { return rows(x, t + 1); };
 }
 
 }  // namespace attnlab

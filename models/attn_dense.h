@@ -5,6 +5,9 @@
 // authors' Mesh-TF code (dense_minus), W1 X is a per-head projection d → n (n = dense_hidden,
 // default d/h, like a query projection); W2 maps each head's n features to max_len logits.
 //
+// Decoding (attention.h): row t is F(X_t) sliced to its first t + 1 columns, from the new token
+// alone.
+//
 // Option: "dense_hidden" = n, 0 (the default) for d/h; shared with Factorized Dense.
 // Parameters: "w1" [d, h·n], "b1" [h·n], "w2" [h, n, max_len], "b2" [h, max_len].
 // Count: d·h·n + h·n + h·n·max_len + h·max_len.
@@ -20,8 +23,12 @@ class DenseLogits : public LogitSource {
     DenseLogits(const AttentionConfig& config, Rng& rng);
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B, h, L, L]
     std::string name() const override { return "dense"; }
+    LogitRows start_rows() const override;
 
   private:
+    // x [B, L, d] → each token's logits over the first `columns` keys [B, h, L, columns].
+    Tensor rows(const Tensor& x, int64_t columns) const;
+
     int64_t heads_, hidden_, max_len_;
     Tensor w1_, b1_, w2_, b2_;
 };

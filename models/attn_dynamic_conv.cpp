@@ -21,7 +21,7 @@ DynamicConv::DynamicConv(const AttentionConfig& config, Rng& rng)
     register_module("w_p", w_p_);
 }
 
-Tensor DynamicConv::kernel(const Tensor& u) {
+Tensor DynamicConv::kernel(const Tensor& u) const {
     const int64_t B = u.size(0), L = u.size(1);
     const Shape shape = {B, L, config().heads, kernel_width()};
     return softmax(reshape(w_p_.forward(u), shape));  // [B, L, h, K]

@@ -25,7 +25,7 @@ class DynamicConv : public ConvolutionMixer {
     DynamicConv(const AttentionConfig& config, Rng& rng);
 
   private:
-    Tensor kernel(const Tensor& u) override;  // u [B, L, d] → [B, L, h, K]
+    Tensor kernel(const Tensor& u) const override;  // u [B, L, d] → [B, L, h, K]
 
     Linear w_p_;
 };

@@ -55,15 +55,23 @@ FactorizedDenseLogits::FactorizedDenseLogits(const AttentionConfig& config, Rng&
     init::xavier_uniform(wb_, rng);
 }
 
-Tensor FactorizedDenseLogits::logits(const Tensor& x) {
+Tensor FactorizedDenseLogits::rows(const Tensor& x, int64_t columns) const {
     const int64_t B = x.size(0), L = x.size(1), N = B * L;
     const Tensor hidden = dense_hidden_per_head(x, w1_, b1_, heads_);           // [h, N, n]
     const Tensor A = add(matmul(hidden, wa_), reshape(ba_, {heads_, 1, a_}));   // [h, N, a]
     const Tensor Bf = add(matmul(hidden, wb_), reshape(bb_, {heads_, 1, b_}));  // [h, N, b]
     // C[j] = A[j / b] · B[j mod b]: the outer product [h, N, a, b] read row-major as [h, N, a·b].
     const Tensor outer = mul(reshape(A, {heads_, N, a_, 1}), reshape(Bf, {heads_, N, 1, b_}));
-    const Tensor c = slice(reshape(outer, {heads_, N, a_ * b_}), 2, 0, L);  // [h, N, L]
-    return transpose(reshape(c, {heads_, B, L, L}), 0, 1);                  // [B, h, L, L]
+    const Tensor c = slice(reshape(outer, {heads_, N, a_ * b_}), 2, 0, columns);  // [h, N, c]
+    return transpose(reshape(c, {heads_, B, L, columns}), 0, 1);                  // [B, h, L, c]
+}
+
+Tensor FactorizedDenseLogits::logits(const Tensor& x) {
+    return rows(x, x.size(1));  // [B, h, L, L]
+}
+
+LogitRows FactorizedDenseLogits::start_rows() const {
+    return [this](const Tensor& x, int64_t t) { return rows(x, t + 1); };
 }
 
 }  // namespace attnlab

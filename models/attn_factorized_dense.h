@@ -7,6 +7,7 @@
 // i.e. C is the flattened outer product A ⊗ B, so each block of b columns has b distinct values.
 // Columns beyond L are dropped for shorter inputs. F_A and F_B share the first ReLU layer of the
 // Dense Synthesizer (d → n per head) and each have their own output layer.
+// Decoding (attention.h): row t is C of the new token cut to its first t + 1 columns.
 //
 // Options: "factorized_a", "factorized_b" (both 0, the default: a = the largest divisor of max_len
 // ≤ √max_len), and Dense's "dense_hidden" = n.
@@ -24,11 +25,15 @@ class FactorizedDenseLogits : public LogitSource {
     FactorizedDenseLogits(const AttentionConfig& config, Rng& rng);
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B, h, L, L]
     std::string name() const override { return "factorized_dense"; }
+    LogitRows start_rows() const override;
 
     int64_t a() const { return a_; }
     int64_t b() const { return b_; }
 
   private:
+    // x [B, L, d] → each token's logits over the first `columns` keys [B, h, L, columns].
+    Tensor rows(const Tensor& x, int64_t columns) const;
+
     int64_t heads_, hidden_, a_, b_;
     Tensor w1_, b1_, wa_, ba_, wb_, bb_;
 };

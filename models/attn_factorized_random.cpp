@@ -27,10 +27,18 @@ FactorizedRandomLogits::FactorizedRandomLogits(const AttentionConfig& config, Rn
     init::normal(r2_, rng, 0, stddev);
 }
 
+Tensor FactorizedRandomLogits::block(int64_t first, int64_t end, int64_t columns) const {
+    const Tensor r = matmul(slice(r1_, 1, first, end), slice(r2_, 1, 0, columns), false, true);
+    return reshape(r, {1, r1_.size(0), end - first, columns});  // [1, h, end − first, columns]
+}
+
 Tensor FactorizedRandomLogits::logits(const Tensor& x) {
-    const int64_t L = x.size(1), heads = r1_.size(0);
-    const Tensor r = matmul(slice(r1_, 1, 0, L), slice(r2_, 1, 0, L), false, true);  // [h, L, L]
-    return reshape(r, {1, heads, L, L});
+    const int64_t L = x.size(1);
+    return block(0, L, L);  // [1, h, L, L]
+}
+
+LogitRows FactorizedRandomLogits::start_rows() const {
+    return [this](const Tensor&, int64_t t) { return block(t, t + 1, t + 1); };
 }
 
 }  // namespace attnlab

@@ -55,8 +55,7 @@ Tensor ConvolutionMixer::forward(const Tensor& x, const Tensor& key_padding) {
     ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == d && x.size(1) >= 1, name_, ": x ",
                   shape_str(x.shape()), " (expected [B, L, d] with L ≥ 1 and d = ", d, ")");
     const int64_t B = x.size(0), L = x.size(1);
-    const std::vector<Tensor> halves = split(glu_in_.forward(x), 2, {d, d});
-    Tensor u = mul(halves[0], sigmoid(halves[1]));  // GLU: [B, L, d]
+    Tensor u = glu(x);
     if (key_padding.defined()) {
         check_key_padding(key_padding, B, L, name_);
         u = mul(u, reshape(key_padding, {B, L, 1}));
@@ -68,13 +67,47 @@ Tensor ConvolutionMixer::forward(const Tensor& x, const Tensor& key_padding) {
     return w_o_.forward(dynamic_depthwise_conv(u, weights, offset()));  // [B, L, d]
 }
 
+Tensor ConvolutionMixer::glu(const Tensor& x) const {
+    const int64_t d = config_.d_model;
+    const std::vector<Tensor> halves = split(glu_in_.forward(x), 2, {d, d});
+    return mul(halves[0], sigmoid(halves[1]));
+}
+
+// Position t: u_t joins the window [B, h, K, dh] (oldest first, so tap j meets u_{t+j−(K−1)}) and
+// y_t = Σ_j w_j ⊙ window_j per head.
+class ConvolutionDecodeState : public DecodeState {
+  public:
+    ConvolutionDecodeState(const ConvolutionMixer& layer, int64_t batch)
+        : DecodeState(layer.config_, batch),
+          layer_(layer),
+          window_(Tensor::zeros({batch, layer.config_.heads, layer.kernel_width_,
+                                 layer.config_.d_model / layer.config_.heads})) {}
+
+  private:
+    Tensor advance(const Tensor& x) override {
+        const int64_t h = window_.size(1), K = window_.size(2);
+        const Tensor u = layer_.glu(x);  // [B, 1, d]
+        window_ = concat({slice(window_, 2, 1, K), split_heads(u, h)}, 2);
+        const Tensor taps = layer_.kernel(u);  // [1 or B, 1, h, K]
+        const Tensor mixed = sum(mul(window_, reshape(taps, {taps.size(0), h, K, 1})), 2);
+        return layer_.w_o_.forward(reshape(mixed, {batch(), 1, layer_.config_.d_model}));
+    }
+
+    const ConvolutionMixer& layer_;
+    Tensor window_;
+};
+
+std::unique_ptr<DecodeState> ConvolutionMixer::start_decoding(int64_t batch) const {
+    return std::make_unique<ConvolutionDecodeState>(*this, batch);
+}
+
 LightweightConv::LightweightConv(const AttentionConfig& config, Rng& rng)
     : ConvolutionMixer(config, rng, "lightweight_conv") {
     kernel_ = register_parameter("kernel", Tensor::empty({config.heads, kernel_width()}));
     init::xavier_uniform(kernel_, rng);
 }
 
-Tensor LightweightConv::kernel(const Tensor& u) {
+Tensor LightweightConv::kernel(const Tensor& u) const {
     const Shape shape = {1, 1, kernel_.size(0), kernel_.size(1)};
     return reshape(softmax(kernel_), shape);
 }

@@ -23,6 +23,10 @@
 // Padded positions still get outputs (from real neighbours) but never influence real ones. Any L
 // works: there is no max_len.
 //
+// Decoding (token_mixer.h, causal layers): a state keeps the last K GLU outputs u (zeros before
+// the first token, as the convolution pads), and each step mixes that window with the new
+// position's kernel.
+//
 // Parameters: the frame's "glu_in.weight" [d, 2d], "glu_in.bias" [2d], "w_o.weight" [d, d],
 // "w_o.bias" [d] (3d² + 3d) and the kind's own; here "kernel" [h, K] (Xavier-uniform, fans h and
 // K), listed first as a module's own parameter. LightweightConv count: 3d² + 3d + h·K.
@@ -34,6 +38,8 @@
 #include "kind.h"
 
 namespace attnlab {
+
+class ConvolutionDecodeState;
 
 // The GLU → convolution → output-projection frame of both convolution kinds; a kind supplies the
 // normalised kernel.
@@ -47,14 +53,21 @@ class ConvolutionMixer : public TokenMixer {
     // K − 1 when causal, else (K − 1) / 2.
     int64_t offset() const;
 
+    // The window of the last K inputs of `batch` sequences (see above).
+    std::unique_ptr<DecodeState> start_decoding(int64_t batch) const override;
+
   protected:
     // Checks the config (messages start with `name`), then initialises glu_in, w_o from `rng`.
     ConvolutionMixer(const AttentionConfig& config, Rng& rng, const char* name);
 
     // u [B, L, d] (the convolution's input) → the softmax-normalised kernel [1 or B, 1 or L, h, K].
-    virtual Tensor kernel(const Tensor& u) = 0;
+    virtual Tensor kernel(const Tensor& u) const = 0;
 
   private:
+    friend class ConvolutionDecodeState;
+
+    Tensor glu(const Tensor& x) const;  // GLU(x · W_in + b_in): [B, L, d] → [B, L, d]
+
     const char* name_;
     AttentionConfig config_;
     int64_t kernel_width_;
@@ -70,7 +83,7 @@ class LightweightConv : public ConvolutionMixer {
     const Tensor& raw_kernel() const { return kernel_; }  // W [h, K], before the softmax
 
   private:
-    Tensor kernel(const Tensor& u) override;  // → [1, 1, h, K]
+    Tensor kernel(const Tensor& u) const override;  // → [1, 1, h, K]
 
     Tensor kernel_;
 };

@@ -19,15 +19,27 @@ std::vector<LogitSource*> MixtureLogits::parts() {
     return parts;
 }
 
-Tensor MixtureLogits::logits(const Tensor& x) {
+Tensor MixtureLogits::weighted_sum(const std::function<Tensor(size_t)>& term) const {
     const Tensor weights = softmax(alpha_);  // [N]
     Tensor total;
     for (size_t i = 0; i < components_.size(); ++i) {
         const int64_t n = int64_t(i);
-        const Tensor term = mul(slice(weights, 0, n, n + 1), components_[i]->logits(x));
-        total = total.defined() ? add(total, term) : term;  // [1, h, L, L] broadcasts up to B
+        const Tensor weighted = mul(slice(weights, 0, n, n + 1), term(i));
+        total = total.defined() ? add(total, weighted) : weighted;  // [1, ...] broadcasts up to B
     }
     return total;
+}
+
+Tensor MixtureLogits::logits(const Tensor& x) {
+    return weighted_sum([&](size_t i) { return components_[i]->logits(x); });
+}
+
+LogitRows MixtureLogits::start_rows() const {
+    std::vector<LogitRows> rows;
+    for (const auto& component : components_) rows.push_back(component->start_rows());
+    return [this, rows](const Tensor& x, int64_t t) {
+        return weighted_sum([&](size_t i) { return rows[i](x, t); });
+    };
 }
 
 }  // namespace attnlab

@@ -10,6 +10,8 @@
 // one softmax. softmax(α) keeps Σ w = 1 for any N, and for N = 2 it is exactly that code's form:
 // softmax(α1, α2)_2 = σ(α2 − α1). (The LRA code sums logits with no weights: a fixed w_i = 1.)
 //
+// Decoding (attention.h): row t is Σ_i w_i · (row t of S_i), each component keeping its own rows.
+//
 // Parameters: "alpha" [N], then each component's under its own name ("mixture.random.r").
 // Count: N + Σ_i count(component i).
 #pragma once
@@ -26,10 +28,14 @@ class MixtureLogits : public LogitSource {
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B or 1, h, L, L]
     std::string name() const override { return "mixture"; }
     std::vector<LogitSource*> parts() override;
+    LogitRows start_rows() const override;
 
     const Tensor& alpha() const { return alpha_; }
 
   private:
+    // Σ_i softmax(α)_i · term(i) over the components' logits (or rows) term(i).
+    Tensor weighted_sum(const std::function<Tensor(size_t)>& term) const;
+
     std::vector<std::unique_ptr<LogitSource>> components_;
     Tensor alpha_;
 };

@@ -100,12 +100,13 @@ bool PerformerAttention::redraw_features(uint64_t seed) {
     return true;
 }
 
-Tensor PerformerAttention::features(const Tensor& x, Stabilizer stabilizer) const {
+Tensor PerformerAttention::features(const Tensor& x, Stabilizer stabilizer,
+                                    const Tensor& omega) const {
     const std::string& kind = options_.feature_kind;
-    if (kind == "softmax") return softmax_features(x, projection(), stabilizer);
-    if (kind == "hyperbolic") return hyperbolic_features(x, projection(), stabilizer);
-    if (kind == "trig") return trig_features(x, projection());
-    return relu_features(x, projection());
+    if (kind == "softmax") return softmax_features(x, omega, stabilizer);
+    if (kind == "hyperbolic") return hyperbolic_features(x, omega, stabilizer);
+    if (kind == "trig") return trig_features(x, omega);
+    return relu_features(x, omega);
 }
 
 Tensor PerformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
@@ -116,8 +117,8 @@ Tensor PerformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
     const Tensor queries = split_heads(w_q_.forward(x), h);  // [B, h, L, dh]
     const Tensor keys = split_heads(w_k_.forward(x), h);
     const Tensor values = split_heads(w_v_.forward(x), h);
-    const Tensor query_features = features(queries, Stabilizer::PerToken);  // [B, h, L, m']
-    Tensor key_features = features(keys, key_stabilizer_);
+    const Tensor query_features = features(queries, Stabilizer::PerToken, projection());
+    Tensor key_features = features(keys, key_stabilizer_, projection());  // [B, h, L, m']
     if (key_padding.defined()) {
         check_key_padding(key_padding, B, L, "performer");
         key_features = mul(key_features, reshape(key_padding, {B, 1, L, 1}));
@@ -126,11 +127,40 @@ Tensor PerformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
     return w_o_.forward(merge_heads(heads_out));  // [B, L, d]
 }
 
+// Position t: the new key's φk and value join [S z], the new query reads them.
+class PerformerDecodeState : public DecodeState {
+  public:
+    PerformerDecodeState(const PerformerAttention& layer, int64_t batch)
+        : DecodeState(layer.config_, batch), layer_(layer), omega_(layer.projection().clone()) {}
+
+  private:
+    Tensor advance(const Tensor& x) override {
+        const int64_t h = layer_.config_.heads;
+        const Tensor q = split_heads(layer_.w_q_.forward(x), h);  // [B, h, 1, dh]
+        const Tensor k = split_heads(layer_.w_k_.forward(x), h);
+        const Tensor v = split_heads(layer_.w_v_.forward(x), h);
+        const Tensor query_features = layer_.features(q, Stabilizer::PerToken, omega_);
+        const Tensor key_features = layer_.features(k, layer_.key_stabilizer_, omega_);
+        if (!sums_.defined())  // m' (m or 2m) is known once the first features exist
+            sums_ = linear_attention_state(batch(), h, key_features.size(-1), v.size(-1));
+        const Tensor heads_out = linear_attention_step(sums_, query_features, key_features, v);
+        return layer_.w_o_.forward(merge_heads(heads_out));  // [B, 1, d]
+    }
+
+    const PerformerAttention& layer_;
+    Tensor omega_, sums_;
+};
+
+std::unique_ptr<DecodeState> PerformerAttention::start_decoding(int64_t batch) const {
+    return std::make_unique<PerformerDecodeState>(*this, batch);
+}
+
 Tensor PerformerAttention::implicit_attention(const Tensor& x) const {
     const int64_t L = x.size(1), h = config_.heads;
-    const Tensor scores = matmul(features(split_heads(w_q_.forward(x), h), Stabilizer::PerToken),
-                                 features(split_heads(w_k_.forward(x), h), key_stabilizer_), false,
-                                 true);  // [B, h, L, L] = φ(Q) φ(K)ᵀ
+    const Tensor scores =
+        matmul(features(split_heads(w_q_.forward(x), h), Stabilizer::PerToken, projection()),
+               features(split_heads(w_k_.forward(x), h), key_stabilizer_, projection()), false,
+               true);  // [B, h, L, L] = φ(Q) φ(K)ᵀ
     Tensor mask = Tensor::ones({L, L});
     if (config_.causal)
         for (int64_t i = 0; i < L; ++i)

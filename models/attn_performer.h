@@ -15,6 +15,10 @@
 // one, default None (exact and causal-safe); PerSequence is rejected for causal layers (it leaks
 // the future). Key padding zeroes padded keys' features, so padded positions still get outputs
 // (from the real keys) but never influence any other position.
+// Decoding (token_mixer.h): causal FAVOR+ is a prefix sum, so a state is the running [S z] =
+// Σ_j φk_j [v_j 1]ᵀ per head (engine/linear_attention.h's linear_attention_step), O(m·dh) per token
+// whatever the context, with no max_len. A state copies ω when it starts, so a redraw during a
+// generation changes nothing in it; every key stabiliser allowed when causal is per key.
 //
 // Options (PerformerOptions below): "performer_features" m (256), "performer_feature_kind"
 // (softmax, hyperbolic, trig, relu), "performer_orthogonal" (true), "performer_key_stabilizer"
@@ -50,6 +54,8 @@ class PerformerProjection : public Module {
     Tensor omega_;
 };
 
+class PerformerDecodeState;
+
 class PerformerAttention : public TokenMixer {
   public:
     // Initialises w_q, w_k, w_v, w_o from `rng`, then draws ω with a seed taken from `rng`.
@@ -67,6 +73,9 @@ class PerformerAttention : public TokenMixer {
     void redraw(uint64_t seed);
     bool redraw_features(uint64_t seed) override;
 
+    // The running sums of `batch` sequences (see above).
+    std::unique_ptr<DecodeState> start_decoding(int64_t batch) const override;
+
     // The implicit attention of x, whatever the choice.
     std::vector<AttentionPicture> attention_pictures(const Tensor& x, MapChoice choice) override;
 
@@ -74,7 +83,10 @@ class PerformerAttention : public TokenMixer {
     const AttentionConfig& config() const override { return config_; }
 
   private:
-    Tensor features(const Tensor& x, Stabilizer stabilizer) const;
+    friend class PerformerDecodeState;
+
+    // φ(x; omega) of the configured feature kind.
+    Tensor features(const Tensor& x, Stabilizer stabilizer, const Tensor& omega) const;
 
     AttentionConfig config_;
     PerformerOptions options_;

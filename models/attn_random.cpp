@@ -41,10 +41,18 @@ const KindInfo& fixed_random_kind() {
     return kind;
 }
 
+Tensor RandomLogits::block(int64_t first, int64_t end, int64_t columns) const {
+    const Tensor rows = slice(slice(r_, 1, first, end), 2, 0, columns);  // [h, end − first, c]
+    return reshape(rows, {1, r_.size(0), end - first, columns});
+}
+
 Tensor RandomLogits::logits(const Tensor& x) {
-    const int64_t L = x.size(1), heads = r_.size(0);
-    const Tensor block = slice(slice(r_, 1, 0, L), 2, 0, L);  // [h, L, L]
-    return reshape(block, {1, heads, L, L});
+    const int64_t L = x.size(1);
+    return block(0, L, L);  // [1, h, L, L]
+}
+
+LogitRows RandomLogits::start_rows() const {
+    return [this](const Tensor&, int64_t t) { return block(t, t + 1, t + 1); };
 }
 
 }  // namespace attnlab

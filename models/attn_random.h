@@ -3,6 +3,7 @@
 // and shared by the whole batch; R is trained ("random") or kept at its initial value
 // ("fixed_random"; still a registered, saved parameter, with trainable = false).
 // Inputs shorter than max_len use the top-left L × L block; longer ones are an error (frame).
+// Decoding (attention.h): row t is R[t, :t + 1]; nothing is kept beyond the frame's values.
 //
 // Initialisation: docs/papers.md records none, so R ~ N(0, 1/max_len) (σ = 1/√max_len): small
 // logits, so attention starts near uniform, as dot-product attention does with Xavier-initialised
@@ -21,10 +22,14 @@ class RandomLogits : public LogitSource {
     RandomLogits(const AttentionConfig& config, Rng& rng, bool trainable);
     Tensor logits(const Tensor& x) override;  // → [1, h, L, L] for x [B, L, d]
     std::string name() const override { return trainable_ ? "random" : "fixed_random"; }
+    LogitRows start_rows() const override;
 
     const Tensor& r() const { return r_; }
 
   private:
+    // R[first : end, : columns] → [1, h, end − first, columns].
+    Tensor block(int64_t first, int64_t end, int64_t columns) const;
+
     bool trainable_;
     Tensor r_;
 };

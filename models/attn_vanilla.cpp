@@ -2,8 +2,10 @@
 #include "attn_vanilla.h"
 
 #include <cmath>
+#include <memory>
 
 #include "engine/ops.h"
+#include "engine/row_cache.h"
 
 namespace attnlab {
 
@@ -25,14 +27,29 @@ const KindInfo& vanilla_kind() {
     return kind;
 }
 
+// (q / √dh) kᵀ rather than (q kᵀ) / √dh: the same logits, but the scaling pass (forward and
+// backward) runs over [B, h, L, dh] instead of [B, h, L, L].
+Tensor VanillaLogits::scaled_queries(const Tensor& x) const {
+    const Tensor q = split_heads(w_q_.forward(x), heads_);
+    return scale(q, real(1 / std::sqrt(double(q.size(-1)))));
+}
+
+Tensor VanillaLogits::keys(const Tensor& x) const {
+    return split_heads(w_k_.forward(x), heads_);
+}
+
 Tensor VanillaLogits::logits(const Tensor& x) {
-    const Tensor q = split_heads(w_q_.forward(x), heads_);  // [B, h, L, dh]
-    const Tensor k = split_heads(w_k_.forward(x), heads_);  // [B, h, L, dh]
-    const double head_dim = double(q.size(-1));
-    // (q / √dh) kᵀ rather than (q kᵀ) / √dh: the same logits, but the scaling pass (forward and
-    // backward) runs over [B, h, L, dh] instead of [B, h, L, L].
-    const Tensor scaled_q = scale(q, real(1 / std::sqrt(head_dim)));
+    const Tensor scaled_q = scaled_queries(x), k = keys(x);
     return causal_ ? causal_scores(scaled_q, k) : matmul(scaled_q, k, false, true);  // [B, h, L, L]
+}
+
+LogitRows VanillaLogits::start_rows() const {
+    // Shared: a LogitRows may be copied (mixtures hold copies), its keys may not.
+    auto cache = std::make_shared<RowCache>();
+    return [this, cache](const Tensor& x, int64_t) {
+        cache->append(keys(x));                   // k_t [B, h, 1, dh]
+        return cache->scores(scaled_queries(x));  // [B, h, 1, t + 1]
+    };
 }
 
 }  // namespace attnlab

@@ -2,6 +2,8 @@
 // baseline): per head q = x · W_q, k = x · W_k and S = q kᵀ / √(d/h). Causal: S only on the
 // block lower triangle (causal_scores), 0 above it, where the mask removes every entry anyway.
 //
+// Decoding (attention.h): row t is q_t [k_0 … k_t]ᵀ / √(d/h) from a cache of the keys so far.
+//
 // Parameters: "w_q.{weight,bias}", "w_k.{weight,bias}", each [d, d] + [d].
 // Count: 2·(d² + d).
 // Forward FLOPs per token (kind.h): 4d² (W_q, W_k) + 2Ld (Q·Kᵀ). No options.
@@ -17,8 +19,12 @@ class VanillaLogits : public LogitSource {
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B, h, L, L]
     std::string name() const override { return "vanilla"; }
     bool alignment_by_default() const override { return false; }
+    LogitRows start_rows() const override;
 
   private:
+    Tensor scaled_queries(const Tensor& x) const;  // [B, L, d] → q / √dh [B, h, L, dh]
+    Tensor keys(const Tensor& x) const;            // [B, L, d] → k [B, h, L, dh]
+
     int64_t heads_;
     bool causal_;
     Linear w_q_, w_k_;

@@ -36,7 +36,15 @@ TransformerBlock::TransformerBlock(const AttentionConfig& attention, int64_t d_f
 Tensor TransformerBlock::forward(const Tensor& x, const Tensor& key_padding) {
     const Tensor mixer_input = ln1_.forward(x);
     if (keep_mixer_input_) last_mixer_input_ = mixer_input.detach();
-    Tensor h = add(x, residual_dropout_(attn_->forward(mixer_input, key_padding), training()));
+    return around_mixer(x, attn_->forward(mixer_input, key_padding));
+}
+
+Tensor TransformerBlock::step(DecodeState& mixer, const Tensor& x) {
+    return around_mixer(x, mixer.step(ln1_.forward(x)));
+}
+
+Tensor TransformerBlock::around_mixer(const Tensor& x, const Tensor& mixed) {
+    const Tensor h = add(x, residual_dropout_(mixed, training()));
     return add(h, residual_dropout_(ffn_.forward(ln2_.forward(h)), training()));
 }
 

@@ -61,6 +61,13 @@ class TransformerBlock : public Module {
 
     TokenMixer& attention() { return *attn_; }
 
+    // Incremental decoding (token_mixer.h): the token mixer's state for `batch` sequences, and the
+    // block at the state's next position, x [B, 1, d] → [B, 1, d] (eval mode: no dropout).
+    std::unique_ptr<DecodeState> start_decoding(int64_t batch) const {
+        return attn_->start_decoding(batch);
+    }
+    Tensor step(DecodeState& mixer, const Tensor& x);
+
     // When kept (off by default), forward remembers the token mixer's input LN1(x), detached, for
     // tools that need a layer's input after a whole-model forward: the Performer's implicit
     // attention (attn_performer.h) is a function of it (train/attention_maps.h draws it).
@@ -68,6 +75,9 @@ class TransformerBlock : public Module {
     const Tensor& last_mixer_input() const { return last_mixer_input_; }
 
   private:
+    // x + dropout(mixed), then the feed-forward half of the block.
+    Tensor around_mixer(const Tensor& x, const Tensor& mixed);
+
     ResidualDropout residual_dropout_;
     bool keep_mixer_input_ = false;
     Tensor last_mixer_input_;

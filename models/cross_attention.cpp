@@ -31,15 +31,12 @@ CrossAttention::CrossAttention(const AttentionConfig& config, Rng& rng)
     register_counter(dropout_calls_);
 }
 
-Tensor CrossAttention::forward(const Tensor& x, const Tensor& memory,
-                               const Tensor& memory_padding) {
-    ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == d_model_ && memory.ndim() == 3 &&
-                      memory.size(0) == x.size(0) && memory.size(2) == d_model_,
-                  "cross-attention: x ", shape_str(x.shape()), " and memory ",
-                  shape_str(memory.shape()),
-                  " (expected [B, T, d] and [B, S, d] with d = ", d_model_, ")");
-    const int64_t B = x.size(0), S = memory.size(1);
-    Tensor mask;  // [B, 1, 1, S], additive: −∞ removes a padded source key
+CrossAttention::Memory CrossAttention::prepare(const Tensor& memory,
+                                               const Tensor& memory_padding) const {
+    ATTNLAB_CHECK(memory.ndim() == 3 && memory.size(2) == d_model_, "cross-attention: memory ",
+                  shape_str(memory.shape()), " (expected [B, S, d] with d = ", d_model_, ")");
+    const int64_t B = memory.size(0), S = memory.size(1);
+    Tensor mask;  // −∞ removes a padded source key
     if (memory_padding.defined()) {
         check_key_padding(memory_padding, B, S, "cross-attention memory");
         mask = Tensor::zeros({B, 1, 1, S});
@@ -47,15 +44,29 @@ Tensor CrossAttention::forward(const Tensor& x, const Tensor& memory,
             if (memory_padding.data()[i] == 0)
                 mask.data()[i] = -std::numeric_limits<real>::infinity();
     }
-    const Tensor q = split_heads(w_q_.forward(x), heads_);       // [B, h, T, dh]
-    const Tensor k = split_heads(w_k_.forward(memory), heads_);  // [B, h, S, dh]
-    const Tensor v = split_heads(w_v_.forward(memory), heads_);  // [B, h, S, dh]
+    return {split_heads(w_k_.forward(memory), heads_), split_heads(w_v_.forward(memory), heads_),
+            mask};
+}
+
+Tensor CrossAttention::attend(const Tensor& x, const Memory& memory) {
+    ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == d_model_ && memory.keys.size(0) == x.size(0),
+                  "cross-attention: x ", shape_str(x.shape()), " against a memory of ",
+                  memory.keys.size(0),
+                  " sequences (expected [B, T, d] with B = ", memory.keys.size(0),
+                  " and d = ", d_model_, ")");
+    const Tensor q = split_heads(w_q_.forward(x), heads_);  // [B, h, T, dh]
     const real temperature = real(1 / std::sqrt(double(d_model_ / heads_)));
-    Tensor weights = softmax(matmul(q, k, false, true), mask, temperature);  // [B, h, T, S]
+    Tensor weights =
+        softmax(matmul(q, memory.keys, false, true), memory.mask, temperature);  // [B, h, T, S]
     if (training() && dropout_ > 0)
         weights = dropout(weights, real(dropout_), mix(dropout_seed_, dropout_calls_++));
     last_weights_ = weights.detach();
-    return w_o_.forward(merge_heads(matmul(weights, v)));  // [B, T, d]
+    return w_o_.forward(merge_heads(matmul(weights, memory.values)));  // [B, T, d]
+}
+
+Tensor CrossAttention::forward(const Tensor& x, const Tensor& memory,
+                               const Tensor& memory_padding) {
+    return attend(x, prepare(memory, memory_padding));
 }
 
 }  // namespace attnlab

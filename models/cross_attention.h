@@ -23,8 +23,18 @@ class CrossAttention : public Module {
     // in order: w_q, w_k, w_v, w_o, from `rng`.
     CrossAttention(const AttentionConfig& config, Rng& rng);
 
-    // x [B, T, d] (decoder states), memory [B, S, d] (encoder output), memory_padding [B, S]
-    // (1 = source token, 0 = pad; undefined = none) → [B, T, d].
+    // What the layer reads from the encoder output, computed once per memory so that incremental
+    // decoding does not project it again at every step: keys and values [B, h, S, dh] and the
+    // additive padding mask [B, 1, 1, S] (undefined: no padding).
+    struct Memory {
+        Tensor keys, values, mask;
+    };
+    // memory [B, S, d] (encoder output), memory_padding [B, S] (1 = source token, 0 = pad;
+    // undefined = none) → its Memory.
+    Memory prepare(const Tensor& memory, const Tensor& memory_padding = Tensor()) const;
+    // x [B, T, d] (decoder states) attending to a prepared memory → [B, T, d].
+    Tensor attend(const Tensor& x, const Memory& memory);
+    // attend(x, prepare(memory, memory_padding)).
     Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& memory_padding = Tensor());
 
     // The attention weights P [B, h, T, S] of the last forward (after dropout), detached.

@@ -5,12 +5,6 @@
 
 namespace attnlab {
 
-IntTensor position_ids(int64_t B, int64_t L) {
-    std::vector<int32_t> positions(size_t(B * L));
-    for (int64_t i = 0; i < B * L; ++i) positions[size_t(i)] = int32_t(i % L);
-    return IntTensor({B, L}, positions);
-}
-
 // Checks the sizes before the members are built.
 static const StackConfig& checked(const StackConfig& config) {
     config.check("Encoder");

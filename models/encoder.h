@@ -42,9 +42,6 @@ class ModuleList : public Module {
     std::vector<std::unique_ptr<Child>> items_;
 };
 
-// Position ids [B, L] holding 0 .. L − 1 in every row.
-IntTensor position_ids(int64_t B, int64_t L);
-
 class Encoder : public Module {
   public:
     // Initialises, in order: embed, pos, then each block, from `rng`.

@@ -1,10 +1,17 @@
 // lm.cpp — the causal language model: embed + positions → blocks → LN → tied projection.
 #include "lm.h"
 
+#include "engine/autograd.h"
 #include "engine/init.h"
 #include "engine/ops.h"
 
 namespace attnlab {
+
+IntTensor position_ids(int64_t B, int64_t L) {
+    std::vector<int32_t> positions(size_t(B * L));
+    for (int64_t i = 0; i < B * L; ++i) positions[size_t(i)] = int32_t(i % L);
+    return IntTensor({B, L}, positions);
+}
 
 EmbeddingTable::EmbeddingTable(int64_t rows, int64_t d_model, Rng& rng) {
     weight_ = register_parameter("weight", Tensor::empty({rows, d_model}));
@@ -49,12 +56,42 @@ Tensor LanguageModel::forward(const IntTensor& ids) {
     const int64_t B = ids.shape[0], L = ids.shape[1];
     ATTNLAB_CHECK(L >= 1 && L <= config_.stack.max_len, "LanguageModel: sequence length ", L,
                   " exceeds max_len ", config_.stack.max_len, " (or is empty)");
-    std::vector<int32_t> positions(size_t(B * L));
-    for (int64_t i = 0; i < B * L; ++i) positions[size_t(i)] = int32_t(i % L);
-    Tensor h = add(embedding(embed_.weight(), ids),
-                   embedding(pos_.weight(), IntTensor({B, L}, positions)));
-    h = ln_f_.forward(blocks_.forward(h));
-    return matmul(h, embed_.weight(), false, true);  // [B, L, d] · [V, d]ᵀ → [B, L, V]
+    return head(blocks_.forward(embed(ids, position_ids(B, L))));
+}
+
+Tensor LanguageModel::embed(const IntTensor& ids, const IntTensor& positions) const {
+    return add(embedding(embed_.weight(), ids), embedding(pos_.weight(), positions));
+}
+
+Tensor LanguageModel::head(const Tensor& h) const {
+    return matmul(ln_f_.forward(h), embed_.weight(), false, true);  // [B, L, d] · [V, d]ᵀ
+}
+
+LmDecoding LanguageModel::start_decoding(int64_t batch) {
+    ATTNLAB_CHECK(!training(),
+                  "LanguageModel: decoding runs in eval mode (it applies no dropout); call "
+                  "set_training(false) first");
+    return LmDecoding(*this, batch);
+}
+
+LmDecoding::LmDecoding(LanguageModel& model, int64_t batch) : model_(model), batch_(batch) {
+    for (size_t i = 0; i < model.blocks_.size(); ++i)
+        blocks_.push_back(model.blocks_[i].start_decoding(batch));
+}
+
+Tensor LmDecoding::step(const std::vector<int32_t>& ids) {
+    const int64_t max_len = model_.config_.stack.max_len;
+    ATTNLAB_CHECK(int64_t(ids.size()) == batch_, "LanguageModel decoding: ", ids.size(),
+                  " tokens for a batch of ", batch_, " sequences (expected one per sequence)");
+    ATTNLAB_CHECK(position_ < max_len, "LanguageModel decoding: position ", position_,
+                  " is past max_len ", max_len,
+                  " (the learned positions end there); start again from a shorter window");
+    NoGradGuard no_grad;
+    const IntTensor positions({batch_, 1}, std::vector<int32_t>(ids.size(), int32_t(position_)));
+    Tensor h = model_.embed(IntTensor({batch_, 1}, ids), positions);  // [B, 1, d]
+    for (size_t i = 0; i < blocks_.size(); ++i) h = model_.blocks_[i].step(*blocks_[i], h);
+    ++position_;
+    return reshape(model_.head(h), {batch_, model_.config_.stack.vocab});
 }
 
 Tensor LanguageModel::loss(const IntTensor& ids, const IntTensor& targets, int32_t ignore_index) {

@@ -4,6 +4,11 @@
 // The output projection is the token embedding itself (weight tying, Press & Wolf 2017), so the
 // embedding gets gradient from both its uses and there is no separate "head.weight".
 //
+// Incremental decoding (LmDecoding below): every block's token mixer keeps a DecodeState
+// (token_mixer.h), so each new token costs one row per layer instead of a pass over the prefix.
+// Positions are learned, so a decoding stops at max_len: the step at position max_len throws
+// (train/sampling.h then starts again from a shorter window), whatever the kind.
+//
 // Parameters: "embed.weight" [V, d] (N(0, 0.02²)), "pos.weight" [max_len, d] (N(0, 0.02²)),
 // "blocks.<i>.{ln1,attn,ln2,ffn}....", "ln_f.{gamma,beta}".
 // Count: V·d + max_len·d + layers · block + 2d, with block = attention's + 4d + 2·d·d_ff + d_ff + d
@@ -39,15 +44,40 @@ class EmbeddingTable : public Module {
     Tensor weight_;
 };
 
+// Position ids [B, L] holding 0 .. L − 1 in every row.
+IntTensor position_ids(int64_t B, int64_t L);
+
 // The blocks, registered as children "0", "1", ...
 class BlockStack : public Module {
   public:
     BlockStack(const LmConfig& config, Rng& rng);
     Tensor forward(const Tensor& x);
     TransformerBlock& operator[](size_t i) { return *blocks_[i]; }
+    size_t size() const { return blocks_.size(); }
 
   private:
     std::vector<std::unique_ptr<TransformerBlock>> blocks_;
+};
+
+class LanguageModel;
+
+// One incremental decoding of a batch of B sequences (LanguageModel::start_decoding): step() takes
+// the token of every sequence at position() and returns that position's logits, equal to those of
+// forward() on the whole prefix. The model must stay in eval mode and outlive it.
+class LmDecoding {
+  public:
+    // ids: B tokens, one per sequence, at position() < max_len → logits [B, V].
+    Tensor step(const std::vector<int32_t>& ids);
+    int64_t position() const { return position_; }
+    int64_t batch() const { return batch_; }
+
+  private:
+    friend class LanguageModel;
+    LmDecoding(LanguageModel& model, int64_t batch);
+
+    LanguageModel& model_;
+    int64_t batch_, position_ = 0;
+    std::vector<std::unique_ptr<DecodeState>> blocks_;
 };
 
 class LanguageModel : public Module {
@@ -61,9 +91,19 @@ class LanguageModel : public Module {
     Tensor loss(const IntTensor& ids, const IntTensor& targets,
                 int32_t ignore_index = kIgnoreIndex);
 
+    // Starts an incremental decoding of `batch` sequences. Needs eval mode (decoding applies no
+    // dropout) and a kind that decodes (token_mixer.h); otherwise an Error.
+    LmDecoding start_decoding(int64_t batch);
+
     const LmConfig& config() const { return config_; }
 
   private:
+    friend class LmDecoding;
+    // E[ids] + P[positions] for ids and positions of one shape [B, L] → [B, L, d].
+    Tensor embed(const IntTensor& ids, const IntTensor& positions) const;
+    // Final states [B, L, d] → logits LN_f(h) · Eᵀ [B, L, V].
+    Tensor head(const Tensor& h) const;
+
     LmConfig config_;
     EmbeddingTable embed_, pos_;
     BlockStack blocks_;

@@ -65,4 +65,19 @@ class Module {
     bool training_ = true;
 };
 
+// Puts a module in eval mode for its scope and restores the previous mode, even on a throw.
+class EvalModeGuard {
+  public:
+    explicit EvalModeGuard(Module& module) : module_(module), was_training_(module.training()) {
+        module_.set_training(false);
+    }
+    ~EvalModeGuard() { module_.set_training(was_training_); }
+    EvalModeGuard(const EvalModeGuard&) = delete;
+    EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+  private:
+    Module& module_;
+    bool was_training_;
+};
+
 }  // namespace attnlab

@@ -2,6 +2,9 @@
 // greedy decoding.
 #include "seq2seq.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "engine/autograd.h"
 #include "engine/ops.h"
 
@@ -33,10 +36,20 @@ DecoderBlock::DecoderBlock(const AttentionConfig& attention, int64_t d_ff, Rng& 
 
 Tensor DecoderBlock::forward(const Tensor& x, const Tensor& self_padding, const Tensor& memory,
                              const Tensor& memory_padding) {
+    return around_self_attention(x, attn_->forward(ln1_.forward(x), self_padding),
+                                 cross_.prepare(memory, memory_padding));
+}
+
+Tensor DecoderBlock::step(DecodeState& self_attention, const Tensor& x,
+                          const CrossAttention::Memory& memory) {
+    return around_self_attention(x, self_attention.step(ln1_.forward(x)), memory);
+}
+
+Tensor DecoderBlock::around_self_attention(const Tensor& x, const Tensor& mixed,
+                                           const CrossAttention::Memory& memory) {
     const bool train = training();
-    Tensor h = add(x, residual_dropout_(attn_->forward(ln1_.forward(x), self_padding), train));
-    h = add(h,
-            residual_dropout_(cross_.forward(ln_cross_.forward(h), memory, memory_padding), train));
+    Tensor h = add(x, residual_dropout_(mixed, train));
+    h = add(h, residual_dropout_(cross_.attend(ln_cross_.forward(h), memory), train));
     return add(h, residual_dropout_(ffn_.forward(ln2_.forward(h)), train));
 }
 
@@ -61,10 +74,15 @@ Tensor Decoder::forward(const Tensor& embedding_weight, const IntTensor& ids,
     ATTNLAB_CHECK(T >= 1 && T <= max_len_, "Decoder: sequence length ", T, " exceeds max_len ",
                   max_len_, " (or is empty)");
     if (self_padding.defined()) check_key_padding(self_padding, B, T, "Decoder", true);
-    Tensor h = add(embedding(embedding_weight, ids), embedding(pos_.weight(), position_ids(B, T)));
+    Tensor h = embed(embedding_weight, ids, position_ids(B, T));
     for (size_t i = 0; i < blocks_.size(); ++i)
         h = blocks_[i].forward(h, self_padding, memory, memory_padding);
     return ln_f_.forward(h);
+}
+
+Tensor Decoder::embed(const Tensor& embedding_weight, const IntTensor& ids,
+                      const IntTensor& positions) const {
+    return add(embedding(embedding_weight, ids), embedding(pos_.weight(), positions));
 }
 
 // Checks the sizes before the members are built.
@@ -113,28 +131,43 @@ Tensor Seq2Seq::loss(const IntTensor& source, const Tensor& source_mask,
                          IntTensor({target.numel()}, target.values), kIgnoreIndex);
 }
 
-namespace {
+Seq2SeqDecoding Seq2Seq::start_decoding(const Tensor& memory, const Tensor& source_mask) {
+    ATTNLAB_CHECK(!training(),
+                  "Seq2Seq: decoding runs in eval mode (it applies no dropout); call "
+                  "set_training(false) first");
+    return Seq2SeqDecoding(*this, memory, source_mask);
+}
 
-// Puts a module in eval mode for its scope and restores the previous mode, even on a throw.
-class EvalModeGuard {
-  public:
-    explicit EvalModeGuard(Module& module) : module_(module), was_training_(module.training()) {
-        module_.set_training(false);
+Seq2SeqDecoding::Seq2SeqDecoding(Seq2Seq& model, const Tensor& memory, const Tensor& source_mask)
+    : model_(model), batch_(memory.size(0)) {
+    Decoder& decoder = model.decoder_;
+    for (size_t i = 0; i < decoder.blocks_.size(); ++i) {
+        blocks_.push_back(decoder.blocks_[i].start_decoding(batch_));
+        memories_.push_back(decoder.blocks_[i].cross().prepare(memory, source_mask));
     }
-    ~EvalModeGuard() { module_.set_training(was_training_); }
-    EvalModeGuard(const EvalModeGuard&) = delete;
-    EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+}
 
-  private:
-    Module& module_;
-    bool was_training_;
-};
-
-}  // namespace
+Tensor Seq2SeqDecoding::step(const std::vector<int32_t>& ids) {
+    Decoder& decoder = model_.decoder_;
+    ATTNLAB_CHECK(int64_t(ids.size()) == batch_, "Seq2Seq decoding: ", ids.size(),
+                  " tokens for a batch of ", batch_, " sequences (expected one per sequence)");
+    ATTNLAB_CHECK(position_ < decoder.max_len_, "Seq2Seq decoding: position ", position_,
+                  " is past max_len ", decoder.max_len_);
+    NoGradGuard no_grad;
+    const IntTensor positions({batch_, 1}, std::vector<int32_t>(ids.size(), int32_t(position_)));
+    const Tensor& table = model_.encoder_.embedding_weight();                 // [V, d], tied
+    Tensor h = decoder.embed(table, IntTensor({batch_, 1}, ids), positions);  // [B, 1, d]
+    for (size_t i = 0; i < blocks_.size(); ++i)
+        h = decoder.blocks_[i].step(*blocks_[i], h, memories_[i]);
+    ++position_;
+    const Tensor logits = matmul(decoder.ln_f_.forward(h), table, false, true);  // [B, 1, V]
+    return reshape(logits, {batch_, model_.config_.stack.vocab});
+}
 
 std::vector<std::vector<int32_t>> Seq2Seq::greedy_decode(const IntTensor& source,
                                                          const Tensor& source_mask, int32_t bos,
-                                                         int32_t eos, int64_t max_steps) {
+                                                         int32_t eos, int64_t max_steps,
+                                                         Decoding decoding) {
     const int64_t V = config_.stack.vocab;
     ATTNLAB_CHECK(bos >= 0 && bos < V && eos >= 0 && eos < V, "greedy_decode: bos ", bos,
                   " and eos ", eos, " must be token ids in [0, ", V, ")");
@@ -146,22 +179,31 @@ std::vector<std::vector<int32_t>> Seq2Seq::greedy_decode(const IntTensor& source
     EvalModeGuard eval(*this);
     const int64_t B = source.shape[0];
     const Tensor memory = encode(source, source_mask);
+    std::optional<Seq2SeqDecoding> incremental;
+    if (decoding == Decoding::Incremental) incremental.emplace(start_decoding(memory, source_mask));
 
     // prefix holds BOS and every prediction so far, row after row; finished rows keep decoding
     // (their tokens are ignored) so the batch stays rectangular.
     std::vector<std::vector<int32_t>> prefix(size_t(B), std::vector<int32_t>{bos});
+    // The logits [B, V] of the newest position of every prefix.
+    auto next_logits = [&](int64_t step) {
+        std::vector<int32_t> ids;
+        if (incremental) {
+            for (const auto& row : prefix) ids.push_back(row.back());
+            return incremental->step(ids);
+        }
+        for (const auto& row : prefix) ids.insert(ids.end(), row.begin(), row.end());
+        const Tensor logits = decode(IntTensor({B, step}, ids), Tensor(), memory, source_mask);
+        return reshape(slice(logits, 1, step - 1, step), {B, V});
+    };
     std::vector<std::vector<int32_t>> out(static_cast<size_t>(B));
     std::vector<bool> finished(size_t(B), false);
     for (int64_t step = 1; step <= max_steps; ++step) {
-        std::vector<int32_t> ids;
-        for (const auto& row : prefix) ids.insert(ids.end(), row.begin(), row.end());
-        const Tensor logits = decode(IntTensor({B, step}, ids), Tensor(), memory, source_mask);
+        const Tensor logits = next_logits(step);
         bool all_finished = true;
         for (int64_t b = 0; b < B; ++b) {
-            const real* last = logits.data() + (b * step + step - 1) * V;  // [b, step − 1, :]
-            int32_t best = 0;
-            for (int32_t v = 1; v < V; ++v)
-                if (last[v] > last[best]) best = v;
+            const real* last = logits.data() + b * V;
+            const int32_t best = int32_t(std::max_element(last, last + V) - last);
             prefix[size_t(b)].push_back(best);
             if (!finished[size_t(b)]) {
                 if (best == eos)

@@ -10,6 +10,11 @@
 //         x += dropout(FFN(LN2(x)))
 //     logits = LN_f(x) · Eᵀ                                       [B, T, V]
 //
+// Incremental decoding (Seq2SeqDecoding below): each decoder block's self-attention keeps a
+// DecodeState (token_mixer.h) and its cross-attention the keys and values of the memory, projected
+// once; a step costs one row per layer. greedy_decode uses it, or the whole-prefix path (the
+// reference) when asked.
+//
 // One token table E serves the source, the decoder input and the output projection (tied
 // weights, Press & Wolf 2017): source and target share the vocabulary. It is the encoder's
 // "encoder.embed.weight"; the decoder has no table of its own.
@@ -55,9 +60,20 @@ class DecoderBlock : public Module {
     Tensor forward(const Tensor& x, const Tensor& self_padding, const Tensor& memory,
                    const Tensor& memory_padding);
 
+    // Incremental decoding: the self-attention's state for `batch` sequences, and the block at its
+    // next position, x [B, 1, d] against a memory prepared by cross().prepare → [B, 1, d].
+    std::unique_ptr<DecodeState> start_decoding(int64_t batch) const {
+        return attn_->start_decoding(batch);
+    }
+    Tensor step(DecodeState& self_attention, const Tensor& x, const CrossAttention::Memory& memory);
+
     CrossAttention& cross() { return cross_; }
 
   private:
+    // x + dropout(mixed), then the cross-attention and feed-forward halves of the block.
+    Tensor around_self_attention(const Tensor& x, const Tensor& mixed,
+                                 const CrossAttention::Memory& memory);
+
     ResidualDropout residual_dropout_;
     LayerNorm ln1_;
     std::unique_ptr<TokenMixer> attn_;
@@ -81,10 +97,36 @@ class Decoder : public Module {
     DecoderBlock& block(size_t i) { return blocks_[i]; }
 
   private:
+    friend class Seq2SeqDecoding;
+    // E[ids] + P[positions], both [B, T] → [B, T, d].
+    Tensor embed(const Tensor& embedding, const IntTensor& ids, const IntTensor& positions) const;
+
     int64_t max_len_;
     EmbeddingTable pos_;
     ModuleList<DecoderBlock> blocks_;
     LayerNorm ln_f_;
+};
+
+class Seq2Seq;
+
+// One incremental decoding of a batch of B sequences against their encoded sources
+// (Seq2Seq::start_decoding): step() takes every sequence's decoder token at position() and returns
+// that position's logits, equal to those of decode() on the whole prefix. Positions stop at
+// max_len. The model must stay in eval mode and outlive it.
+class Seq2SeqDecoding {
+  public:
+    // ids: B tokens, one per sequence, at position() < max_len → logits [B, V].
+    Tensor step(const std::vector<int32_t>& ids);
+    int64_t position() const { return position_; }
+
+  private:
+    friend class Seq2Seq;
+    Seq2SeqDecoding(Seq2Seq& model, const Tensor& memory, const Tensor& source_mask);
+
+    Seq2Seq& model_;
+    int64_t batch_, position_ = 0;
+    std::vector<std::unique_ptr<DecodeState>> blocks_;
+    std::vector<CrossAttention::Memory> memories_;  // one per block
 };
 
 class Seq2Seq : public Module {
@@ -108,21 +150,31 @@ class Seq2Seq : public Module {
     Tensor loss(const IntTensor& source, const Tensor& source_mask, const IntTensor& decoder_input,
                 const Tensor& decoder_mask, const IntTensor& target);
 
+    // Starts an incremental decoding against memory = encode(source, source_mask) [B, S, d].
+    // Needs eval mode (decoding applies no dropout) and a self-attention kind that decodes
+    // (token_mixer.h); otherwise an Error.
+    Seq2SeqDecoding start_decoding(const Tensor& memory, const Tensor& source_mask);
+
     // Greedy decoding from BOS: at each step appends the arg max (first on ties) of the last
-    // position's logits. There is no key/value cache: every step reruns the decoder over the
-    // whole prefix (O(steps²) work; the memory is encoded once). Runs without a graph and in
-    // eval mode (dropout off), restoring the previous mode. Returns, per source row, the tokens
-    // after BOS up to but excluding the first EOS, or max_steps tokens if EOS never comes.
-    // Needs 1 <= max_steps <= max_len.
+    // position's logits, from one incremental step (Seq2SeqDecoding) or, with
+    // Decoding::WholePrefix, by rerunning the decoder over the whole prefix (the reference:
+    // O(steps²) rows per layer). The memory is encoded once. Runs without a graph and in eval mode
+    // (dropout off), restoring the previous mode. Returns, per source row, the tokens after BOS up
+    // to but excluding the first EOS, or max_steps tokens if EOS never comes. Rows that finished
+    // keep decoding until every row has (their tokens are dropped). Needs 1 <= max_steps <=
+    // max_len.
     std::vector<std::vector<int32_t>> greedy_decode(const IntTensor& source,
                                                     const Tensor& source_mask, int32_t bos,
-                                                    int32_t eos, int64_t max_steps);
+                                                    int32_t eos, int64_t max_steps,
+                                                    Decoding decoding = Decoding::Incremental);
 
     const Seq2SeqConfig& config() const { return config_; }
     Encoder& encoder() { return encoder_; }
     Decoder& decoder() { return decoder_; }
 
   private:
+    friend class Seq2SeqDecoding;
+
     Seq2SeqConfig config_;
     Encoder encoder_;
     Decoder decoder_;

@@ -2,10 +2,11 @@
 //
 // A token mixer maps x [B, L, d] → [B, L, d], mixing information across positions. Blocks hold a
 // TokenMixer and never know which kind they hold; zoo.h builds one from its config name. Besides
-// forward, a kind may answer two optional hooks: the pictures `attnlab attention-map` draws, and
-// a redraw of random features.
+// forward, a kind may answer optional hooks: the pictures `attnlab attention-map` draws, a redraw
+// of random features, and incremental decoding (DecodeState below).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,43 @@ struct AttentionPicture {
     bool keys_are_positions = true;  // false when keys are projections (linformer)
 };
 
+// Incremental decoding of one causal layer for a batch of B sequences (TokenMixer::start_decoding):
+// fed the mixer inputs of positions 0, 1, 2, ... one position at a time, it returns each
+// position's output, the row that forward() gives that position on the whole prefix, at the cost
+// of one new row (a key/value cache, running sums or a window: the kind keeps what it needs). Every
+// row of the batch is at the same position, so there is no key padding: a caller with prompts of
+// different lengths feeds each row its own token at each position. Inference only: it records no
+// autograd history and applies no dropout. The layer must outlive its states and keep its
+// parameters while they are in use (a FAVOR+ redraw does not reach a state already started).
+class DecodeState {
+  public:
+    virtual ~DecodeState() = default;
+    DecodeState(const DecodeState&) = delete;
+    DecodeState& operator=(const DecodeState&) = delete;
+
+    // x [B, 1, d]: the input at position() → its output [B, 1, d]; position() then advances.
+    Tensor step(const Tensor& x);
+    int64_t position() const { return position_; }
+    int64_t batch() const { return batch_; }
+
+  protected:
+    // Throws unless `config` is causal (no layer that sees later tokens can decode one token at a
+    // time) and batch >= 1, naming the kind.
+    DecodeState(const AttentionConfig& config, int64_t batch);
+    // The step at position(), x already checked.
+    virtual Tensor advance(const Tensor& x) = 0;
+
+    const std::string& kind() const { return kind_; }
+
+  private:
+    std::string kind_;
+    int64_t batch_, d_model_, position_ = 0;
+};
+
+// Whether incremental decoding replaces the whole-prefix recomputation (the reference) in the
+// generators built on it (LanguageModel and Seq2Seq decoding, train/sampling.h).
+enum class Decoding { Incremental, WholePrefix };
+
 class TokenMixer : public Module {
   public:
     // x [B, L, d] → [B, L, d]; key_padding (optional) [B, L] with 1 = real token, 0 = pad.
@@ -45,6 +83,10 @@ class TokenMixer : public Module {
     // Redraws the layer's random features from `seed` and returns true, or returns false when the
     // kind has none.
     virtual bool redraw_features(uint64_t seed) { return false; }
+
+    // A DecodeState for `batch` sequences. A kind that cannot decode incrementally throws an Error
+    // naming itself: this default does, so a kind added later decodes only once it says how.
+    virtual std::unique_ptr<DecodeState> start_decoding(int64_t batch) const;
 };
 
 }  // namespace attnlab

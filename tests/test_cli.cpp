@@ -112,6 +112,9 @@ TEST_CASE("cli: train, inspect, eval and sample a tiny copy model", "[cli]") {
     CHECK(again.out == cli({"sample", checkpoint, "--prompt", "2 3 1", "--length", "4", "--top-k",
                             "3", "--seed", "5"})
                            .out);
+    CHECK(again.out == cli({"sample", checkpoint, "--prompt", "2 3 1", "--length", "4", "--top-k",
+                            "3", "--seed", "5", "--whole-prefix"})
+                           .out);  // the reference decoding draws the same tokens
     CHECK(cli({"sample", checkpoint, "--prompt", "2 x"}).status == kExitUsage);
 
     std::vector<std::string> inspect = {"inspect", "--config", dir.file("config.json")};

@@ -11,7 +11,7 @@ namespace {
 
 const char* kHelp =
     R"(usage: attnlab sample CHECKPOINT [--prompt TEXT] [--length N] [--temperature T]
-                      [--top-k K] [--seed S] [--threads N]
+                      [--top-k K] [--seed S] [--threads N] [--whole-prefix]
 
 Generates N tokens from a language-model checkpoint after the prompt and prints the prompt and
 the continuation. Text tasks read the prompt as text (characters of their vocabulary, or the
@@ -24,6 +24,8 @@ options:
   --top-k K          sample among the K most likely tokens; 0 = all (default 0)
   --seed S           sampling seed (default 0)
   --threads N        OpenMP threads (default: all)
+  --whole-prefix     rerun the model over the whole context for every token (the reference)
+                     instead of decoding incrementally; the same tokens, slower
 
 example:
   attnlab sample runs/text/best.safetensors --prompt "In the beginning" --temperature 0.8 \
@@ -34,7 +36,8 @@ example:
 
 int cli_sample(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const Args parsed("sample", args,
-                      {"prompt", "length", "temperature", "top-k", "seed", "threads"}, {}, 1);
+                      {"prompt", "length", "temperature", "top-k", "seed", "threads"},
+                      {"whole-prefix"}, 1);
     if (parsed.has("help")) {
         out << kHelp;
         return kExitOk;
@@ -45,6 +48,7 @@ int cli_sample(const std::vector<std::string>& args, std::ostream& out, std::ost
     options.length = parsed.get_int("length", options.length);
     options.temperature = parsed.get_real("temperature", options.temperature);
     options.top_k = parsed.get_int("top-k", options.top_k);
+    if (parsed.has("whole-prefix")) options.decoding = Decoding::WholePrefix;
     if (options.length < 0 || options.top_k < 0 || !(options.temperature >= 0))
         throw UsageError("sample: --length, --top-k and --temperature must be >= 0");
     if (options.length > kMaxSequenceLength)

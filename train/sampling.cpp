@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "engine/autograd.h"
 #include "train/data/dataset.h"
@@ -37,34 +38,107 @@ int32_t draw(const real* logits, int64_t V, const SamplingOptions& options, Rng&
     return order[size_t(k - 1)];
 }
 
-}  // namespace
+// The logits [B, V] of one column of the batch's tokens, the newest of a window of columns
+// [start, last] of every row: by one incremental step (re-encoding the window after a cut) or by a
+// pass over the whole window.
+class NextLogits {
+  public:
+    NextLogits(LanguageModel& model, Decoding decoding) : model_(model), decoding_(decoding) {}
 
-std::vector<int32_t> sample_lm(LanguageModel& model, const std::vector<int32_t>& prompt,
-                               const SamplingOptions& options, Rng& rng) {
-    ATTNLAB_CHECK(!prompt.empty(), "sample_lm: the prompt is empty");
+    // `needed` false: only advance (the whole-prefix path then does nothing).
+    Tensor operator()(const std::vector<std::vector<int32_t>>& tokens, int64_t start, int64_t last,
+                      bool needed) {
+        const int64_t B = int64_t(tokens.size()), V = model_.config().stack.vocab;
+        if (decoding_ == Decoding::WholePrefix) {
+            if (!needed) return Tensor();
+            std::vector<int32_t> ids;
+            for (const auto& row : tokens)
+                ids.insert(ids.end(), row.begin() + start, row.begin() + last + 1);
+            const int64_t L = last + 1 - start;
+            return reshape(slice(model_.forward(IntTensor({B, L}, ids)), 1, L - 1, L), {B, V});
+        }
+        if (!state_ || state_start_ != start) {  // a new window: encode it from position 0
+            state_.emplace(model_.start_decoding(B));
+            state_start_ = start;
+        }
+        Tensor logits;
+        for (int64_t column = state_start_ + state_->position(); column <= last; ++column) {
+            std::vector<int32_t> ids;
+            for (const auto& row : tokens) ids.push_back(row[size_t(column)]);
+            logits = state_->step(ids);
+        }
+        return logits;
+    }
+
+  private:
+    LanguageModel& model_;
+    Decoding decoding_;
+    std::optional<LmDecoding> state_;
+    int64_t state_start_ = 0;
+};
+
+void check_sampling(const LanguageModel& model, const std::vector<std::vector<int32_t>>& prompts,
+                    const SamplingOptions& options) {
+    const int64_t V = model.config().stack.vocab;
+    ATTNLAB_CHECK(!prompts.empty(), "sample_lm: no prompts");
     ATTNLAB_CHECK(options.temperature >= 0 && std::isfinite(options.temperature),
                   "sample_lm: temperature ", options.temperature, " must be >= 0");
     ATTNLAB_CHECK(options.length >= 0 && options.top_k >= 0, "sample_lm: length ", options.length,
                   " and top_k ", options.top_k, " must be >= 0");
-    for (int32_t id : prompt)
-        ATTNLAB_CHECK(id >= 0 && id < model.config().stack.vocab, "sample_lm: prompt id ", id,
-                      " outside the vocabulary [0, ", model.config().stack.vocab, ")");
-    const bool was_training = model.training();
-    model.set_training(false);
-    NoGradGuard no_grad;
-    std::vector<int32_t> tokens = prompt, generated;
-    const int64_t max_len = model.config().stack.max_len, V = model.config().stack.vocab;
     ATTNLAB_CHECK(V >= 2, "sample_lm: a vocabulary of ", V, " has no token besides padding");
-    for (int64_t n = 0; n < options.length; ++n) {
-        const int64_t L = std::min<int64_t>(int64_t(tokens.size()), max_len);
-        const IntTensor ids({1, L}, std::vector<int32_t>(tokens.end() - L, tokens.end()));
-        const Tensor logits = model.forward(ids);  // [1, L, V]
-        const int32_t next = draw(logits.data() + (L - 1) * V, V, options, rng);
-        tokens.push_back(next);
-        generated.push_back(next);
+    for (const auto& prompt : prompts) {
+        ATTNLAB_CHECK(!prompt.empty(), "sample_lm: the prompt is empty");
+        for (int32_t id : prompt)
+            ATTNLAB_CHECK(id >= 0 && id < V, "sample_lm: prompt id ", id,
+                          " outside the vocabulary [0, ", V, ")");
     }
-    model.set_training(was_training);
+}
+
+}  // namespace
+
+std::vector<std::vector<int32_t>> sample_lm_batch(LanguageModel& model,
+                                                  const std::vector<std::vector<int32_t>>& prompts,
+                                                  const SamplingOptions& options, Rng& rng) {
+    check_sampling(model, prompts, options);
+    EvalModeGuard eval(model);
+    NoGradGuard no_grad;
+    const int64_t max_len = model.config().stack.max_len, V = model.config().stack.vocab;
+    const int64_t keep = (max_len + 1) / 2;  // the window after a cut (see the header)
+    NextLogits next_logits(model, options.decoding);
+    // tokens[b] holds row b's prompt and draws, then copies of its last token once it is done, so
+    // every row has a token at every position fed.
+    std::vector<std::vector<int32_t>> tokens = prompts, generated(prompts.size());
+    auto unfinished = [&](const std::vector<int32_t>& row) {
+        return int64_t(row.size()) < options.length;
+    };
+    // Whether row b draws its next token from the logits of `position`.
+    auto drawing = [&](size_t b, int64_t position) {
+        return int64_t(tokens[b].size()) == position + 1 && unfinished(generated[b]);
+    };
+    int64_t start = 0;  // the window: positions start .. position
+    for (int64_t position = 0; std::any_of(generated.begin(), generated.end(), unfinished);
+         ++position) {
+        bool needed = false;
+        for (size_t b = 0; b < tokens.size(); ++b) needed = needed || drawing(b, position);
+        if (position - start + 1 > max_len) start = position + 1 - keep;
+        const Tensor logits = next_logits(tokens, start, position, needed);
+        for (size_t b = 0; b < tokens.size(); ++b) {
+            if (int64_t(tokens[b].size()) > position + 1) continue;  // still reading its prompt
+            if (drawing(b, position)) {
+                const int32_t next = draw(logits.data() + int64_t(b) * V, V, options, rng);
+                generated[b].push_back(next);
+                tokens[b].push_back(next);
+            } else {
+                tokens[b].push_back(tokens[b].back());
+            }
+        }
+    }
     return generated;
+}
+
+std::vector<int32_t> sample_lm(LanguageModel& model, const std::vector<int32_t>& prompt,
+                               const SamplingOptions& options, Rng& rng) {
+    return sample_lm_batch(model, {prompt}, options, rng).front();
 }
 
 }  // namespace attnlab

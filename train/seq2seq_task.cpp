@@ -43,10 +43,11 @@ Tensor Seq2SeqTask::loss(const Batch& batch) {
     return seq2seq_loss(*model_, batch);
 }
 
-std::vector<std::vector<int32_t>> Seq2SeqTask::greedy_outputs(const Batch& batch) {
+std::vector<std::vector<int32_t>> Seq2SeqTask::greedy_outputs(const Batch& batch,
+                                                              Decoding decoding) {
     // One step more than the longest target lets an output that misses its EOS show as too long.
     const int64_t steps = std::min(batch.target.shape[1] + 1, model_->config().stack.max_len);
-    return model_->greedy_decode(batch.input, batch.input_mask, bos_, eos_, steps);
+    return model_->greedy_decode(batch.input, batch.input_mask, bos_, eos_, steps, decoding);
 }
 
 Metrics Seq2SeqTask::evaluate_batch(const Batch& batch) {

@@ -36,8 +36,10 @@ class Seq2SeqTask : public SplitTask {
     Seq2Seq& seq2seq() { return *model_; }
     int32_t bos() const { return bos_; }
     int32_t eos() const { return eos_; }
-    // Greedy outputs of a batch's sources, as the evaluation decodes them (EOS excluded).
-    std::vector<std::vector<int32_t>> greedy_outputs(const Batch& batch);
+    // Greedy outputs of a batch's sources, as the evaluation decodes them (EOS excluded);
+    // incremental unless asked for the whole-prefix reference.
+    std::vector<std::vector<int32_t>> greedy_outputs(const Batch& batch,
+                                                     Decoding decoding = Decoding::Incremental);
 
   private:
     int32_t bos_, eos_;

@@ -27,6 +27,7 @@
 
 #include "blas.h"
 #include "gemm_batched.h"
+#include "parallel.h"
 
 namespace attnlab::kernels {
 namespace {
@@ -65,21 +66,29 @@ inline void add_outer(real* G, const real* k, const real* v, int64_t m, int64_t 
     }
 }
 
+// One position of the scan: G += k cᵀ, then y = Gᵀ q [dv+1] (scratch) and out = y[:dv] / D;
+// returns D = guarded(y[dv]).
+real scan_position(real* G, const real* q, const real* k, const real* v, int64_t m, int64_t dv,
+                   real* y, real* out) {
+    const int64_t w = dv + 1;
+    add_outer(G, k, v, m, dv);
+    std::fill(y, y + w, real(0));
+    for (int64_t a = 0; a < m; ++a) {
+        const real qa = q[a];
+        const real* row = G + a * w;
+        for (int64_t e = 0; e < w; ++e) y[e] += qa * row[e];
+    }
+    const real D = guarded(y[dv]);
+    for (int64_t e = 0; e < dv; ++e) out[e] = y[e] / D;
+    return D;
+}
+
 void causal_forward_slice(const real* q, const real* k, const real* v, int64_t L, int64_t m,
                           int64_t dv, real* out, real* denom) {
-    const int64_t w = dv + 1;
-    std::vector<real> G(static_cast<size_t>(m * w), 0), y(static_cast<size_t>(w));
-    for (int64_t i = 0; i < L; ++i) {
-        add_outer(G.data(), k + i * m, v + i * dv, m, dv);
-        std::fill(y.begin(), y.end(), real(0));
-        for (int64_t a = 0; a < m; ++a) {
-            const real qa = q[i * m + a];
-            const real* row = G.data() + a * w;
-            for (int64_t e = 0; e < w; ++e) y[e] += qa * row[e];
-        }
-        denom[i] = guarded(y[dv]);
-        for (int64_t e = 0; e < dv; ++e) out[i * dv + e] = y[e] / denom[i];
-    }
+    std::vector<real> G(static_cast<size_t>(m * (dv + 1)), 0), y(static_cast<size_t>(dv + 1));
+    for (int64_t i = 0; i < L; ++i)
+        denom[i] = scan_position(G.data(), q + i * m, k + i * m, v + i * dv, m, dv, y.data(),
+                                 out + i * dv);
 }
 
 void causal_backward_slice(const real* q, const real* k, const real* v, const real* out,
@@ -304,6 +313,17 @@ void linear_attention_backward(const real* q, const real* k, const real* v, cons
               dout + s * L * dv, L, m, dv, at(dq, s * L * m), at(dk, s * L * m),
               at(dv_grad, s * L * dv), workspace + s * per_slice);
     });
+}
+
+void linear_attention_step(real* state, const real* q, const real* k, const real* v, int64_t slices,
+                           int64_t m, int64_t dv, real* out) {
+    const int64_t w = dv + 1;
+#pragma omp parallel for schedule(static) if (slices * m * w >= kParallelMinWork)
+    for (int64_t s = 0; s < slices; ++s) {
+        std::vector<real> y(static_cast<size_t>(w));
+        scan_position(state + s * m * w, q + s * m, k + s * m, v + s * dv, m, dv, y.data(),
+                      out + s * dv);
+    }
 }
 
 void linear_attention_causal_reference_forward(const real* q, const real* k, const real* v,

@@ -35,6 +35,13 @@ void linear_attention_backward(const real* q, const real* k, const real* v, cons
                                int64_t m, int64_t dv, bool causal, real* dq, real* dk,
                                real* dv_grad, real* workspace);
 
+// One position of the causal scan in each of `slices` slices, for incremental decoding: with
+// state [slices, m, dv+1] holding G_{i−1} (zeros before the first position), adds k_i c_iᵀ and
+// writes out_i; q, k [slices, m], v [slices, dv] → out [slices, dv]. The same arithmetic as the
+// reference scan below, position for position.
+void linear_attention_step(real* state, const real* q, const real* k, const real* v, int64_t slices,
+                           int64_t m, int64_t dv, real* out);
+
 // The plain causal scan for ONE slice (fast-transformers' causal_product pattern: a rank-1 update
 // of the m × (dv+1) state per position): the reference the chunked kernels are tested against.
 void linear_attention_causal_reference_forward(const real* q, const real* k, const real* v,

@@ -42,4 +42,24 @@ Tensor linear_attention(const Tensor& q_features, const Tensor& k_features, cons
                   });
 }
 
+Tensor linear_attention_state(int64_t B, int64_t heads, int64_t m, int64_t dv) {
+    return Tensor::zeros({B, heads, m, dv + 1});
+}
+
+Tensor linear_attention_step(const Tensor& state, const Tensor& q_features,
+                             const Tensor& k_features, const Tensor& v) {
+    const Shape &qs = q_features.shape(), &vs = v.shape(), &ss = state.shape();
+    const bool rows = qs.size() == 4 && qs[2] == 1 && k_features.shape() == qs && vs.size() == 4 &&
+                      vs[0] == qs[0] && vs[1] == qs[1] && vs[2] == 1;
+    ATTNLAB_CHECK(rows && ss == Shape({qs[0], qs[1], qs[3], vs[3] + 1}),
+                  "linear_attention_step: expected features [B, h, 1, m], v [B, h, 1, dv] and a "
+                  "state [B, h, m, dv + 1], got q_features ",
+                  shape_str(qs), ", k_features ", shape_str(k_features.shape()), ", v ",
+                  shape_str(vs), ", state ", shape_str(ss));
+    Tensor out = Tensor::empty(vs);
+    kernels::linear_attention_step(state.data(), q_features.data(), k_features.data(), v.data(),
+                                   qs[0] * qs[1], qs[3], vs[3], out.data());
+    return out;
+}
+
 }  // namespace attnlab
