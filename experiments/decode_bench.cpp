@@ -388,5 +388,5 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    return experiment_main(argc, argv, kName, kHelp, run);
+    return experiment_main(argc, argv, {kName, kHelp, {"quick", "full"}, false}, run);
 }
