@@ -34,13 +34,13 @@ TileSchedule::TileSchedule(int64_t length, int64_t query_tile,
         std::sort(spans.begin(), spans.end(),
                   [](const Span& a, const Span& b) { return a.begin < b.begin; });
         for (size_t s = 0; s < spans.size(); ++s) {
-            ATTNLAB_CHECK(spans[s].begin >= 0 && spans[s].begin < spans[s].end &&
-                              spans[s].end <= length,
-                          "TileSchedule: key span [", spans[s].begin, ", ", spans[s].end,
-                          ") is empty or outside [0, ", length, ")");
-            ATTNLAB_CHECK(s == 0 || spans[s - 1].end <= spans[s].begin,
-                          "TileSchedule: key spans [", spans[s - 1].begin, ", ", spans[s - 1].end,
-                          ") and [", spans[s].begin, ", ", spans[s].end, ") overlap");
+            ATTNLAB_CHECK(
+                spans[s].begin >= 0 && spans[s].begin < spans[s].end && spans[s].end <= length,
+                "TileSchedule: key span [", spans[s].begin, ", ", spans[s].end,
+                ") is empty or outside [0, ", length, ")");
+            ATTNLAB_CHECK(s == 0 || spans[s - 1].end <= spans[s].begin, "TileSchedule: key spans [",
+                          spans[s - 1].begin, ", ", spans[s - 1].end, ") and [", spans[s].begin,
+                          ", ", spans[s].end, ") overlap");
             widest_ = std::max(widest_, spans[s].size());
         }
     }
