@@ -149,7 +149,8 @@ void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, cons
                 }
             }
             // dV [keys, dv] += (P ∘ Z)ᵀ dO.
-            gemm(true, false, tile.cols(), width, tile.rows(), 1, p.data(), ld, d_o, width, 1,
+            if (dv)
+                gemm(true, false, tile.cols(), width, tile.rows(), 1, p.data(), ld, d_o, width, 1,
                  dv + (slice * L + keys.begin) * width, width);
             logits.accumulate(tile, dp.data(), ld, logit_grads);
         }
