@@ -3,6 +3,7 @@
 // with key padding and a length that is not a multiple of the tile; finite differences through
 // the op with tiny ragged tiles; dropout masks that must agree between forward and backward.
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "engine/fused_attention.h"
 #include "engine/gradcheck.h"
