@@ -95,7 +95,7 @@ TEST_CASE("fused attention: forward and gradients match the unfused frame", "[fu
 TEST_CASE("fused attention: dropout drops the same entries as the unfused frame", "[fused]") {
     // Any difference between the masks of the two paths, or between the fused forward's and
     // backward's, shows in the output or in a gradient.
-    for (const std::string& kind : {"vanilla", "random+vanilla"})
+    for (const std::string kind : {"vanilla", "random+vanilla"})
         for (bool causal : {false, true}) {
             INFO(kind << (causal ? " causal" : ""));
             check_same(run(config_for(kind, causal, true, 0.3), padding(kLength)),
