@@ -7,7 +7,9 @@
 //   (a) testament  which testament a KJV passage comes from (kjv_classify, label "testament"),
 //                  byte level, like LRA's Text task: largely solvable from local statistics;
 //   (b) recall     associative recall: the answer depends on matching the query to a key by
-//                  content, which input-independent mixing cannot do in one layer.
+//                  content, which input-independent mixing cannot do in one layer. Not MQAR
+//                  (synthesizer_ablation's recall task): that is a causal LM task, and Linformer
+//                  has no causal form.
 // Every kind trains the same model, steps, schedule and data order; only the attention kind
 // differs. Cells are stored in results.json as they finish, so a rerun resumes.
 #include <cmath>
