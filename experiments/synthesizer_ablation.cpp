@@ -63,18 +63,6 @@ const std::vector<std::string> kPairSweepKinds = {"vanilla", "fixed_random", "ra
 const std::vector<std::string> kScaleKinds = {"vanilla", "fixed_random", "random",
                                               "dense",   "random+dense", "random+vanilla"};
 
-json train_json(int64_t steps, double lr, int64_t batch) {
-    return {{"steps", steps},
-            {"batch_size", batch},
-            {"lr", lr},
-            {"schedule", {{"kind", "warmup_cosine"}, {"warmup", steps / 10}}},
-            {"eval_every", steps},
-            {"eval_batches", 4},
-            {"checkpoint_every", steps},
-            {"log_every", std::max<int64_t>(1, steps / 20)},
-            {"threads", 0}};  // OMP_NUM_THREADS decides: 1 per process when pieces run side by side
-}
-
 // The subword LM: 256 subwords of context (about 1,000 characters), 2,048 tokens a step.
 KindTask lm_task(const json& model, int64_t context, int64_t steps, int64_t batch) {
     return {"lm",
@@ -84,7 +72,7 @@ KindTask lm_task(const json& model, int64_t context, int64_t steps, int64_t batc
             false,
             {{"model", model},
              {"data", {{"task", "kjv_bpe"}, {"context_length", context}, {"vocab_size", 4000}}},
-             {"train", train_json(steps, 2e-3, batch)}}};
+             {"train", cell_training(steps, 2e-3, batch)}}};
 }
 
 KindTask seq2seq_task(const json& model, bool quick) {
@@ -96,7 +84,7 @@ KindTask seq2seq_task(const json& model, bool quick) {
             {{"model", model},
              {"data", quick ? json{{"task", "reverse"}, {"min_length", 4}, {"max_length", 10}}
                             : json{{"task", "kjv_transduce"}}},
-             {"train", train_json(quick ? 400 : 600, 3e-3, 32)}}};
+             {"train", cell_training(quick ? 400 : 600, 3e-3, 32)}}};
 }
 
 // MQAR as sized in docs/results/mqar_sizing (vanilla at 4 pairs, d = 64, 2 layers, leaves the
@@ -108,7 +96,7 @@ KindTask mqar_task(bool quick, int64_t pairs, const std::string& id) {
     const int64_t alphabet = quick ? 16 : 64;
     const json model = {
         {"d_model", 64}, {"heads", 2}, {"layers", 2}, {"d_ff", 128}, {"dropout", 0.0}};
-    json train = train_json(quick ? 800 : 12000, 3e-3, 64);
+    json train = cell_training(quick ? 800 : 12000, 3e-3, 64);
     train["weight_decay"] = 0.1;
     return {id,
             "MQAR, " + std::to_string(pairs) + (pairs == 1 ? " pair" : " pairs"),
@@ -149,7 +137,7 @@ SizeSweep scale_sweep() {
     lm.metric_title = "test loss (nats per subword)";
     KindTask seq2seq = seq2seq_task(model, false);
     return {"scale",
-            {{"small", 128, 2, 4, 512, {1e-3, 2e-3, 4e-3}, 3},
+            {{"small", 128, 2, 4, 512, {1e-3, 2e-3, 4e-3, 8e-3}, 3},
              {"medium", 256, 4, 4, 1024, {5e-4, 1e-3, 2e-3}, 3},
              {"large", 384, 6, 6, 1536, {3e-4, 6e-4, 1.2e-3}, 2}},
             {{lm, true, "relative log-perplexity gap to vanilla"},

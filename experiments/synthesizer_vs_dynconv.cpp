@@ -75,16 +75,7 @@ Preset make_preset(bool full) {
            // smallest-model choice and the project default
            {"attention", {{"conv_kernel", 7}}}}},
          {"data", {{"task", "kjv_bpe"}, {"context_length", preset.context}, {"vocab_size", 4000}}},
-         {"train",
-          {{"steps", steps},
-           {"batch_size", preset.batch},
-           {"lr", 2e-3},
-           {"schedule", {{"kind", "warmup_cosine"}, {"warmup", steps / 10}}},
-           {"eval_every", steps},
-           {"eval_batches", 4},
-           {"checkpoint_every", steps},
-           {"log_every", std::max<int64_t>(1, steps / 50)},
-           {"threads", 0}}}}};
+         {"train", cell_training(steps, 2e-3, preset.batch)}}};
     return preset;
 }
 

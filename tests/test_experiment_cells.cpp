@@ -130,5 +130,5 @@ TEST_CASE("size sweep: the learning rate of lowest validation loss; deficits pai
     store.put("scale/lm/small/random/seed1", {{"loss", 3.0}}, {}, 1);
     const std::string report = size_sweep_report(store, sweep);
     CHECK_THAT(report, Catch::Contains("15.0 ± 7.1%"));
-    CHECK_THAT(report, Catch::Contains("2.5000") && Catch::Contains("✓"));
+    CHECK_THAT(report, Catch::Contains("2.5000") && Catch::Contains("✓ (grid edge"));
 }

@@ -9,6 +9,18 @@
 
 namespace attnlab::experiments {
 
+json cell_training(int64_t steps, double lr, int64_t batch) {
+    return {{"steps", steps},
+            {"batch_size", batch},
+            {"lr", lr},
+            {"schedule", {{"kind", "warmup_cosine"}, {"warmup", steps / 10}}},
+            {"eval_every", steps},
+            {"eval_batches", 4},
+            {"checkpoint_every", steps},
+            {"log_every", std::max<int64_t>(1, steps / 20)},
+            {"threads", 0}};
+}
+
 std::string kind_cell_prefix(const std::string& preset, const KindTask& task,
                              const std::string& kind) {
     return preset + "/" + task.id + "/" + kind + "/";

@@ -23,6 +23,11 @@ struct KindTask {
     int64_t test_batches = 16;  // of train.batch_size examples each, at most the test split
 };
 
+// The "train" settings of one cell of a kind comparison: `steps` of `batch` at peak rate `lr`,
+// warmup_cosine with 10% warmup, one evaluation and one checkpoint at the end, about 20 log
+// lines, and train.threads 0 (OMP_NUM_THREADS decides: 1 per process when pieces run side by side).
+json cell_training(int64_t steps, double lr, int64_t batch);
+
 // The results.json key prefix of a (task, kind): "quick/lm/random/"; cells append "seed<i>".
 std::string kind_cell_prefix(const std::string& preset, const KindTask& task,
                              const std::string& kind);

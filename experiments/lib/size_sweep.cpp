@@ -159,9 +159,15 @@ Table learning_rate_table(const ResultStore& store, const SizeSweep& sweep) {
         }
         for (double rate : size.learning_rates) {
             const Summary loss = store.summary(lr_prefix(sweep, size, rate), "valid_loss", 1);
+            // A choice at either end of the grid may not be the best rate: the report says so.
+            const bool edge =
+                rate == size.learning_rates.front() || rate == size.learning_rates.back();
+            const std::string mark = rate_id(rate) != chosen ? ""
+                                     : edge                  ? "✓ (grid edge: extend the sweep)"
+                                                             : "✓";
             table.rows.push_back(
                 {size.id, std::to_string(size.d_model) + " × " + std::to_string(size.layers),
-                 rate_id(rate), loss.str(4), rate_id(rate) == chosen ? "✓" : ""});
+                 rate_id(rate), loss.str(4), mark});
         }
     }
     return table;
