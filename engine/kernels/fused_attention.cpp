@@ -12,6 +12,7 @@
 // no row of P is needed whole. Removed entries have P = 0, hence dS = 0.
 #include "fused_attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "blas.h"
 #include "gemm_batched.h"
 #include "nn.h"
+#include "vector_math.h"
 
 namespace attnlab::kernels {
 namespace {
@@ -57,15 +59,17 @@ void fold_tile(real* s, int64_t ld, const Tile& tile, int64_t dv, OnlineRows& st
     for (int64_t r = 0; r < tile.rows(); ++r) {
         real* row = s + r * ld;
         real row_max = state.max[size_t(r)];
+#pragma omp simd reduction(max : row_max)
         for (int64_t c = 0; c < tile.cols(); ++c) row_max = std::max(row_max, row[c]);
         if (row_max == kRemoved) {  // nothing kept in this row so far: weights 0
             for (int64_t c = 0; c < tile.cols(); ++c) row[c] = 0;
             continue;
         }
-        const real correction = std::exp(state.max[size_t(r)] - row_max);
+        const real correction = exp_nonpositive(state.max[size_t(r)] - row_max);
         real row_sum = 0;
+#pragma omp simd reduction(+ : row_sum)
         for (int64_t c = 0; c < tile.cols(); ++c) {
-            row[c] = std::exp(row[c] - row_max);
+            row[c] = exp_nonpositive(row[c] - row_max);
             row_sum += row[c];
         }
         state.sum[size_t(r)] = state.sum[size_t(r)] * correction + row_sum;
@@ -118,6 +122,7 @@ void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, cons
     const DropoutFactors dropout{shape, masks};
     std::vector<real> p(size_t(schedule.query_tile() * ld)), dp(p.size());
     std::vector<real> row_dots(size_t(schedule.query_tile()));
+    std::vector<real> z(size_t(ld), 1);  // one row's dropout factors Z_ij (all 1 without dropout)
     for (int64_t block = 0; block < schedule.query_blocks(); ++block) {
         const Span rows = schedule.query_block(block);
         const real* o = out + (slice * L + rows.begin) * width;
@@ -136,22 +141,28 @@ void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, cons
             gemm(false, true, tile.rows(), tile.cols(), width, 1, d_o, width, v_keys, width, 0,
                  dp.data(), ld);
             for (int64_t r = 0; r < tile.rows(); ++r) {
-                const real row_lse = lse[slice * L + rows.begin + r];
+                const real row_lse = lse[slice * L + rows.begin + r], row_dot = row_dots[size_t(r)];
+                real* weight = p.data() + r * ld;
+                real* grad = dp.data() + r * ld;
+                if (row_lse == kRemoved) {  // no key kept: P = 0, so dS = 0 and no dV
+                    std::fill_n(weight, tile.cols(), real(0));
+                    std::fill_n(grad, tile.cols(), real(0));
+                    continue;
+                }
+                if (masks.dropout > 0)
+                    for (int64_t c = 0; c < tile.cols(); ++c)
+                        z[size_t(c)] = dropout.factor(tile, rows.begin + r, keys.begin + c);
+#pragma omp simd
                 for (int64_t c = 0; c < tile.cols(); ++c) {
-                    real& weight = p[size_t(r * ld + c)];
-                    weight = row_lse == kRemoved ? real(0) : std::exp(weight - row_lse);
-                    const real z = masks.dropout > 0
-                                       ? dropout.factor(tile, rows.begin + r, keys.begin + c)
-                                       : real(1);
-                    real& grad = dp[size_t(r * ld + c)];
-                    grad = weight * (grad * z - row_dots[size_t(r)]);  // dS
-                    weight *= z;                                       // P ∘ Z, for dV
+                    weight[c] = exp_nonpositive(weight[c] - row_lse);          // P
+                    grad[c] = weight[c] * (grad[c] * z[size_t(c)] - row_dot);  // dS
+                    weight[c] *= z[size_t(c)];                                 // P ∘ Z, for dV
                 }
             }
             // dV [keys, dv] += (P ∘ Z)ᵀ dO.
             if (dv)
                 gemm(true, false, tile.cols(), width, tile.rows(), 1, p.data(), ld, d_o, width, 1,
-                 dv + (slice * L + keys.begin) * width, width);
+                     dv + (slice * L + keys.begin) * width, width);
             logits.accumulate(tile, dp.data(), ld, logit_grads);
         }
     }

@@ -6,10 +6,12 @@
 // adds ∂⟨dS, S_tile⟩/∂input into gradient buffers laid out like the inputs. The shapes below name
 // the building blocks the softmax-frame kinds are made of:
 //
-//   ProductTiles   S = Q Kᵀ (+ a bias per column)        dQ += dS K, dK += dSᵀ Q, dbias += Σ_rows
-//   dS MatrixTiles    S = M[b, head, rows, cols]             dM[b, head, rows, cols] += dS
-//   OuterTiles     S[i, j] = A[i, j / nb] · C[i, j % nb]  dA[i, j / nb] += dS·C, dC[i, j % nb] +=
-//   dS·A WeightedTiles  S = Σ_n w_n S_n                        dS_n = w_n dS, dw_n += ⟨dS, S_n⟩
+// clang-format off
+//   ProductTiles   S = Q Kᵀ (+ a bias per column)        dQ += dS K, dK += dSᵀ Q, dbias += Σ_rows dS
+//   MatrixTiles    S = M[b, head, rows, cols]             dM[b, head, rows, cols] += dS
+//   OuterTiles     S[i, j] = A[i, j / nb] · C[i, j % nb]  dA[i, j / nb] += dS·C, dC[i, j % nb] += dS·A
+//   WeightedTiles  S = Σ_n w_n S_n                        dS_n = w_n dS, dw_n += ⟨dS, S_n⟩
+// clang-format on
 //
 // Every input is addressed by a View: element (b, head, r, c) at b·batch_stride + head·head_stride
 // + r·ld + c; a batch stride of 0 shares one matrix across the batch (its gradient then sums over
