@@ -7,9 +7,11 @@
 // its peak RSS is its own; the table reports it minus a baseline child's. A kind stops growing L
 // after it runs out of memory (address-space limit) or exceeds the time budget.
 //
-// Vanilla is O(L²) in time and memory; random and dense are O(L²) too (they materialise L × L
-// weights, and random's parameters alone are h·L²); performer and linformer are O(L); dynamic_conv
-// is O(L·K). The crossover is the first L from which FAVOR+ (bidirectional) beats vanilla.
+// Softmax-frame kinds run on the fused kernel (engine/kernels/fused_attention.h): O(L²) time, O(L)
+// memory beyond their own parameters (random's alone are h·L²). "vanilla unfused" is the frame's
+// reference path ("fused": false), which materialises the L × L weights. performer and linformer
+// are O(L); dynamic_conv is O(L·K). The crossover is the first L from which FAVOR+
+// (bidirectional) beats vanilla.
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -41,25 +43,34 @@ const char* const kHelp =
     "  full   L = 256 .. 16384 or until memory runs out, median of 5 runs (about 7 minutes)\n"
     "\n"
     "Forward + backward of one layer (batch 1, d = 256, 4 heads, m = 256, Linformer k = 256) for\n"
-    "vanilla, performer (bidirectional and causal), linformer, random, dense and dynamic_conv.\n"
+    "vanilla (fused, unfused, causal), performer (bidirectional and causal), linformer, random,\n"
+    "dense and dynamic_conv.\n"
     "Each cell runs in its own process to measure its peak RSS. Writes\n"
     "results/attention_scaling/{results.json,table.md,time.png,memory.png}.\n";
 
 struct Arm {
     std::string label, kind;
-    bool causal;
+    bool causal, fused;
 };
-const std::vector<Arm> kArms = {{"vanilla", "vanilla", false},
-                                {"performer", "performer", false},
-                                {"performer causal", "performer", true},
-                                {"linformer", "linformer", false},
-                                {"random", "random", false},
-                                {"dense", "dense", false},
-                                {"dynamic_conv", "dynamic_conv", false}};
+const std::vector<Arm> kArms = {{"vanilla", "vanilla", false, true},
+                                {"vanilla unfused", "vanilla", false, false},
+                                {"vanilla causal", "vanilla", true, true},
+                                {"performer", "performer", false, true},
+                                {"performer causal", "performer", true, true},
+                                {"linformer", "linformer", false, true},
+                                {"random", "random", false, true},
+                                {"dense", "dense", false, true},
+                                {"dynamic_conv", "dynamic_conv", false, true}};
 
-// Child mode: `--measure KIND L CAUSAL REPEATS` prints {"seconds": ...}; KIND "none" measures
-// nothing (the baseline).
-int measure(const std::string& kind, int64_t L, bool causal, int repeats) {
+const Arm& arm(const std::string& label) {
+    for (const Arm& candidate : kArms)
+        if (candidate.label == label) return candidate;
+    throw Error(cat("attention_scaling: no arm \"", label, "\""));
+}
+
+// Child mode: `--measure KIND L CAUSAL FUSED REPEATS` prints {"seconds": ...}; KIND "none"
+// measures nothing (the baseline).
+int measure(const std::string& kind, int64_t L, bool causal, bool fused, int repeats) {
     if (kind == "none") {
         std::printf("{\"seconds\": 0}\n");
         return 0;
@@ -70,6 +81,7 @@ int measure(const std::string& kind, int64_t L, bool causal, int repeats) {
     config.max_len = L;
     config.causal = causal;
     config.kind = kind;
+    config.set("fused", fused);
     config.set("performer_features", 256);
     config.set("linformer_k", 256);
     config.set("conv_kernel", 7);
@@ -87,53 +99,98 @@ int measure(const std::string& kind, int64_t L, bool causal, int repeats) {
     return 0;
 }
 
-// The FAVOR+ performance targets of the "Performance" issue, checked on the measured cells:
-// bidirectional faster than vanilla from L = 1024 up, and at L = 8192 at least 8× faster with at
-// least 10× less memory; causal at L = 16384 under 2 GiB, its time within 20% of linear in L from
-// 2048 to 16384. A vanilla cell that ran out of memory counts as a win for FAVOR+.
-template <class Value>
-std::string favor_targets(const Value& value, const std::vector<int64_t>& lengths) {
-    const Arm &vanilla = kArms[0], &bidirectional = kArms[1], &causal = kArms[2];
-    std::string out =
-        "\n## FAVOR+ targets (issue \"Performance\")\n\n"
-        "| target | measured | met? |\n|---|---|---|\n";
-    char line[320];
-    auto verdict = [](bool measured, bool met) {
-        return !measured ? "not measured" : met ? "yes" : "no";
-    };
+// A measured metric of a cell: -1 if the cell was not run, -2 if it failed (out of memory).
+struct CellValue {
+    const ResultStore& store;
+    const std::string& preset;
+
+    double operator()(const Arm& arm, int64_t L, const char* metric) const;
+    double operator()(const std::string& label, int64_t L, const char* metric) const {
+        return (*this)(arm(label), L, metric);
+    }
+};
+
+// One row of a targets table: "not measured" unless every cell it reads was measured.
+struct Target {
+    std::string target, measured;
+    bool measurable, met;
+};
+
+std::string targets_table(const std::string& title, const std::vector<Target>& targets) {
+    Table table{{"target", "measured", "met?"}, {}};
+    for (const Target& t : targets)
+        table.rows.push_back({t.target, t.measurable ? t.measured : "–",
+                              !t.measurable ? "not measured"
+                              : t.met       ? "yes"
+                                            : "no"});
+    return "\n## " + title + "\n\n" + table.markdown();
+}
+
+std::string format(const char* pattern, double a, double b = 0) {
+    char text[96];
+    std::snprintf(text, sizeof text, pattern, a, b);
+    return text;
+}
+
+// The FAVOR+ targets of the "Performance" issue: bidirectional faster than vanilla from L = 1024
+// up, and at L = 8192 at least 8× faster with at least 10× less memory; causal at L = 16384 under
+// 2 GiB, its time within 20% of linear in L from 2048 to 16384. A vanilla cell that ran out of
+// memory counts as a win for FAVOR+.
+std::vector<Target> favor_targets(const CellValue& value, const std::vector<int64_t>& lengths) {
+    std::vector<Target> targets;
     for (int64_t L : lengths) {
         if (L < 1024) continue;
-        const double v = value(vanilla, L, "seconds"), p = value(bidirectional, L, "seconds");
-        char measured[64];
-        if (v == -2)
-            std::snprintf(measured, sizeof measured, "vanilla out of memory");
-        else
-            std::snprintf(measured, sizeof measured, "%.2f× faster", v / p);
-        std::snprintf(line, sizeof line,
-                      "| bidirectional faster than vanilla at L = %ld | %s | %s |\n", long(L),
-                      measured, verdict(p > 0 && v != -1, v == -2 || p < v));
-        out += line;
+        const double v = value("vanilla", L, "seconds"), p = value("performer", L, "seconds");
+        targets.push_back({"bidirectional faster than vanilla at L = " + std::to_string(L),
+                           v == -2 ? "vanilla out of memory" : format("%.2f× faster", v / p),
+                           p > 0 && v != -1, v == -2 || p < v});
     }
-    const double v8 = value(vanilla, 8192, "seconds"), p8 = value(bidirectional, 8192, "seconds");
-    const double vm8 = value(vanilla, 8192, "peak_mib"),
-                 pm8 = value(bidirectional, 8192, "peak_mib");
-    std::snprintf(line, sizeof line,
-                  "| L = 8192: ≥ 8× faster, ≥ 10× less memory than vanilla | %.1f× faster, %.1f× "
-                  "less memory | %s |\n",
-                  v8 / p8, vm8 / pm8, verdict(v8 > 0 && p8 > 0, v8 / p8 >= 8 && vm8 / pm8 >= 10));
-    out += line;
-    const double c16 = value(causal, 16384, "seconds"), cm16 = value(causal, 16384, "peak_mib");
-    const double c2 = value(causal, 2048, "seconds");
-    std::snprintf(line, sizeof line,
-                  "| causal, L = 16384: peak RSS under 2 GiB | %.0f MiB | %s |\n", cm16,
-                  verdict(cm16 > 0, cm16 < 2048));
-    out += line;
+    const double v8 = value("vanilla", 8192, "seconds"), p8 = value("performer", 8192, "seconds");
+    const double vm8 = value("vanilla", 8192, "peak_mib"),
+                 pm8 = value("performer", 8192, "peak_mib");
+    targets.push_back({"L = 8192: ≥ 8× faster, ≥ 10× less memory than vanilla",
+                       format("%.1f× faster, %.1f× less memory", v8 / p8, vm8 / pm8),
+                       v8 > 0 && p8 > 0, v8 / p8 >= 8 && vm8 / pm8 >= 10});
+    const double c16 = value("performer causal", 16384, "seconds"),
+                 cm16 = value("performer causal", 16384, "peak_mib"),
+                 c2 = value("performer causal", 2048, "seconds");
+    targets.push_back({"causal, L = 16384: peak RSS under 2 GiB", format("%.0f MiB", cm16),
+                       cm16 > 0, cm16 < 2048});
     const double growth = c16 / c2 / 8;  // 1 = exactly linear
-    std::snprintf(line, sizeof line,
-                  "| causal: time(16384) / time(2048) within 20%% of 8 (linear) | %.2f × linear "
-                  "| %s |\n",
-                  growth, verdict(c16 > 0 && c2 > 0, growth >= 0.8 && growth <= 1.2));
-    return out + line;
+    targets.push_back({"causal: time(16384) / time(2048) within 20% of 8 (linear)",
+                       format("%.2f × linear", growth), c16 > 0 && c2 > 0,
+                       growth >= 0.8 && growth <= 1.2});
+    return targets;
+}
+
+// The fused frame's targets (issue 18): vanilla's peak memory at L = 8192 at least 10× below the
+// unfused path's and under 1 GiB at 16384; no slower than unfused at any L, at least 1.3× faster
+// from 4096 up (an unfused cell out of memory counts as a win); random and dense run at 16384.
+std::vector<Target> fused_targets(const CellValue& value, const std::vector<int64_t>& lengths) {
+    std::vector<Target> targets;
+    const double fm8 = value("vanilla", 8192, "peak_mib"),
+                 um8 = value("vanilla unfused", 8192, "peak_mib");
+    targets.push_back({"L = 8192: peak memory ≥ 10× below unfused",
+                       format("%.0f MiB against %.0f MiB", fm8, um8), fm8 > 0 && um8 > 0,
+                       um8 / fm8 >= 10});
+    const double fm16 = value("vanilla", 16384, "peak_mib");
+    targets.push_back(
+        {"L = 16384: peak memory under 1 GiB", format("%.0f MiB", fm16), fm16 > 0, fm16 < 1024});
+    for (int64_t L : lengths) {
+        const double f = value("vanilla", L, "seconds"), u = value("vanilla unfused", L, "seconds");
+        const double needed = L >= 4096 ? 1.3 : 1.0;
+        targets.push_back({format(L >= 4096 ? "L = %.0f: ≥ 1.3× faster than unfused"
+                                            : "L = %.0f: no slower than unfused",
+                                  double(L)),
+                           u == -2 ? "unfused out of memory" : format("%.2f×", u / f),
+                           f > 0 && u != -1, u == -2 || u / f >= needed});
+    }
+    for (const char* label : {"random", "dense"}) {
+        const double seconds = value(label, 16384, "seconds");
+        targets.push_back({std::string(label) + " runs at L = 16384", format("%.1f s", seconds),
+                           seconds != -1, seconds > 0});
+    }
+    return targets;
 }
 
 std::string cell_key(const std::string& preset, const Arm& arm, int64_t L) {
@@ -162,7 +219,7 @@ void measure_arm(ResultStore& store, const std::string& preset_name, const Prese
             std::fprintf(stderr, "%s: %-17s L = %5ld ...\n", kName, arm.label.c_str(), long(L));
             const ChildResult child =
                 run_isolated({"--measure", arm.kind, std::to_string(L), arm.causal ? "1" : "0",
-                              std::to_string(preset.repeats)},
+                              arm.fused ? "1" : "0", std::to_string(preset.repeats)},
                              kMemoryLimitMib);
             json metrics = {{"status", child.exit_status == 0 ? "ok" : "failed"},
                             {"exit_status", child.exit_status}};
@@ -172,6 +229,7 @@ void measure_arm(ResultStore& store, const std::string& preset_name, const Prese
             }
             store.put(key, metrics,
                       {{"kind", arm.kind},
+                       {"fused", arm.fused},
                        {"causal", arm.causal},
                        {"L", L},
                        {"d", 256},
@@ -187,18 +245,12 @@ void measure_arm(ResultStore& store, const std::string& preset_name, const Prese
     }
 }
 
-// A measured metric of a cell: -1 if the cell was not run, -2 if it failed (out of memory).
-struct CellValue {
-    const ResultStore& store;
-    const std::string& preset;
-
-    double operator()(const Arm& arm, int64_t L, const char* metric) const {
-        const std::string key = cell_key(preset, arm, L);
-        if (!store.has(key)) return -1;
-        const json& m = store.cell(key)["metrics"];
-        return m["status"] == "ok" ? m[metric].get<double>() : -2;
-    }
-};
+double CellValue::operator()(const Arm& arm, int64_t L, const char* metric) const {
+    const std::string key = cell_key(preset, arm, L);
+    if (!store.has(key)) return -1;
+    const json& m = store.cell(key)["metrics"];
+    return m["status"] == "ok" ? m[metric].get<double>() : -2;
+}
 
 Table scaling_table(const CellValue& value, const std::vector<int64_t>& lengths) {
     Table table{{"L"}, {}};
@@ -225,8 +277,8 @@ Table scaling_table(const CellValue& value, const std::vector<int64_t>& lengths)
 int64_t crossover_length(const CellValue& value, const std::vector<int64_t>& lengths) {
     int64_t crossover = 0;
     for (auto it = lengths.rbegin(); it != lengths.rend(); ++it) {
-        const double vanilla = value(kArms[0], *it, "seconds"),
-                     performer = value(kArms[1], *it, "seconds");
+        const double vanilla = value("vanilla", *it, "seconds"),
+                     performer = value("performer", *it, "seconds");
         const bool performer_wins = performer > 0 && (vanilla < 0 || performer < vanilla);
         if (!performer_wins) break;
         crossover = *it;
@@ -248,7 +300,9 @@ std::string scaling_report(const std::string& preset_name, const Preset& preset,
     report += crossover ? "Crossover: FAVOR+ (bidirectional) is faster than vanilla from L = " +
                               std::to_string(crossover) + " on.\n"
                         : std::string("No crossover within the measured lengths.\n");
-    report += favor_targets(value, preset.lengths);
+    report += targets_table("Fused frame targets (issue 18)", fused_targets(value, preset.lengths));
+    report += targets_table("FAVOR+ targets (issue \"Performance\")",
+                            favor_targets(value, preset.lengths));
     report +=
         "\nThe Performer paper (Fig. 3, V100) and LRA (Table 2, TPU) report the same shape: "
         "quadratic vanilla, linear FAVOR+/Linformer, the crossover near L = 1K–4K depending on "
@@ -291,7 +345,7 @@ int run(const ExperimentOptions& options) {
     ResultStore store(options.out_dir, kName);
     const auto started = std::chrono::steady_clock::now();
 
-    const ChildResult baseline = run_isolated({"--measure", "none", "0", "0", "1"}, 0);
+    const ChildResult baseline = run_isolated({"--measure", "none", "0", "0", "0", "1"}, 0);
     ATTNLAB_CHECK(baseline.exit_status == 0, "the baseline child failed (exit ",
                   baseline.exit_status, ")");
     for (const Arm& arm : kArms) measure_arm(store, options.preset, preset, arm, baseline);
@@ -313,10 +367,10 @@ int run(const ExperimentOptions& options) {
 
 int main(int argc, char** argv) {
     attnlab::configure_process();  // first: OpenBLAS loads with its core type (engine/launch.h)
-    if (argc == 6 && std::strcmp(argv[1], "--measure") == 0) {
+    if (argc == 7 && std::strcmp(argv[1], "--measure") == 0) {
         try {
             return measure(argv[2], std::atol(argv[3]), std::strcmp(argv[4], "1") == 0,
-                           std::atoi(argv[5]));
+                           std::strcmp(argv[5], "1") == 0, std::atoi(argv[6]));
         } catch (const std::exception& e) {
             std::fprintf(stderr, "%s --measure: %s\n", kName, e.what());
             return 1;

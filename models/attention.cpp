@@ -56,7 +56,8 @@ MultiHeadAttention::MultiHeadAttention(const AttentionConfig& config, Rng& rng)
     : config_(checked(config)),
       w_v_(config.d_model, config.d_model, rng),
       w_o_(config.d_model, config.d_model, rng),
-      source_(make_logit_source(config, rng)) {
+      source_(make_logit_source(config, rng)),
+      fused_(config.flag("fused")) {
     register_module("w_v", w_v_);
     register_module("w_o", w_o_);
     register_module(source_->name(), *source_);
@@ -85,17 +86,43 @@ Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding) {
     ATTNLAB_CHECK(L >= 1 && L <= config_.max_len, "attention: sequence length ", L,
                   " exceeds max_len ", config_.max_len, " (or is empty)");
 
+    if (key_padding.defined()) check_key_padding(key_padding, B, L, "attention");
+    AttentionDropout dropout;
+    if (training() && config_.dropout > 0)
+        dropout = {real(config_.dropout), mix(config_.dropout_seed, dropout_calls_++)};
+    const Tensor values = split_heads(w_v_.forward(x), config_.heads);  // [B, h, L, dh]
+    const Tensor mixed = fused_ ? fused_mix(x, values, key_padding, dropout)
+                                : unfused_mix(x, values, key_padding, dropout);
+    return w_o_.forward(merge_heads(mixed));  // [B, L, d]
+}
+
+Tensor MultiHeadAttention::fused_mix(const Tensor& x, const Tensor& values,
+                                     const Tensor& key_padding, AttentionDropout dropout) {
+    const auto schedule = kernels::TileSchedule::dense(x.size(1), config_.causal);
+    return fused_attention(source_->tiles(x), values, schedule, key_padding, dropout);
+}
+
+Tensor MultiHeadAttention::unfused_mix(const Tensor& x, const Tensor& values,
+                                       const Tensor& key_padding, AttentionDropout dropout) {
+    const int64_t B = x.size(0), L = x.size(1);
     const Tensor logits = batch_broadcast(source_->logits(x), B);        // [B, h, L, L]
     Tensor weights = softmax(logits, additive_mask(B, L, key_padding));  // [B, h, L, L]
-    if (training() && config_.dropout > 0)
-        weights =
-            dropout(weights, real(config_.dropout), mix(config_.dropout_seed, dropout_calls_++));
-    last_weights_ = weights.detach();
-
-    const Tensor values = split_heads(w_v_.forward(x), config_.heads);  // [B, h, L, dh]
+    if (dropout.p > 0) weights = attnlab::dropout(weights, dropout.p, dropout.seed);
     // Causal weights are 0 above the diagonal: causal_mix skips those blocks.
-    const Tensor mixed = config_.causal ? causal_mix(weights, values) : matmul(weights, values);
-    return w_o_.forward(merge_heads(mixed));  // [B, L, d]
+    return config_.causal ? causal_mix(weights, values) : matmul(weights, values);
+}
+
+Tensor MultiHeadAttention::weights(const Tensor& x, const Tensor& key_padding) {
+    NoGradGuard no_grad;
+    const int64_t B = x.size(0), L = x.size(1);
+    return softmax(batch_broadcast(source_->logits(x), B), additive_mask(B, L, key_padding));
+}
+
+TiledLogits LogitSource::tiles(const Tensor& x) {
+    const Tensor full = logits(x);  // [B or 1, h, L, L]
+    const int64_t h = full.size(1), L = full.size(2);
+    const kernels::View view{full.size(0) == 1 ? 0 : h * L * L, L * L, L};
+    return {{full}, std::make_shared<kernels::MatrixTiles>(full.data(), view)};
 }
 
 LogitRows LogitSource::start_rows() const {
@@ -138,12 +165,12 @@ std::vector<AttentionPicture> MultiHeadAttention::attention_pictures(const Tenso
     const std::vector<LogitSource*> sources = source_->parts();
     const bool mixture = sources.size() > 1;
     const bool alignment_first = mixture || sources[0]->alignment_by_default();
-    const bool weights = choice == MapChoice::Weights ||
-                         (choice == MapChoice::Auto && (mixture || !alignment_first));
+    const bool show_weights = choice == MapChoice::Weights ||
+                              (choice == MapChoice::Auto && (mixture || !alignment_first));
     const bool alignment =
         choice == MapChoice::Alignment || (choice == MapChoice::Auto && alignment_first);
     std::vector<AttentionPicture> pictures;
-    if (weights) pictures.push_back({"weights", "weights", first_example(last_weights_)});
+    if (show_weights) pictures.push_back({"weights", "weights", first_example(weights(x))});
     if (alignment)
         for (LogitSource* source : sources) {
             const std::string name = source->name();

@@ -9,6 +9,12 @@
 //     P = dropout(P)                        (training only)
 //     Y = merge_heads(P · split_heads(G(X))) · W_o + b_o      G(X) = X · W_v + b_v
 //
+// Two paths compute it. The fused one (option "fused", the default; engine/fused_attention.h)
+// asks the source for its logits as tiles (LogitSource::tiles) and never holds an L × L matrix:
+// the softmax is online and the backward recomputes each tile. The unfused one ("fused": false)
+// materialises S and P with ordinary ops: the reference the fused path is tested against. Both
+// drop the same entries: dropout_keeps(mix(dropout_seed, call), index of (b, head, i, j)).
+//
 // Masks are additive (−∞ removes a key); the fused softmax turns a fully masked row into zeros.
 // A kind whose logits do not depend on the batch returns [1, h, L, L]; the frame broadcasts it.
 // Key padding: mask [B, L] of 1 = real token, 0 = pad, masks padded KEYS. Synthetic kinds use the
@@ -30,6 +36,7 @@
 #include <vector>
 
 #include "attention_config.h"
+#include "engine/fused_attention.h"
 #include "engine/rng.h"
 #include "linear.h"
 #include "token_mixer.h"
@@ -56,6 +63,10 @@ class LogitSource : public Module {
     // The rows of one decoding batch. A source that cannot produce them throws an Error naming
     // itself: this default does.
     virtual LogitRows start_rows() const;
+    // logits(x) as tiles for the fused frame (engine/fused_attention.h). This default tiles the
+    // whole matrix of logits(x), which is correct for any source but not O(L) in memory; every
+    // registered kind overrides it.
+    virtual TiledLogits tiles(const Tensor& x);
 };
 
 // softmax(S + causal mask) of one logit source on its own, for x [B, L, d] → [B or 1, h, L, L]:
@@ -79,8 +90,9 @@ class MultiHeadAttention : public TokenMixer {
     // x [B, L, d] → [B, L, d]; key_padding (optional) [B, L] with 1 = real token, 0 = pad.
     Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor()) override;
 
-    // The attention weights P [B, h, L, L] of the last forward (after dropout), detached.
-    const Tensor& last_weights() const { return last_weights_; }
+    // The attention weights P = softmax(S + mask) [B, h, L, L] for x (no dropout, no graph):
+    // what the forward uses, computed on demand; neither path keeps them.
+    Tensor weights(const Tensor& x, const Tensor& key_padding = Tensor());
     const AttentionConfig& config() const override { return config_; }
     LogitSource& source() { return *source_; }
 
@@ -94,11 +106,16 @@ class MultiHeadAttention : public TokenMixer {
     friend class FrameDecodeState;
 
     Tensor additive_mask(int64_t B, int64_t L, const Tensor& key_padding) const;
+    // The two paths (see above) from the values [B, h, L, dh] to the mix [B, h, L, dh].
+    Tensor fused_mix(const Tensor& x, const Tensor& values, const Tensor& key_padding,
+                     AttentionDropout dropout);
+    Tensor unfused_mix(const Tensor& x, const Tensor& values, const Tensor& key_padding,
+                       AttentionDropout dropout);
 
     AttentionConfig config_;
     Linear w_v_, w_o_;
     std::unique_ptr<LogitSource> source_;
-    Tensor last_weights_;
+    bool fused_;
     uint64_t dropout_calls_ = 0;
 };
 

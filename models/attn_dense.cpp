@@ -54,6 +54,18 @@ Tensor DenseLogits::logits(const Tensor& x) {
     return rows(x, x.size(1));  // [B, h, L, L]
 }
 
+// Tiles of hidden · W2 + b2: the hidden layer [h, B·L, n] as queries, W2 [h, n, max_len] as
+// transposed keys shared by the batch, b2 [h, max_len] as the column bias.
+TiledLogits DenseLogits::tiles(const Tensor& x) {
+    const int64_t L = x.size(1), N = x.size(0) * L;
+    const Tensor hidden = dense_hidden_per_head(x, w1_, b1_, heads_);
+    const kernels::View hidden_view{L * hidden_, N * hidden_, hidden_};
+    const kernels::View w2_view{0, hidden_ * max_len_, max_len_};
+    return {{hidden, w2_, b2_},
+            std::make_shared<kernels::ProductTiles>(hidden.data(), hidden_view, w2_.data(), w2_view,
+                                                    true, hidden_, b2_.data(), max_len_)};
+}
+
 LogitRows DenseLogits::start_rows() const {
     return [this](const Tensor& x, int64_t t) { return rows(x, t + 1); };
 }

@@ -24,6 +24,7 @@ class DenseLogits : public LogitSource {
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B, h, L, L]
     std::string name() const override { return "dense"; }
     LogitRows start_rows() const override;
+    TiledLogits tiles(const Tensor& x) override;
 
   private:
     // x [B, L, d] → each token's logits over the first `columns` keys [B, h, L, columns].

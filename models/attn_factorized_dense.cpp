@@ -55,11 +55,15 @@ FactorizedDenseLogits::FactorizedDenseLogits(const AttentionConfig& config, Rng&
     init::xavier_uniform(wb_, rng);
 }
 
+std::pair<Tensor, Tensor> FactorizedDenseLogits::factors(const Tensor& x) const {
+    const Tensor hidden = dense_hidden_per_head(x, w1_, b1_, heads_);  // [h, N, n]
+    return {add(matmul(hidden, wa_), reshape(ba_, {heads_, 1, a_})),   // [h, N, a]
+            add(matmul(hidden, wb_), reshape(bb_, {heads_, 1, b_}))};  // [h, N, b]
+}
+
 Tensor FactorizedDenseLogits::rows(const Tensor& x, int64_t columns) const {
     const int64_t B = x.size(0), L = x.size(1), N = B * L;
-    const Tensor hidden = dense_hidden_per_head(x, w1_, b1_, heads_);           // [h, N, n]
-    const Tensor A = add(matmul(hidden, wa_), reshape(ba_, {heads_, 1, a_}));   // [h, N, a]
-    const Tensor Bf = add(matmul(hidden, wb_), reshape(bb_, {heads_, 1, b_}));  // [h, N, b]
+    const auto [A, Bf] = factors(x);
     // C[j] = A[j / b] · B[j mod b]: the outer product [h, N, a, b] read row-major as [h, N, a·b].
     const Tensor outer = mul(reshape(A, {heads_, N, a_, 1}), reshape(Bf, {heads_, N, 1, b_}));
     const Tensor c = slice(reshape(outer, {heads_, N, a_ * b_}), 2, 0, columns);  // [h, N, c]
@@ -68,6 +72,16 @@ Tensor FactorizedDenseLogits::rows(const Tensor& x, int64_t columns) const {
 
 Tensor FactorizedDenseLogits::logits(const Tensor& x) {
     return rows(x, x.size(1));  // [B, h, L, L]
+}
+
+// Tiles of C[j] = A[j / b] · B[j mod b] straight from the factors [h, B·L, a] and [h, B·L, b].
+TiledLogits FactorizedDenseLogits::tiles(const Tensor& x) {
+    const int64_t L = x.size(1), N = x.size(0) * L;
+    const auto [A, Bf] = factors(x);
+    return {
+        {A, Bf},
+        std::make_shared<kernels::OuterTiles>(A.data(), kernels::View{L * a_, N * a_, a_},
+                                              Bf.data(), kernels::View{L * b_, N * b_, b_}, b_)};
 }
 
 LogitRows FactorizedDenseLogits::start_rows() const {

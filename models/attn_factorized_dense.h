@@ -26,6 +26,7 @@ class FactorizedDenseLogits : public LogitSource {
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B, h, L, L]
     std::string name() const override { return "factorized_dense"; }
     LogitRows start_rows() const override;
+    TiledLogits tiles(const Tensor& x) override;
 
     int64_t a() const { return a_; }
     int64_t b() const { return b_; }
@@ -33,6 +34,8 @@ class FactorizedDenseLogits : public LogitSource {
   private:
     // x [B, L, d] → each token's logits over the first `columns` keys [B, h, L, columns].
     Tensor rows(const Tensor& x, int64_t columns) const;
+    // x [B, L, d] → the factors A [h, B·L, a] and B [h, B·L, b].
+    std::pair<Tensor, Tensor> factors(const Tensor& x) const;
 
     int64_t heads_, hidden_, a_, b_;
     Tensor w1_, b1_, wa_, ba_, wb_, bb_;

@@ -37,6 +37,14 @@ Tensor FactorizedRandomLogits::logits(const Tensor& x) {
     return block(0, L, L);  // [1, h, L, L]
 }
 
+// Tiles of R1 R2ᵀ straight from R1, R2 [h, max_len, k], shared by the batch.
+TiledLogits FactorizedRandomLogits::tiles(const Tensor&) {
+    const int64_t n = r1_.size(1), k = r1_.size(2);
+    const kernels::View view{0, n * k, k};
+    return {{r1_, r2_},
+            std::make_shared<kernels::ProductTiles>(r1_.data(), view, r2_.data(), view, false, k)};
+}
+
 LogitRows FactorizedRandomLogits::start_rows() const {
     return [this](const Tensor&, int64_t t) { return block(t, t + 1, t + 1); };
 }

@@ -23,6 +23,7 @@ class FactorizedRandomLogits : public LogitSource {
     Tensor logits(const Tensor& x) override;  // → [1, h, L, L] for x [B, L, d]
     std::string name() const override { return "factorized_random"; }
     LogitRows start_rows() const override;
+    TiledLogits tiles(const Tensor& x) override;
 
   private:
     // R1[first : end] R2[: columns]ᵀ → [1, h, end − first, columns].

@@ -59,7 +59,8 @@ LinformerAttention::LinformerAttention(const AttentionConfig& config, Rng& rng)
     register_counter(dropout_calls_);
 }
 
-Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
+LinformerAttention::Projected LinformerAttention::project(const Tensor& x,
+                                                          const Tensor& key_padding) {
     ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == config_.d_model && x.size(1) >= 1, "linformer: x ",
                   shape_str(x.shape()), " (expected [B, L, d] with L ≥ 1 and d = ", config_.d_model,
                   ")");
@@ -78,23 +79,31 @@ Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
     // (E_L t)ᵀ = tᵀ E_Lᵀ: [B, L, d] → [B, d, k], whose rows are head-major (c = head·dh + i), so
     // the reshape to [B, h, dh, k] is every head's K̄ᵀ (or V̄ᵀ) without a permute.
     const Tensor e = slice(projection_.e(), 1, 0, L);  // [k, L]
-    auto project = [&](const Tensor& t) {
+    auto project_length = [&](const Tensor& t) {
         return reshape(matmul(t, e, true, true), {B, h, dh, k});
     };
-    const Tensor keys_t = project(keys), values_t = project(values);  // [B, h, dh, k]
-
     const Tensor queries = split_heads(w_q_.forward(x), h);  // [B, h, L, dh]
-    Tensor weights = softmax(matmul(queries, keys_t), Tensor(), real(1 / std::sqrt(double(dh))));
-    if (training() && config_.dropout > 0)
-        weights =
-            dropout(weights, real(config_.dropout), mix(config_.dropout_seed, dropout_calls_++));
-    last_weights_ = weights.detach();
-    const Tensor heads_out = matmul(weights, values_t, false, true);  // [B, h, L, dh]
-    return w_o_.forward(merge_heads(heads_out));                      // [B, L, d]
+    const Tensor weights =
+        softmax(matmul(queries, project_length(keys)), Tensor(), real(1 / std::sqrt(double(dh))));
+    return {weights, project_length(values)};
 }
 
-std::vector<AttentionPicture> LinformerAttention::attention_pictures(const Tensor&, MapChoice) {
-    return {{"weights over projected keys", "weights", first_example(last_weights_), false}};
+Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
+    Projected projected = project(x, key_padding);
+    if (training() && config_.dropout > 0)
+        projected.weights = dropout(projected.weights, real(config_.dropout),
+                                    mix(config_.dropout_seed, dropout_calls_++));
+    const Tensor heads_out = matmul(projected.weights, projected.values_t, false, true);
+    return w_o_.forward(merge_heads(heads_out));  // [B, h, L, dh] → [B, L, d]
+}
+
+Tensor LinformerAttention::weights(const Tensor& x, const Tensor& key_padding) {
+    NoGradGuard no_grad;
+    return project(x, key_padding).weights;
+}
+
+std::vector<AttentionPicture> LinformerAttention::attention_pictures(const Tensor& x, MapChoice) {
+    return {{"weights over projected keys", "weights", first_example(weights(x)), false}};
 }
 
 }  // namespace attnlab

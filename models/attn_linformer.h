@@ -58,20 +58,25 @@ class LinformerAttention : public TokenMixer {
     // x [B, L, d] (L ≤ max_len) → [B, L, d]; key_padding (optional) [B, L], 1 = real, 0 = pad.
     Tensor forward(const Tensor& x, const Tensor& key_padding = Tensor()) override;
 
-    // The attention weights P [B, h, L, k] of the last forward (after dropout), detached: queries
-    // against the k projected keys.
-    const Tensor& last_weights() const { return last_weights_; }
+    // The attention weights P = softmax(Q K̄ᵀ / √dh) [B, h, L, k] of x, queries against the k
+    // projected keys (no dropout, no graph), computed on demand: the forward keeps none.
+    Tensor weights(const Tensor& x, const Tensor& key_padding = Tensor());
     const Tensor& projection() const { return projection_.e(); }
     const AttentionConfig& config() const override { return config_; }
 
-    // The weights over the projected keys of the last forward, whatever the choice.
+    // The weights over the projected keys of x, whatever the choice.
     std::vector<AttentionPicture> attention_pictures(const Tensor& x, MapChoice choice) override;
 
   private:
+    // The weights [B, h, L, k] and the projected values V̄ᵀ [B, h, dh, k] of x.
+    struct Projected {
+        Tensor weights, values_t;
+    };
+    Projected project(const Tensor& x, const Tensor& key_padding);
+
     AttentionConfig config_;
     Linear w_q_, w_k_, w_v_, w_o_;
     LinformerProjection projection_;
-    Tensor last_weights_;
     uint64_t dropout_calls_ = 0;
 };
 

@@ -5,8 +5,8 @@
 
 namespace attnlab {
 
-MixtureLogits::MixtureLogits(std::vector<std::unique_ptr<LogitSource>> components)
-    : components_(std::move(components)) {
+MixtureLogits::MixtureLogits(std::vector<std::unique_ptr<LogitSource>> components, int64_t heads)
+    : components_(std::move(components)), heads_(heads) {
     ATTNLAB_CHECK(components_.size() >= 2, "mixture: needs at least 2 components, got ",
                   components_.size());
     alpha_ = register_parameter("alpha", Tensor::zeros({int64_t(components_.size())}));
@@ -32,6 +32,20 @@ Tensor MixtureLogits::weighted_sum(const std::function<Tensor(size_t)>& term) co
 
 Tensor MixtureLogits::logits(const Tensor& x) {
     return weighted_sum([&](size_t i) { return components_[i]->logits(x); });
+}
+
+// Tiles of Σ_i w_i S_i over the components' own tiles; inputs: w = softmax(α), then theirs.
+TiledLogits MixtureLogits::tiles(const Tensor& x) {
+    TiledLogits mixed{{softmax(alpha_)}, nullptr};
+    std::vector<std::shared_ptr<const kernels::LogitTiles>> parts;
+    for (auto& component : components_) {
+        TiledLogits part = component->tiles(x);
+        mixed.inputs.insert(mixed.inputs.end(), part.inputs.begin(), part.inputs.end());
+        parts.push_back(std::move(part.tiles));
+    }
+    mixed.tiles =
+        std::make_shared<kernels::WeightedTiles>(mixed.inputs[0].data(), std::move(parts), heads_);
+    return mixed;
 }
 
 LogitRows MixtureLogits::start_rows() const {

@@ -24,11 +24,12 @@ namespace attnlab {
 
 class MixtureLogits : public LogitSource {
   public:
-    explicit MixtureLogits(std::vector<std::unique_ptr<LogitSource>> components);
+    MixtureLogits(std::vector<std::unique_ptr<LogitSource>> components, int64_t heads);
     Tensor logits(const Tensor& x) override;  // [B, L, d] → [B or 1, h, L, L]
     std::string name() const override { return "mixture"; }
     std::vector<LogitSource*> parts() override;
     LogitRows start_rows() const override;
+    TiledLogits tiles(const Tensor& x) override;
 
     const Tensor& alpha() const { return alpha_; }
 
@@ -37,6 +38,7 @@ class MixtureLogits : public LogitSource {
     Tensor weighted_sum(const std::function<Tensor(size_t)>& term) const;
 
     std::vector<std::unique_ptr<LogitSource>> components_;
+    int64_t heads_;
     Tensor alpha_;
 };
 

@@ -51,6 +51,12 @@ Tensor RandomLogits::logits(const Tensor& x) {
     return block(0, L, L);  // [1, h, L, L]
 }
 
+// Tiles of R itself [h, max_len, max_len], shared by the batch: no copy of its L × L block.
+TiledLogits RandomLogits::tiles(const Tensor&) {
+    const int64_t n = r_.size(1);
+    return {{r_}, std::make_shared<kernels::MatrixTiles>(r_.data(), kernels::View{0, n * n, n})};
+}
+
 LogitRows RandomLogits::start_rows() const {
     return [this](const Tensor&, int64_t t) { return block(t, t + 1, t + 1); };
 }

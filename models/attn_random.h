@@ -23,6 +23,7 @@ class RandomLogits : public LogitSource {
     Tensor logits(const Tensor& x) override;  // → [1, h, L, L] for x [B, L, d]
     std::string name() const override { return trainable_ ? "random" : "fixed_random"; }
     LogitRows start_rows() const override;
+    TiledLogits tiles(const Tensor& x) override;
 
     const Tensor& r() const { return r_; }
 

@@ -43,6 +43,16 @@ Tensor VanillaLogits::logits(const Tensor& x) {
     return causal_ ? causal_scores(scaled_q, k) : matmul(scaled_q, k, false, true);  // [B, h, L, L]
 }
 
+// Tiles of (q / √dh) kᵀ from Q, K [B, h, L, dh], computed once.
+TiledLogits VanillaLogits::tiles(const Tensor& x) {
+    const Tensor scaled_q = scaled_queries(x), k = keys(x);
+    const int64_t L = k.size(2), dh = k.size(3);
+    const kernels::View view{heads_ * L * dh, L * dh, dh};
+    return {
+        {scaled_q, k},
+        std::make_shared<kernels::ProductTiles>(scaled_q.data(), view, k.data(), view, false, dh)};
+}
+
 LogitRows VanillaLogits::start_rows() const {
     // Shared: a LogitRows may be copied (mixtures hold copies), its keys may not.
     auto cache = std::make_shared<RowCache>();

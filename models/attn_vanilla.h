@@ -20,6 +20,7 @@ class VanillaLogits : public LogitSource {
     std::string name() const override { return "vanilla"; }
     bool alignment_by_default() const override { return false; }
     LogitRows start_rows() const override;
+    TiledLogits tiles(const Tensor& x) override;
 
   private:
     Tensor scaled_queries(const Tensor& x) const;  // [B, L, d] → q / √dh [B, h, L, dh]

@@ -48,7 +48,7 @@ CrossAttention::Memory CrossAttention::prepare(const Tensor& memory,
             mask};
 }
 
-Tensor CrossAttention::attend(const Tensor& x, const Memory& memory) {
+Tensor CrossAttention::weights(const Tensor& x, const Memory& memory) {
     ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == d_model_ && memory.keys.size(0) == x.size(0),
                   "cross-attention: x ", shape_str(x.shape()), " against a memory of ",
                   memory.keys.size(0),
@@ -56,12 +56,14 @@ Tensor CrossAttention::attend(const Tensor& x, const Memory& memory) {
                   " and d = ", d_model_, ")");
     const Tensor q = split_heads(w_q_.forward(x), heads_);  // [B, h, T, dh]
     const real temperature = real(1 / std::sqrt(double(d_model_ / heads_)));
-    Tensor weights =
-        softmax(matmul(q, memory.keys, false, true), memory.mask, temperature);  // [B, h, T, S]
+    return softmax(matmul(q, memory.keys, false, true), memory.mask, temperature);  // [B, h, T, S]
+}
+
+Tensor CrossAttention::attend(const Tensor& x, const Memory& memory) {
+    Tensor mixing = weights(x, memory);
     if (training() && dropout_ > 0)
-        weights = dropout(weights, real(dropout_), mix(dropout_seed_, dropout_calls_++));
-    last_weights_ = weights.detach();
-    return w_o_.forward(merge_heads(matmul(weights, memory.values)));  // [B, T, d]
+        mixing = dropout(mixing, real(dropout_), mix(dropout_seed_, dropout_calls_++));
+    return w_o_.forward(merge_heads(matmul(mixing, memory.values)));  // [B, T, d]
 }
 
 Tensor CrossAttention::forward(const Tensor& x, const Tensor& memory,

@@ -37,8 +37,9 @@ class CrossAttention : public Module {
     // attend(x, prepare(memory, memory_padding)).
     Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& memory_padding = Tensor());
 
-    // The attention weights P [B, h, T, S] of the last forward (after dropout), detached.
-    const Tensor& last_weights() const { return last_weights_; }
+    // The attention weights P = softmax(q kᵀ / √dh + mask) [B, h, T, S] of x against a prepared
+    // memory (no dropout), computed on demand: the forward keeps none.
+    Tensor weights(const Tensor& x, const Memory& memory);
 
   private:
     int64_t d_model_, heads_;
@@ -46,7 +47,6 @@ class CrossAttention : public Module {
     uint64_t dropout_seed_;
     uint64_t dropout_calls_ = 0;
     Linear w_q_, w_k_, w_v_, w_o_;
-    Tensor last_weights_;
 };
 
 }  // namespace attnlab

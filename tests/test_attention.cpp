@@ -127,7 +127,7 @@ TEST_CASE("attention: weight rows sum to 1, masked keys get exactly 0", "[attent
             const Tensor padding = padding_mask(2, 4, 3);
             const Tensor y = attention.forward(input(2, 4, 2), padding);
             CHECK(y.shape() == Shape({2, 4, 8}));
-            const Tensor weights = attention.last_weights();
+            const Tensor weights = attention.weights(input(2, 4, 2), padding);
             REQUIRE(weights.shape() == Shape({2, 2, 4, 4}));
             const Tensor rows = sum(weights, -1);
             for (real s : rows.to_vector()) CHECK(s == Approx(1).epsilon(1e-5));
@@ -178,20 +178,16 @@ TEST_CASE("attention: Random weights do not depend on the input", "[attention]")
         INFO(kind);
         Rng rng(6);
         MultiHeadAttention attention(tiny(kind, false), rng);
-        attention.forward(input(2, 4, 1));
-        const Tensor first = attention.last_weights();
-        attention.forward(input(2, 4, 2));
-        CHECK(same_bits(first, attention.last_weights()));
+        const Tensor first = attention.weights(input(2, 4, 1));
+        CHECK(same_bits(first, attention.weights(input(2, 4, 2))));
         // Both batch rows see the same pattern.
         const std::vector<real> w = first.to_vector();
         CHECK(std::equal(w.begin(), w.begin() + 32, w.begin() + 32));
     }
     Rng rng(6);
     MultiHeadAttention vanilla(tiny("vanilla", false), rng);
-    vanilla.forward(input(2, 4, 1));
-    const Tensor first = vanilla.last_weights();
-    vanilla.forward(input(2, 4, 2));
-    CHECK_FALSE(same_bits(first, vanilla.last_weights()));
+    const Tensor first = vanilla.weights(input(2, 4, 1));
+    CHECK_FALSE(same_bits(first, vanilla.weights(input(2, 4, 2))));
 }
 
 TEST_CASE("attention: inputs shorter than max_len use the top-left block; longer ones fail",
@@ -203,7 +199,7 @@ TEST_CASE("attention: inputs shorter than max_len use the top-left block; longer
         for (int64_t L : {1, 3, 6}) {
             const Tensor y = attention.forward(input(2, L, 3));
             CHECK(y.shape() == Shape({2, L, 8}));
-            CHECK(attention.last_weights().shape() == Shape({2, 2, L, L}));
+            CHECK(attention.weights(input(2, L, 3)).shape() == Shape({2, 2, L, L}));
         }
         CHECK_THROWS_WITH(attention.forward(input(2, 7, 3)),
                           Catch::Contains("attention: sequence length 7 exceeds max_len 6"));
@@ -214,7 +210,8 @@ TEST_CASE("attention: inputs shorter than max_len use the top-left block; longer
     attention.forward(input(1, 3, 3));
     const Tensor r = attention.parameters().back().tensor;  // [h, 6, 6]
     const Tensor expected = softmax(slice(slice(r, 1, 0, 3), 2, 0, 3));
-    CHECK(max_relative_difference(reshape(attention.last_weights(), {2, 3, 3}), expected) < 1e-6);
+    CHECK(max_relative_difference(reshape(attention.weights(input(1, 3, 3)), {2, 3, 3}), expected) <
+          1e-6);
 }
 
 TEST_CASE("attention: kind names, mixtures and config errors", "[attention]") {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../common.h"
+#include "../rng.h"
 
 namespace attnlab::kernels {
 
@@ -48,6 +49,12 @@ void embedding_backward(const int32_t* ids, int64_t count, int64_t vocab, int64_
 
 // Element i is kept when to_unit(mix(seed, i)) >= p; kept elements are scaled by 1 / (1 − p).
 // forward: y = x · keep / (1 − p);  backward: dx += dy · keep / (1 − p).
+// The one dropout generator: element `index` of stream `seed` is kept with probability 1 − p,
+// a pure function of (seed, index), so a backward (or the fused attention kernel, which numbers
+// the elements of [B, h, L, L] the same way) recomputes the mask instead of storing it.
+inline bool dropout_keeps(uint64_t seed, uint64_t index, real p) {
+    return to_unit(mix(seed, index)) >= double(p);
+}
 void dropout_forward(const real* x, int64_t n, real p, uint64_t seed, real* y);
 void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, real* dx);
 

@@ -1,0 +1,200 @@
+// fused_attention.cpp — the tiled online-softmax attention kernel, forward and backward.
+//
+// Forward, per query row i, over its tiles in turn (Milakov & Gimelshein 2018's online softmax):
+//     m' = max(m, max_j S_ij)    ℓ' = ℓ·e^(m − m') + Σ_j e^(S_ij − m')
+//     acc' = acc·e^(m − m') + Σ_j e^(S_ij − m') Z_ij V_j
+// so after the last tile O_i = acc / ℓ = Σ_j P_ij Z_ij V_j and lse_i = m + log ℓ.
+// Backward: P_ij = e^(S_ij − lse_i) is recomputed per tile. With O = (P ∘ Z) V:
+//     dV_j += Σ_i P_ij Z_ij dO_i                       (dV += (P ∘ Z)ᵀ dO)
+//     dP_ij = Z_ij dO_i · V_j                          (dP = (dO Vᵀ) ∘ Z)
+//     dS_ij = P_ij (dP_ij − Σ_k P_ik dP_ik)            (the softmax VJP, row by row)
+// and Σ_k P_ik dP_ik = dO_i · Σ_k P_ik Z_ik V_k = dO_i · O_i = D_i, one dot product per row, so
+// no row of P is needed whole. Removed entries have P = 0, hence dS = 0.
+#include "fused_attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "blas.h"
+#include "gemm_batched.h"
+#include "nn.h"
+#include "vector_math.h"
+
+namespace attnlab::kernels {
+namespace {
+
+constexpr real kRemoved = -std::numeric_limits<real>::infinity();
+
+// Sets S_ij = −∞ where key j is removed for query i (causal, or a padded key).
+void mask_tile(real* s, int64_t ld, const Tile& tile, bool causal, const real* padding) {
+    for (int64_t r = 0; r < tile.rows(); ++r) {
+        const int64_t i = tile.row0 + r;
+        for (int64_t j = tile.col0; j < tile.col1; ++j)
+            if ((causal && j > i) || (padding && padding[j] == 0))
+                s[r * ld + j - tile.col0] = kRemoved;
+    }
+}
+
+// The dropout factor Z_ij = keep_ij / (1 − p) of one entry (fused_attention.h numbers them).
+struct DropoutFactors {
+    const FusedAttentionShape& shape;
+    const FusedAttentionMasks& masks;
+    real factor(const Tile& tile, int64_t i, int64_t j) const {
+        const int64_t L = shape.length;
+        const uint64_t index = uint64_t(((tile.batch * shape.heads + tile.head) * L + i) * L + j);
+        return dropout_keeps(masks.seed, index, masks.dropout) ? 1 / (1 - masks.dropout) : 0;
+    }
+};
+
+struct OnlineRows {
+    std::vector<real> max, sum, acc;  // m, ℓ [rows]; acc [rows, dv]
+    OnlineRows(int64_t rows, int64_t dv)
+        : max(size_t(rows), kRemoved), sum(size_t(rows), 0), acc(size_t(rows * dv), 0) {}
+};
+
+// Turns one masked tile S into e^(S − m') in place and folds it into the running state.
+void fold_tile(real* s, int64_t ld, const Tile& tile, int64_t dv, OnlineRows& state) {
+    for (int64_t r = 0; r < tile.rows(); ++r) {
+        real* row = s + r * ld;
+        real row_max = state.max[size_t(r)];
+#pragma omp simd reduction(max : row_max)
+        for (int64_t c = 0; c < tile.cols(); ++c) row_max = std::max(row_max, row[c]);
+        if (row_max == kRemoved) {  // nothing kept in this row so far: weights 0
+            for (int64_t c = 0; c < tile.cols(); ++c) row[c] = 0;
+            continue;
+        }
+        const real correction = exp_nonpositive(state.max[size_t(r)] - row_max);
+        real row_sum = 0;
+#pragma omp simd reduction(+ : row_sum)
+        for (int64_t c = 0; c < tile.cols(); ++c) {
+            row[c] = exp_nonpositive(row[c] - row_max);
+            row_sum += row[c];
+        }
+        state.sum[size_t(r)] = state.sum[size_t(r)] * correction + row_sum;
+        state.max[size_t(r)] = row_max;
+        for (int64_t k = 0; k < dv; ++k) state.acc[size_t(r * dv + k)] *= correction;
+    }
+}
+
+void forward_block(const LogitTiles& logits, const TileSchedule& schedule, const real* v,
+                   const FusedAttentionShape& shape, const FusedAttentionMasks& masks, int64_t task,
+                   real* out, real* lse) {
+    const int64_t blocks = schedule.query_blocks(), L = shape.length, dv = shape.dv;
+    const int64_t slice = task / blocks, b = slice / shape.heads, head = slice % shape.heads;
+    const Span rows = schedule.query_block(task % blocks);
+    const int64_t ld = schedule.widest_key_span();
+    const real* padding = masks.key_padding ? masks.key_padding + b * L : nullptr;
+    const DropoutFactors dropout{shape, masks};
+    std::vector<real> s(size_t(rows.size() * ld));
+    OnlineRows state(rows.size(), dv);
+    for (const Span& keys : schedule.key_spans(task % blocks)) {
+        const Tile tile{b, head, rows.begin, rows.end, keys.begin, keys.end};
+        logits.compute(tile, s.data(), ld);
+        mask_tile(s.data(), ld, tile, schedule.causal(), padding);
+        fold_tile(s.data(), ld, tile, dv, state);
+        if (masks.dropout > 0)
+            for (int64_t r = 0; r < tile.rows(); ++r)
+                for (int64_t j = keys.begin; j < keys.end; ++j)
+                    s[size_t(r * ld + j - keys.begin)] *= dropout.factor(tile, rows.begin + r, j);
+        // acc += (P ∘ Z) V over this tile's keys.
+        gemm(false, false, tile.rows(), dv, tile.cols(), 1, s.data(), ld,
+             v + (slice * L + keys.begin) * dv, dv, 1, state.acc.data(), dv);
+    }
+    for (int64_t r = 0; r < rows.size(); ++r) {
+        const int64_t i = slice * L + rows.begin + r;
+        const real total = state.sum[size_t(r)];
+        for (int64_t k = 0; k < dv; ++k)
+            out[i * dv + k] = total > 0 ? state.acc[size_t(r * dv + k)] / total : real(0);
+        lse[i] = total > 0 ? state.max[size_t(r)] + std::log(total) : kRemoved;
+    }
+}
+
+// One (b, head): every query block's tiles, in order (dV of the slice is only written here).
+void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, const real* v,
+                    const real* out, const real* lse, const real* dout,
+                    const FusedAttentionShape& shape, const FusedAttentionMasks& masks, int64_t b,
+                    int64_t head, real* dv, real* const* logit_grads) {
+    const int64_t L = shape.length, width = shape.dv, slice = b * shape.heads + head;
+    const int64_t ld = schedule.widest_key_span();
+    const real* padding = masks.key_padding ? masks.key_padding + b * L : nullptr;
+    const DropoutFactors dropout{shape, masks};
+    std::vector<real> p(size_t(schedule.query_tile() * ld)), dp(p.size());
+    std::vector<real> row_dots(size_t(schedule.query_tile()));
+    std::vector<real> z(size_t(ld), 1);  // one row's dropout factors Z_ij (all 1 without dropout)
+    for (int64_t block = 0; block < schedule.query_blocks(); ++block) {
+        const Span rows = schedule.query_block(block);
+        const real* o = out + (slice * L + rows.begin) * width;
+        const real* d_o = dout + (slice * L + rows.begin) * width;
+        for (int64_t r = 0; r < rows.size(); ++r) {  // D_i = dO_i · O_i
+            real dot = 0;
+            for (int64_t k = 0; k < width; ++k) dot += d_o[r * width + k] * o[r * width + k];
+            row_dots[size_t(r)] = dot;
+        }
+        for (const Span& keys : schedule.key_spans(block)) {
+            const Tile tile{b, head, rows.begin, rows.end, keys.begin, keys.end};
+            const real* v_keys = v + (slice * L + keys.begin) * width;
+            logits.compute(tile, p.data(), ld);
+            mask_tile(p.data(), ld, tile, schedule.causal(), padding);
+            // dP̃ = dO Vᵀ over the tile (before the dropout factors).
+            gemm(false, true, tile.rows(), tile.cols(), width, 1, d_o, width, v_keys, width, 0,
+                 dp.data(), ld);
+            for (int64_t r = 0; r < tile.rows(); ++r) {
+                const real row_lse = lse[slice * L + rows.begin + r], row_dot = row_dots[size_t(r)];
+                real* weight = p.data() + r * ld;
+                real* grad = dp.data() + r * ld;
+                if (row_lse == kRemoved) {  // no key kept: P = 0, so dS = 0 and no dV
+                    std::fill_n(weight, tile.cols(), real(0));
+                    std::fill_n(grad, tile.cols(), real(0));
+                    continue;
+                }
+                if (masks.dropout > 0)
+                    for (int64_t c = 0; c < tile.cols(); ++c)
+                        z[size_t(c)] = dropout.factor(tile, rows.begin + r, keys.begin + c);
+#pragma omp simd
+                for (int64_t c = 0; c < tile.cols(); ++c) {
+                    weight[c] = exp_nonpositive(weight[c] - row_lse);          // P
+                    grad[c] = weight[c] * (grad[c] * z[size_t(c)] - row_dot);  // dS
+                    weight[c] *= z[size_t(c)];                                 // P ∘ Z, for dV
+                }
+            }
+            // dV [keys, dv] += (P ∘ Z)ᵀ dO.
+            if (dv)
+                gemm(true, false, tile.cols(), width, tile.rows(), 1, p.data(), ld, d_o, width, 1,
+                     dv + (slice * L + keys.begin) * width, width);
+            logits.accumulate(tile, dp.data(), ld, logit_grads);
+        }
+    }
+}
+
+}  // namespace
+
+void fused_attention_forward(const LogitTiles& logits, const TileSchedule& schedule, const real* v,
+                             const FusedAttentionShape& shape, const FusedAttentionMasks& masks,
+                             real* out, real* lse) {
+    const int64_t tasks = shape.batch * shape.heads * schedule.query_blocks();
+    for_each_matrix(tasks, [&](int64_t task) {
+        forward_block(logits, schedule, v, shape, masks, task, out, lse);
+    });
+}
+
+void fused_attention_backward(const LogitTiles& logits, const TileSchedule& schedule, const real* v,
+                              const real* out, const real* lse, const real* dout,
+                              const FusedAttentionShape& shape, const FusedAttentionMasks& masks,
+                              real* dv, real* const* logit_grads) {
+    const auto run = [&](int64_t b, int64_t head) {
+        backward_slice(logits, schedule, v, out, lse, dout, shape, masks, b, head, dv, logit_grads);
+    };
+    if (logits.sharing() == GradSharing::None) {
+        for_each_matrix(shape.batch * shape.heads,
+                        [&](int64_t slice) { run(slice / shape.heads, slice % shape.heads); });
+    } else {  // a thread owns whole heads, so gradients summed over the batch never race
+        for_each_matrix(shape.heads, [&](int64_t head) {
+            for (int64_t b = 0; b < shape.batch; ++b) run(b, head);
+        });
+    }
+    logits.finish(logit_grads);
+}
+
+}  // namespace attnlab::kernels

@@ -1,0 +1,54 @@
+// tile_schedule.h — which (query block, key block) tiles of an L × L attention matrix the fused
+// kernel computes (engine/kernels/fused_attention.h).
+//
+// A schedule cuts the L queries into blocks of `query_tile` rows and lists, for each query block,
+// the key spans it attends to. Entries outside every listed tile count as removed (weight 0), so a
+// block-sparse kind (local, Sparse Transformer, Longformer, BigBird: issue 19) is only another
+// schedule for the same kernel. Dense attention lists every key block; causal dense lists those
+// that start at or before the block's last query, and `causal` asks the kernel to remove key j > i
+// inside the diagonal tiles. A ragged L gives a short last block.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "../common.h"
+
+namespace attnlab::kernels {
+
+struct Span {
+    int64_t begin, end;  // [begin, end)
+    int64_t size() const { return end - begin; }
+};
+
+// 64 × 64 tiles: a tile of logits, its weights and a 64-wide block of V stay in L1/L2 together.
+inline constexpr int64_t kQueryTile = 64;
+inline constexpr int64_t kKeyTile = 64;
+
+class TileSchedule {
+  public:
+    // Every key block for each query block (causal: the blocks on or below the diagonal).
+    static TileSchedule dense(int64_t length, bool causal, int64_t query_tile = kQueryTile,
+                              int64_t key_tile = kKeyTile);
+
+    // key_spans[r] lists the key spans of query block r (rows [r·query_tile, ...)); each span lies
+    // in [0, length) and the spans of one block do not overlap (an Error otherwise).
+    TileSchedule(int64_t length, int64_t query_tile, std::vector<std::vector<Span>> key_spans,
+                 bool causal);
+
+    int64_t length() const { return length_; }
+    bool causal() const { return causal_; }
+    int64_t query_blocks() const { return int64_t(key_spans_.size()); }
+    Span query_block(int64_t r) const;
+    const std::vector<Span>& key_spans(int64_t r) const { return key_spans_[size_t(r)]; }
+    // The longest key span: what a tile buffer must hold.
+    int64_t widest_key_span() const { return widest_; }
+    int64_t query_tile() const { return query_tile_; }
+
+  private:
+    int64_t length_, query_tile_, widest_ = 0;
+    std::vector<std::vector<Span>> key_spans_;
+    bool causal_;
+};
+
+}  // namespace attnlab::kernels
