@@ -29,11 +29,19 @@ namespace {
 
 constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 
-// [1, 1, L, L]: 0 on and below the diagonal, −∞ above it (key j > query i removed).
-Tensor causal_mask(int64_t L) {
-    Tensor mask = Tensor::zeros({1, 1, L, L});
-    for (int64_t i = 0; i < L; ++i)
-        for (int64_t j = i + 1; j < L; ++j) mask.data()[i * L + j] = kRemoved;
+// [1, 1, L, L]: 0 where the schedule keeps entry (i, j), −∞ where it removes it (outside its
+// tiles, or key j > query i when causal); undefined when it keeps every entry.
+Tensor schedule_mask(const kernels::TileSchedule& schedule) {
+    if (schedule.dense() && !schedule.causal()) return Tensor();
+    const int64_t L = schedule.length();
+    Tensor mask = Tensor::full({1, 1, L, L}, kRemoved);
+    for (int64_t block = 0; block < schedule.query_blocks(); ++block) {
+        const kernels::Span rows = schedule.query_block(block);
+        for (const kernels::Span& keys : schedule.key_spans(block))
+            for (int64_t i = rows.begin; i < rows.end; ++i)
+                for (int64_t j = keys.begin; j < keys.end && !(schedule.causal() && j > i); ++j)
+                    mask.data()[i * L + j] = 0;
+    }
     return mask;
 }
 
@@ -64,11 +72,10 @@ MultiHeadAttention::MultiHeadAttention(const AttentionConfig& config, Rng& rng)
     register_counter(dropout_calls_);
 }
 
-// The additive mask: 0 keeps, −∞ removes. Causal [1, 1, L, L] (key j > query i removed) and/or
-// padding [B, 1, 1, L]; undefined when there is neither.
+// The additive mask: 0 keeps, −∞ removes. The entries the source's schedule removes (causal:
+// key j > query i) [1, 1, L, L] and/or padding [B, 1, 1, L]; undefined when there is neither.
 Tensor MultiHeadAttention::additive_mask(int64_t B, int64_t L, const Tensor& key_padding) const {
-    Tensor mask;
-    if (config_.causal) mask = causal_mask(L);
+    Tensor mask = schedule_mask(source_->schedule(L, config_.causal));
     if (key_padding.defined()) {
         check_key_padding(key_padding, B, L, "attention");
         Tensor padding = Tensor::zeros({B, 1, 1, L});
@@ -98,8 +105,8 @@ Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding) {
 
 Tensor MultiHeadAttention::fused_mix(const Tensor& x, const Tensor& values,
                                      const Tensor& key_padding, AttentionDropout dropout) {
-    const auto schedule = kernels::TileSchedule::dense(x.size(1), config_.causal);
-    return fused_attention(source_->tiles(x), values, schedule, key_padding, dropout);
+    return fused_attention(source_->tiles(x), values, source_->schedule(x.size(1), config_.causal),
+                           key_padding, dropout);
 }
 
 Tensor MultiHeadAttention::unfused_mix(const Tensor& x, const Tensor& values,
@@ -123,6 +130,10 @@ TiledLogits LogitSource::tiles(const Tensor& x) {
     const int64_t h = full.size(1), L = full.size(2);
     const kernels::View view{full.size(0) == 1 ? 0 : h * L * L, L * L, L};
     return {{full}, std::make_shared<kernels::MatrixTiles>(full.data(), view)};
+}
+
+kernels::TileSchedule LogitSource::schedule(int64_t L, bool causal) const {
+    return kernels::TileSchedule::dense(L, causal);
 }
 
 LogitRows LogitSource::start_rows() const {
@@ -157,7 +168,7 @@ std::unique_ptr<DecodeState> MultiHeadAttention::start_decoding(int64_t batch) c
 
 Tensor synthetic_alignment(LogitSource& source, const Tensor& x, bool causal) {
     const Tensor logits = source.logits(x);  // [B or 1, h, L, L]
-    return softmax(logits, causal ? causal_mask(logits.size(-1)) : Tensor());
+    return softmax(logits, schedule_mask(source.schedule(logits.size(-1), causal)));
 }
 
 std::vector<AttentionPicture> MultiHeadAttention::attention_pictures(const Tensor& x,

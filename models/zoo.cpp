@@ -9,6 +9,7 @@
 #include "attn_factorized_random.h"
 #include "attn_lightweight_conv.h"
 #include "attn_linformer.h"
+#include "attn_local.h"
 #include "attn_mixture.h"
 #include "attn_performer.h"
 #include "attn_random.h"
@@ -23,7 +24,7 @@ const std::vector<const KindInfo*>& registered_kinds() {
         &vanilla_kind(),      &dense_kind(),        &factorized_dense_kind(),
         &random_kind(),       &fixed_random_kind(), &factorized_random_kind(),
         &performer_kind(),    &linformer_kind(),    &lightweight_conv_kind(),
-        &dynamic_conv_kind(),
+        &dynamic_conv_kind(), &local_kind(),
     };
     return kinds;
 }

@@ -15,8 +15,8 @@ using namespace attnlab;
 namespace {
 
 const std::vector<std::string> kKinds = {
-    "vanilla",           "dense",          "factorized_dense",      "random", "fixed_random",
-    "factorized_random", "random+vanilla", "dense+factorized_dense"};
+    "vanilla",           "dense",          "factorized_dense",       "random", "fixed_random",
+    "factorized_random", "random+vanilla", "dense+factorized_dense", "local"};
 
 #ifdef ATTNLAB_DOUBLE
 constexpr double kTolerance = 1e-10;
@@ -36,7 +36,8 @@ AttentionConfig config_for(const std::string& kind, bool causal, bool fused, dou
     config.causal = causal;
     config.dropout = dropout;
     config.dropout_seed = 5;
-    config.set("factorized_k", 2).set("fused", fused);
+    // Local blocks of 24: 70 = 24 + 24 + 22, none aligned with the 64-row tiles.
+    config.set("factorized_k", 2).set("fused", fused).set("local_block", 24);
     return config;
 }
 

@@ -35,6 +35,7 @@ std::map<std::string, Count> formulas(const AttentionConfig& c) {
     std::map<std::string, Count> f;
     // Logit kinds (attn_*.h); MultiHeadAttention adds its frame 2·(d² + d) (attention.h).
     f["vanilla"] = trainable(2 * (d * d + d));
+    f["local"] = trainable(2 * (d * d + d));
     f["dense"] = trainable(d * h * n + h * n + h * n * max_len + h * max_len);
     f["factorized_dense"] = trainable(d * h * n + h * n + h * n * (a + b) + h * (a + b));
     f["random"] = trainable(h * max_len * max_len);

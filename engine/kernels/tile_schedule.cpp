@@ -18,7 +18,9 @@ TileSchedule TileSchedule::dense(int64_t length, bool causal, int64_t query_tile
             keys.push_back({col, std::min(col + key_tile, last_key)});
         spans.push_back(std::move(keys));
     }
-    return TileSchedule(length, query_tile, std::move(spans), causal);
+    TileSchedule schedule(length, query_tile, std::move(spans), causal);
+    schedule.dense_ = true;
+    return schedule;
 }
 
 TileSchedule::TileSchedule(int64_t length, int64_t query_tile,

@@ -38,6 +38,8 @@ class TileSchedule {
 
     int64_t length() const { return length_; }
     bool causal() const { return causal_; }
+    // Whether this is dense(): every entry (every one on or below the diagonal when causal) kept.
+    bool dense() const { return dense_; }
     int64_t query_blocks() const { return int64_t(key_spans_.size()); }
     Span query_block(int64_t r) const;
     const std::vector<Span>& key_spans(int64_t r) const { return key_spans_[size_t(r)]; }
@@ -48,7 +50,7 @@ class TileSchedule {
   private:
     int64_t length_, query_tile_, widest_ = 0;
     std::vector<std::vector<Span>> key_spans_;
-    bool causal_;
+    bool causal_, dense_ = false;
 };
 
 }  // namespace attnlab::kernels
