@@ -30,7 +30,8 @@ namespace {
 constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 
 // [1, 1, L, L]: 0 where the schedule keeps entry (i, j), −∞ where it removes it (outside its
-// tiles, or key j > query i when causal); undefined when it keeps every entry.
+// tiles, or by its rule: key j > query i when causal, outside a band); undefined when it keeps
+// every entry.
 Tensor schedule_mask(const kernels::TileSchedule& schedule) {
     if (schedule.dense() && !schedule.causal()) return Tensor();
     const int64_t L = schedule.length();
@@ -39,8 +40,8 @@ Tensor schedule_mask(const kernels::TileSchedule& schedule) {
         const kernels::Span rows = schedule.query_block(block);
         for (const kernels::Span& keys : schedule.key_spans(block))
             for (int64_t i = rows.begin; i < rows.end; ++i)
-                for (int64_t j = keys.begin; j < keys.end && !(schedule.causal() && j > i); ++j)
-                    mask.data()[i * L + j] = 0;
+                for (int64_t j = keys.begin; j < keys.end; ++j)
+                    if (schedule.keeps(i, j)) mask.data()[i * L + j] = 0;
     }
     return mask;
 }
@@ -140,26 +141,36 @@ LogitRows LogitSource::start_rows() const {
     throw Error(cat(name(), ": this logit source has no incremental decoding"));
 }
 
-// Row t of the frame: softmax over the source's row (no mask: it covers keys 0 .. t only), then
-// the mix with every value so far.
+// Row t of the frame: softmax over the source's row (it covers keys 0 .. t only; a block-sparse
+// source's schedule removes some of them), then the mix with every value so far.
 class FrameDecodeState : public DecodeState {
   public:
     FrameDecodeState(const MultiHeadAttention& layer, int64_t batch)
-        : DecodeState(layer.config_, batch), layer_(layer), rows_(layer.source_->start_rows()) {}
+        : DecodeState(layer.config_, batch),
+          layer_(layer),
+          rows_(layer.source_->start_rows()),
+          schedule_(layer.source_->schedule(layer.config_.max_len, true)) {}
 
   private:
     Tensor advance(const Tensor& x) override {
         const int64_t t = position(), max_len = layer_.config_.max_len;
         ATTNLAB_CHECK(t < max_len, kind(), ": decoding position ", t, " is past max_len ", max_len,
                       " (the logits cover positions 0 .. max_len − 1)");
-        const Tensor weights = softmax(batch_broadcast(rows_(x, t), batch()));  // [B, h, 1, t+1]
+        Tensor logits = batch_broadcast(rows_(x, t), batch());  // [B, h, 1, t + 1]
+        if (!schedule_.dense()) {
+            Tensor removed = Tensor::zeros({1, 1, 1, t + 1});
+            for (int64_t j = 0; j <= t; ++j)
+                if (!schedule_.covers(t, j)) removed.data()[j] = kRemoved;
+            logits = add(logits, removed);
+        }
         values_.append(split_heads(layer_.w_v_.forward(x), layer_.config_.heads));
-        return layer_.w_o_.forward(merge_heads(values_.mix(weights)));  // [B, 1, d]
+        return layer_.w_o_.forward(merge_heads(values_.mix(softmax(logits))));  // [B, 1, d]
     }
 
     const MultiHeadAttention& layer_;
     LogitRows rows_;
-    RowCache values_;  // G(x_j) for j ≤ t
+    kernels::TileSchedule schedule_;  // causal, over max_len: row t is the same for any L > t
+    RowCache values_;                 // G(x_j) for j ≤ t
 };
 
 std::unique_ptr<DecodeState> MultiHeadAttention::start_decoding(int64_t batch) const {

@@ -2,9 +2,6 @@
 #include "attn_local.h"
 
 #include <algorithm>
-#include <limits>
-
-#include "engine/ops.h"
 
 namespace attnlab {
 
@@ -27,19 +24,6 @@ kernels::TileSchedule LocalLogits::schedule(int64_t L, bool causal) const {
     for (int64_t first = 0; first < L; first += block_)
         spans.push_back({{first, std::min(first + block_, L)}});
     return kernels::TileSchedule(L, block_, std::move(spans), causal);
-}
-
-LogitRows LocalLogits::start_rows() const {
-    const LogitRows vanilla_rows = VanillaLogits::start_rows();
-    const int64_t block = block_;
-    return [vanilla_rows, block](const Tensor& x, int64_t t) {
-        const Tensor row = vanilla_rows(x, t);  // [B, h, 1, t + 1]
-        const int64_t block_start = t / block * block;
-        if (block_start == 0) return row;
-        Tensor removed = Tensor::zeros({1, 1, 1, t + 1});
-        std::fill_n(removed.data(), block_start, -std::numeric_limits<real>::infinity());
-        return add(row, removed);
-    };
 }
 
 }  // namespace attnlab

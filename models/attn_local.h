@@ -7,7 +7,7 @@
 //
 // The fused frame computes only the diagonal b × b tiles (a TileSchedule with one key span per
 // query block), so time and memory grow as L · b, not L². Decoding (attention.h): vanilla's row
-// t, with the keys before t's block removed.
+// t; the frame removes the keys its schedule does not list.
 //
 // Option: "local_block" b (default 50, LRA's block size), in [1, 65536].
 // Parameters: "w_q.{weight,bias}", "w_k.{weight,bias}", each [d, d] + [d].  Count: 2·(d² + d).
@@ -23,7 +23,6 @@ class LocalLogits : public VanillaLogits {
     LocalLogits(const AttentionConfig& config, Rng& rng);
     std::string name() const override { return "local"; }
     kernels::TileSchedule schedule(int64_t L, bool causal) const override;
-    LogitRows start_rows() const override;
 
   private:
     int64_t block_;

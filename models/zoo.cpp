@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "attn_bigbird.h"
 #include "attn_dense.h"
 #include "attn_dynamic_conv.h"
 #include "attn_factorized_dense.h"
@@ -10,6 +11,7 @@
 #include "attn_lightweight_conv.h"
 #include "attn_linformer.h"
 #include "attn_local.h"
+#include "attn_longformer.h"
 #include "attn_mixture.h"
 #include "attn_performer.h"
 #include "attn_random.h"
@@ -24,7 +26,8 @@ const std::vector<const KindInfo*>& registered_kinds() {
         &vanilla_kind(),      &dense_kind(),        &factorized_dense_kind(),
         &random_kind(),       &fixed_random_kind(), &factorized_random_kind(),
         &performer_kind(),    &linformer_kind(),    &lightweight_conv_kind(),
-        &dynamic_conv_kind(), &local_kind(),
+        &dynamic_conv_kind(), &local_kind(),        &longformer_kind(),
+        &bigbird_kind(),
     };
     return kinds;
 }

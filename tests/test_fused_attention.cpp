@@ -14,9 +14,17 @@ using namespace attnlab;
 
 namespace {
 
-const std::vector<std::string> kKinds = {
-    "vanilla",           "dense",          "factorized_dense",       "random", "fixed_random",
-    "factorized_random", "random+vanilla", "dense+factorized_dense", "local"};
+const std::vector<std::string> kKinds = {"vanilla",
+                                         "dense",
+                                         "factorized_dense",
+                                         "random",
+                                         "fixed_random",
+                                         "factorized_random",
+                                         "random+vanilla",
+                                         "dense+factorized_dense",
+                                         "local",
+                                         "longformer",
+                                         "bigbird"};
 
 #ifdef ATTNLAB_DOUBLE
 constexpr double kTolerance = 1e-10;
@@ -36,8 +44,11 @@ AttentionConfig config_for(const std::string& kind, bool causal, bool fused, dou
     config.causal = causal;
     config.dropout = dropout;
     config.dropout_seed = 5;
-    // Local blocks of 24: 70 = 24 + 24 + 22, none aligned with the 64-row tiles.
+    // Local blocks of 24: 70 = 24 + 24 + 22, none aligned with the 64-row tiles; a Longformer
+    // window of ±10 with 3 global positions; BigBird blocks of 8 (9 blocks, the last ragged).
     config.set("factorized_k", 2).set("fused", fused).set("local_block", 24);
+    config.set("longformer_window", 20).set("longformer_global", 3);
+    config.set("bigbird_block", 8).set("bigbird_random", 2);
     return config;
 }
 

@@ -24,8 +24,12 @@ TileSchedule TileSchedule::dense(int64_t length, bool causal, int64_t query_tile
 }
 
 TileSchedule::TileSchedule(int64_t length, int64_t query_tile,
-                           std::vector<std::vector<Span>> key_spans, bool causal)
-    : length_(length), query_tile_(query_tile), key_spans_(std::move(key_spans)), causal_(causal) {
+                           std::vector<std::vector<Span>> key_spans, bool causal, Band band)
+    : length_(length),
+      query_tile_(query_tile),
+      key_spans_(std::move(key_spans)),
+      causal_(causal),
+      band_(band) {
     ATTNLAB_CHECK(length >= 1 && query_tile >= 1, "TileSchedule: length ", length,
                   " and query_tile ", query_tile, " must be positive");
     const int64_t blocks = (length + query_tile - 1) / query_tile;
@@ -46,6 +50,12 @@ TileSchedule::TileSchedule(int64_t length, int64_t query_tile,
             widest_ = std::max(widest_, spans[s].size());
         }
     }
+}
+
+bool TileSchedule::covers(int64_t i, int64_t j) const {
+    for (const Span& keys : key_spans(i / query_tile_))
+        if (keys.begin <= j && j < keys.end) return keeps(i, j);
+    return false;
 }
 
 Span TileSchedule::query_block(int64_t r) const {
