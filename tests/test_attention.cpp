@@ -31,6 +31,7 @@ AttentionConfig tiny(const std::string& kind, bool causal) {
     config.set("factorized_k", 2).set("local_block", 2);
     config.set("longformer_window", 2).set("longformer_global", 1);  // |i − j| ≤ 1, or i, j = 0
     config.set("bigbird_block", 1).set("bigbird_random", 1);
+    config.set("sparse_block", 3).set("sparse_summary", 1);  // blocks {0, 1, 2}, {3}
     return config;
 }
 
@@ -143,7 +144,8 @@ TEST_CASE("attention: weight rows sum to 1, masked keys get exactly 0", "[attent
                             const real w = weights.data()[((b * 2 + head) * 4 + i) * 4 + j];
                             const bool outside_block =
                                 (kind == "local" && i / 2 != j / 2) ||
-                                (kind == "longformer" && std::abs(i - j) > 1 && i > 0 && j > 0);
+                                (kind == "longformer" && std::abs(i - j) > 1 && i > 0 && j > 0) ||
+                                (kind == "sparse_transformer" && i == 3 && j == 1);
                             const bool masked =
                                 (causal && j > i) || (b == 1 && j == 3) || outside_block;
                             if (masked)

@@ -24,7 +24,8 @@ const std::vector<std::string> kKinds = {"vanilla",
                                          "dense+factorized_dense",
                                          "local",
                                          "longformer",
-                                         "bigbird"};
+                                         "bigbird",
+                                         "sparse_transformer"};
 
 #ifdef ATTNLAB_DOUBLE
 constexpr double kTolerance = 1e-10;
@@ -49,6 +50,7 @@ AttentionConfig config_for(const std::string& kind, bool causal, bool fused, dou
     config.set("factorized_k", 2).set("fused", fused).set("local_block", 24);
     config.set("longformer_window", 20).set("longformer_global", 3);
     config.set("bigbird_block", 8).set("bigbird_random", 2);
+    config.set("sparse_block", 16).set("sparse_summary", 3);
     return config;
 }
 

@@ -37,6 +37,7 @@ std::map<std::string, Count> formulas(const AttentionConfig& c) {
     f["vanilla"] = trainable(2 * (d * d + d));
     f["local"] = trainable(2 * (d * d + d));
     f["longformer"] = trainable(2 * (d * d + d));
+    f["sparse_transformer"] = trainable(2 * (d * d + d));
     const int64_t bigbird_blocks =
         (max_len + c.integer("bigbird_block") - 1) / c.integer("bigbird_block");
     f["bigbird"] =

@@ -6,9 +6,10 @@
 // block-sparse kind (local, Sparse Transformer, Longformer, BigBird: issue 19) is only another
 // schedule for the same kernel. Dense attention lists every key block; causal dense lists those
 // that start at or before the block's last query, and `causal` asks the kernel to remove key j > i
-// inside the diagonal tiles. A band (Longformer's sliding window) removes, inside the listed tiles,
-// the entries farther than its window from the diagonal, except in the rows and columns of its
-// global positions. A ragged L gives a short last block.
+// inside the diagonal tiles. A band (Longformer's sliding window, the Sparse Transformer's strided
+// pattern) removes, inside the listed tiles, the entries farther than its window from the
+// diagonal, except in the rows and columns of its global positions and on its strided diagonals. A
+// ragged L gives a short last block.
 #pragma once
 
 #include <cstdint>
@@ -27,9 +28,10 @@ struct Span {
 inline constexpr int64_t kQueryTile = 64;
 inline constexpr int64_t kKeyTile = 64;
 
-// Entry (i, j) is kept when |i − j| ≤ window, or i < global, or j < global; window < 0: all.
+// Entry (i, j) is kept when |i − j| ≤ window, or i < global, or j < global, or i − j is a multiple
+// of a positive stride; window < 0: all.
 struct Band {
-    int64_t window = -1, global = 0;
+    int64_t window = -1, global = 0, stride = 0;
 };
 
 class TileSchedule {
@@ -53,6 +55,7 @@ class TileSchedule {
     bool keeps(int64_t i, int64_t j) const {
         if (causal_ && j > i) return false;
         if (band_.window < 0 || i < band_.global || j < band_.global) return true;
+        if (band_.stride > 0 && (i - j) % band_.stride == 0) return true;
         return i - j <= band_.window && j - i <= band_.window;
     }
     int64_t query_blocks() const { return int64_t(key_spans_.size()); }
