@@ -30,6 +30,7 @@ constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 // Sets S_ij = −∞ where key j is removed for query i (by the schedule's rule, or a padded key).
 void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedule,
                const real* padding) {
+    if (!padding && schedule.keeps_all({tile.row0, tile.row1}, {tile.col0, tile.col1})) return;
     for (int64_t r = 0; r < tile.rows(); ++r) {
         const int64_t i = tile.row0 + r;
         for (int64_t j = tile.col0; j < tile.col1; ++j)

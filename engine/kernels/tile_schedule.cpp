@@ -58,6 +58,13 @@ bool TileSchedule::covers(int64_t i, int64_t j) const {
     return false;
 }
 
+bool TileSchedule::keeps_all(Span rows, Span keys) const {
+    if (causal_ && keys.end - 1 > rows.begin) return false;
+    if (band_.window < 0 || rows.end <= band_.global || keys.end <= band_.global) return true;
+    const int64_t farthest = std::max(rows.end - 1 - keys.begin, keys.end - 1 - rows.begin);
+    return farthest <= band_.window;
+}
+
 Span TileSchedule::query_block(int64_t r) const {
     return {r * query_tile_, std::min((r + 1) * query_tile_, length_)};
 }
