@@ -44,7 +44,8 @@ const char* const kHelp =
     "\n"
     "Forward + backward of one layer (batch 1, d = 256, 4 heads, m = 256, Linformer k = 256) for\n"
     "vanilla (fused, unfused, causal), performer (bidirectional and causal), linformer, random,\n"
-    "dense and dynamic_conv.\n"
+    "dense, dynamic_conv, and the block-sparse local, longformer, bigbird and sparse_transformer\n"
+    "(LRA's block sizes).\n"
     "Each cell runs in its own process to measure its peak RSS. Writes\n"
     "results/attention_scaling/{results.json,table.md,time.png,memory.png}.\n";
 
@@ -60,7 +61,11 @@ const std::vector<Arm> kArms = {{"vanilla", "vanilla", false, true},
                                 {"linformer", "linformer", false, true},
                                 {"random", "random", false, true},
                                 {"dense", "dense", false, true},
-                                {"dynamic_conv", "dynamic_conv", false, true}};
+                                {"dynamic_conv", "dynamic_conv", false, true},
+                                {"local", "local", false, true},
+                                {"longformer", "longformer", false, true},
+                                {"bigbird", "bigbird", false, true},
+                                {"sparse_transformer", "sparse_transformer", false, true}};
 
 const Arm& arm(const std::string& label) {
     for (const Arm& candidate : kArms)
@@ -130,6 +135,23 @@ std::string format(const char* pattern, double a, double b = 0) {
     char text[96];
     std::snprintf(text, sizeof text, pattern, a, b);
     return text;
+}
+
+// Issue 19's check on the block-sparse kinds (LRA's block sizes, attn_*.h): time and memory
+// linear in L from 1024 to 16384, i.e. each 16× longer input costing at most 1.5 × 16× more.
+std::vector<Target> sparse_targets(const CellValue& value) {
+    std::vector<Target> targets;
+    for (const char* label : {"local", "longformer", "bigbird", "sparse_transformer"})
+        for (const char* metric : {"seconds", "peak_mib"}) {
+            const double short_input = value(label, 1024, metric),
+                         long_input = value(label, 16384, metric);
+            const double growth = long_input / short_input / 16;  // 1 = exactly linear
+            targets.push_back({std::string(label) + ": " + (metric[0] == 's' ? "time" : "memory") +
+                                   "(16384) / (1024) within 1.5× of 16 (linear)",
+                               format("%.2f × linear", growth), short_input > 0 && long_input > 0,
+                               growth <= 1.5});
+        }
+    return targets;
 }
 
 // The FAVOR+ targets of the "Performance" issue: bidirectional faster than vanilla from L = 1024
@@ -301,6 +323,7 @@ std::string scaling_report(const std::string& preset_name, const Preset& preset,
                               std::to_string(crossover) + " on.\n"
                         : std::string("No crossover within the measured lengths.\n");
     report += targets_table("Fused frame targets (issue 18)", fused_targets(value, preset.lengths));
+    report += targets_table("Block-sparse kinds: linear in L (issue 19)", sparse_targets(value));
     report += targets_table("FAVOR+ targets (issue \"Performance\")",
                             favor_targets(value, preset.lengths));
     report +=

@@ -29,11 +29,20 @@ namespace {
 
 constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 
-// [1, 1, L, L]: 0 on and below the diagonal, −∞ above it (key j > query i removed).
-Tensor causal_mask(int64_t L) {
-    Tensor mask = Tensor::zeros({1, 1, L, L});
-    for (int64_t i = 0; i < L; ++i)
-        for (int64_t j = i + 1; j < L; ++j) mask.data()[i * L + j] = kRemoved;
+// [1, 1, L, L]: 0 where the schedule keeps entry (i, j), −∞ where it removes it (outside its
+// tiles, or by its rule: key j > query i when causal, outside a band); undefined when it keeps
+// every entry.
+Tensor schedule_mask(const kernels::TileSchedule& schedule) {
+    if (schedule.dense() && !schedule.causal()) return Tensor();
+    const int64_t L = schedule.length();
+    Tensor mask = Tensor::full({1, 1, L, L}, kRemoved);
+    for (int64_t block = 0; block < schedule.query_blocks(); ++block) {
+        const kernels::Span rows = schedule.query_block(block);
+        for (const kernels::Span& keys : schedule.key_spans(block))
+            for (int64_t i = rows.begin; i < rows.end; ++i)
+                for (int64_t j = keys.begin; j < keys.end; ++j)
+                    if (schedule.keeps(i, j)) mask.data()[i * L + j] = 0;
+    }
     return mask;
 }
 
@@ -64,11 +73,10 @@ MultiHeadAttention::MultiHeadAttention(const AttentionConfig& config, Rng& rng)
     register_counter(dropout_calls_);
 }
 
-// The additive mask: 0 keeps, −∞ removes. Causal [1, 1, L, L] (key j > query i removed) and/or
-// padding [B, 1, 1, L]; undefined when there is neither.
+// The additive mask: 0 keeps, −∞ removes. The entries the source's schedule removes (causal:
+// key j > query i) [1, 1, L, L] and/or padding [B, 1, 1, L]; undefined when there is neither.
 Tensor MultiHeadAttention::additive_mask(int64_t B, int64_t L, const Tensor& key_padding) const {
-    Tensor mask;
-    if (config_.causal) mask = causal_mask(L);
+    Tensor mask = schedule_mask(source_->schedule(L, config_.causal));
     if (key_padding.defined()) {
         check_key_padding(key_padding, B, L, "attention");
         Tensor padding = Tensor::zeros({B, 1, 1, L});
@@ -98,8 +106,8 @@ Tensor MultiHeadAttention::forward(const Tensor& x, const Tensor& key_padding) {
 
 Tensor MultiHeadAttention::fused_mix(const Tensor& x, const Tensor& values,
                                      const Tensor& key_padding, AttentionDropout dropout) {
-    const auto schedule = kernels::TileSchedule::dense(x.size(1), config_.causal);
-    return fused_attention(source_->tiles(x), values, schedule, key_padding, dropout);
+    return fused_attention(source_->tiles(x), values, source_->schedule(x.size(1), config_.causal),
+                           key_padding, dropout);
 }
 
 Tensor MultiHeadAttention::unfused_mix(const Tensor& x, const Tensor& values,
@@ -125,30 +133,44 @@ TiledLogits LogitSource::tiles(const Tensor& x) {
     return {{full}, std::make_shared<kernels::MatrixTiles>(full.data(), view)};
 }
 
+kernels::TileSchedule LogitSource::schedule(int64_t L, bool causal) const {
+    return kernels::TileSchedule::dense(L, causal);
+}
+
 LogitRows LogitSource::start_rows() const {
     throw Error(cat(name(), ": this logit source has no incremental decoding"));
 }
 
-// Row t of the frame: softmax over the source's row (no mask: it covers keys 0 .. t only), then
-// the mix with every value so far.
+// Row t of the frame: softmax over the source's row (it covers keys 0 .. t only; a block-sparse
+// source's schedule removes some of them), then the mix with every value so far.
 class FrameDecodeState : public DecodeState {
   public:
     FrameDecodeState(const MultiHeadAttention& layer, int64_t batch)
-        : DecodeState(layer.config_, batch), layer_(layer), rows_(layer.source_->start_rows()) {}
+        : DecodeState(layer.config_, batch),
+          layer_(layer),
+          rows_(layer.source_->start_rows()),
+          schedule_(layer.source_->schedule(layer.config_.max_len, true)) {}
 
   private:
     Tensor advance(const Tensor& x) override {
         const int64_t t = position(), max_len = layer_.config_.max_len;
         ATTNLAB_CHECK(t < max_len, kind(), ": decoding position ", t, " is past max_len ", max_len,
                       " (the logits cover positions 0 .. max_len − 1)");
-        const Tensor weights = softmax(batch_broadcast(rows_(x, t), batch()));  // [B, h, 1, t+1]
+        Tensor logits = batch_broadcast(rows_(x, t), batch());  // [B, h, 1, t + 1]
+        if (!schedule_.dense()) {
+            Tensor removed = Tensor::zeros({1, 1, 1, t + 1});
+            for (int64_t j = 0; j <= t; ++j)
+                if (!schedule_.covers(t, j)) removed.data()[j] = kRemoved;
+            logits = add(logits, removed);
+        }
         values_.append(split_heads(layer_.w_v_.forward(x), layer_.config_.heads));
-        return layer_.w_o_.forward(merge_heads(values_.mix(weights)));  // [B, 1, d]
+        return layer_.w_o_.forward(merge_heads(values_.mix(softmax(logits))));  // [B, 1, d]
     }
 
     const MultiHeadAttention& layer_;
     LogitRows rows_;
-    RowCache values_;  // G(x_j) for j ≤ t
+    kernels::TileSchedule schedule_;  // causal, over max_len: row t is the same for any L > t
+    RowCache values_;                 // G(x_j) for j ≤ t
 };
 
 std::unique_ptr<DecodeState> MultiHeadAttention::start_decoding(int64_t batch) const {
@@ -157,7 +179,7 @@ std::unique_ptr<DecodeState> MultiHeadAttention::start_decoding(int64_t batch) c
 
 Tensor synthetic_alignment(LogitSource& source, const Tensor& x, bool causal) {
     const Tensor logits = source.logits(x);  // [B or 1, h, L, L]
-    return softmax(logits, causal ? causal_mask(logits.size(-1)) : Tensor());
+    return softmax(logits, schedule_mask(source.schedule(logits.size(-1), causal)));
 }
 
 std::vector<AttentionPicture> MultiHeadAttention::attention_pictures(const Tensor& x,

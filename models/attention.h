@@ -67,6 +67,10 @@ class LogitSource : public Module {
     // whole matrix of logits(x), which is correct for any source but not O(L) in memory; every
     // registered kind overrides it.
     virtual TiledLogits tiles(const Tensor& x);
+    // Which entries of the L × L logits exist: the fused kernel computes only the schedule's
+    // tiles, and the unfused path and decoding remove every other entry. This default keeps all
+    // of them (those on or below the diagonal when causal); a block-sparse kind overrides it.
+    virtual kernels::TileSchedule schedule(int64_t L, bool causal) const;
 };
 
 // softmax(S + causal mask) of one logit source on its own, for x [B, L, d] → [B or 1, h, L, L]:

@@ -66,8 +66,10 @@ TiledLogits DenseLogits::tiles(const Tensor& x) {
                                                     true, hidden_, b2_.data(), max_len_)};
 }
 
+// Every step computes all max_len columns and slices the result: the same sizes each step, so the
+// buffer pool reuses one block instead of keeping one of every width (O(L²) memory in all).
 LogitRows DenseLogits::start_rows() const {
-    return [this](const Tensor& x, int64_t t) { return rows(x, t + 1); };
+    return [this](const Tensor& x, int64_t t) { return slice(rows(x, max_len_), 3, 0, t + 1); };
 }
 
 }  // namespace attnlab

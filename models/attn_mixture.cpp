@@ -10,7 +10,11 @@ MixtureLogits::MixtureLogits(std::vector<std::unique_ptr<LogitSource>> component
     ATTNLAB_CHECK(components_.size() >= 2, "mixture: needs at least 2 components, got ",
                   components_.size());
     alpha_ = register_parameter("alpha", Tensor::zeros({int64_t(components_.size())}));
-    for (auto& component : components_) register_module(component->name(), *component);
+    for (auto& component : components_) {
+        ATTNLAB_CHECK(component->schedule(1, false).dense(), "mixture: \"", component->name(),
+                      "\" keeps only some entries of the attention matrix and cannot be mixed");
+        register_module(component->name(), *component);
+    }
 }
 
 std::vector<LogitSource*> MixtureLogits::parts() {

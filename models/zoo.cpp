@@ -3,15 +3,19 @@
 
 #include <algorithm>
 
+#include "attn_bigbird.h"
 #include "attn_dense.h"
 #include "attn_dynamic_conv.h"
 #include "attn_factorized_dense.h"
 #include "attn_factorized_random.h"
 #include "attn_lightweight_conv.h"
 #include "attn_linformer.h"
+#include "attn_local.h"
+#include "attn_longformer.h"
 #include "attn_mixture.h"
 #include "attn_performer.h"
 #include "attn_random.h"
+#include "attn_sparse_transformer.h"
 #include "attn_vanilla.h"
 
 namespace attnlab {
@@ -20,10 +24,20 @@ namespace attnlab {
 // prints (errors, `attnlab inspect`, the benchmark's kinds).
 const std::vector<const KindInfo*>& registered_kinds() {
     static const std::vector<const KindInfo*> kinds = {
-        &vanilla_kind(),      &dense_kind(),        &factorized_dense_kind(),
-        &random_kind(),       &fixed_random_kind(), &factorized_random_kind(),
-        &performer_kind(),    &linformer_kind(),    &lightweight_conv_kind(),
+        &vanilla_kind(),
+        &dense_kind(),
+        &factorized_dense_kind(),
+        &random_kind(),
+        &fixed_random_kind(),
+        &factorized_random_kind(),
+        &performer_kind(),
+        &linformer_kind(),
+        &lightweight_conv_kind(),
         &dynamic_conv_kind(),
+        &local_kind(),
+        &longformer_kind(),
+        &bigbird_kind(),
+        &sparse_transformer_kind(),
     };
     return kinds;
 }

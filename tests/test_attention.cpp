@@ -16,9 +16,11 @@ namespace {
 
 const std::vector<std::string> kAllKinds = {"vanilla",        "dense",         "factorized_dense",
                                             "random",         "fixed_random",  "factorized_random",
-                                            "random+vanilla", "dense+vanilla", "random+dense"};
+                                            "random+vanilla", "dense+vanilla", "random+dense",
+                                            "local",          "longformer",    "bigbird"};
 
-// B = 2, L = 4, d = 8, h = 2, max_len = 6 (factorized a = 2, b = 3), k = 2, no dropout.
+// B = 2, L = 4, d = 8, h = 2, max_len = 6 (factorized a = 2, b = 3), k = 2, local blocks of 2, no
+// dropout.
 AttentionConfig tiny(const std::string& kind, bool causal) {
     AttentionConfig config;
     config.d_model = 8;
@@ -26,7 +28,10 @@ AttentionConfig tiny(const std::string& kind, bool causal) {
     config.max_len = 6;
     config.kind = kind;
     config.causal = causal;
-    config.set("factorized_k", 2);
+    config.set("factorized_k", 2).set("local_block", 2);
+    config.set("longformer_window", 2).set("longformer_global", 1);  // |i − j| ≤ 1, or i, j = 0
+    config.set("bigbird_block", 1).set("bigbird_random", 1);
+    config.set("sparse_block", 3).set("sparse_summary", 1);  // blocks {0, 1, 2}, {3}
     return config;
 }
 
@@ -72,7 +77,8 @@ TEST_CASE("attention: whole-layer gradients w.r.t. x and every parameter, for ev
 }
 
 TEST_CASE("attention: gradients with a key-padding mask", "[attention][grad]") {
-    for (const std::string kind : {"vanilla", "random", "dense+vanilla"}) {
+    for (const std::string kind :
+         {"vanilla", "random", "dense+vanilla", "local", "longformer", "bigbird"}) {
         INFO(kind);
         Rng rng(3);
         MultiHeadAttention attention(tiny(kind, false), rng);
@@ -136,7 +142,12 @@ TEST_CASE("attention: weight rows sum to 1, masked keys get exactly 0", "[attent
                     for (int64_t i = 0; i < 4; ++i)
                         for (int64_t j = 0; j < 4; ++j) {
                             const real w = weights.data()[((b * 2 + head) * 4 + i) * 4 + j];
-                            const bool masked = (causal && j > i) || (b == 1 && j == 3);
+                            const bool outside_block =
+                                (kind == "local" && i / 2 != j / 2) ||
+                                (kind == "longformer" && std::abs(i - j) > 1 && i > 0 && j > 0) ||
+                                (kind == "sparse_transformer" && i == 3 && j == 1);
+                            const bool masked =
+                                (causal && j > i) || (b == 1 && j == 3) || outside_block;
                             if (masked)
                                 CHECK(w == 0);
                             else

@@ -14,9 +14,18 @@ using namespace attnlab;
 
 namespace {
 
-const std::vector<std::string> kKinds = {
-    "vanilla",           "dense",          "factorized_dense",      "random", "fixed_random",
-    "factorized_random", "random+vanilla", "dense+factorized_dense"};
+const std::vector<std::string> kKinds = {"vanilla",
+                                         "dense",
+                                         "factorized_dense",
+                                         "random",
+                                         "fixed_random",
+                                         "factorized_random",
+                                         "random+vanilla",
+                                         "dense+factorized_dense",
+                                         "local",
+                                         "longformer",
+                                         "bigbird",
+                                         "sparse_transformer"};
 
 #ifdef ATTNLAB_DOUBLE
 constexpr double kTolerance = 1e-10;
@@ -36,7 +45,12 @@ AttentionConfig config_for(const std::string& kind, bool causal, bool fused, dou
     config.causal = causal;
     config.dropout = dropout;
     config.dropout_seed = 5;
-    config.set("factorized_k", 2).set("fused", fused);
+    // Local blocks of 24: 70 = 24 + 24 + 22, none aligned with the 64-row tiles; a Longformer
+    // window of ±10 with 3 global positions; BigBird blocks of 8 (9 blocks, the last ragged).
+    config.set("factorized_k", 2).set("fused", fused).set("local_block", 24);
+    config.set("longformer_window", 20).set("longformer_global", 3);
+    config.set("bigbird_block", 8).set("bigbird_random", 2);
+    config.set("sparse_block", 16).set("sparse_summary", 3);
     return config;
 }
 

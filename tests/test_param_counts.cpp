@@ -35,6 +35,13 @@ std::map<std::string, Count> formulas(const AttentionConfig& c) {
     std::map<std::string, Count> f;
     // Logit kinds (attn_*.h); MultiHeadAttention adds its frame 2·(d² + d) (attention.h).
     f["vanilla"] = trainable(2 * (d * d + d));
+    f["local"] = trainable(2 * (d * d + d));
+    f["longformer"] = trainable(2 * (d * d + d));
+    f["sparse_transformer"] = trainable(2 * (d * d + d));
+    const int64_t bigbird_blocks =
+        (max_len + c.integer("bigbird_block") - 1) / c.integer("bigbird_block");
+    f["bigbird"] =
+        trainable(2 * (d * d + d)) + Count{bigbird_blocks * c.integer("bigbird_random"), 0};
     f["dense"] = trainable(d * h * n + h * n + h * n * max_len + h * max_len);
     f["factorized_dense"] = trainable(d * h * n + h * n + h * n * (a + b) + h * (a + b));
     f["random"] = trainable(h * max_len * max_len);
@@ -95,6 +102,7 @@ TEST_CASE("parameter counts: every kind and mixture matches its header's formula
     base.set("factorized_k", 4);
     base.set("performer_features", 7);
     base.set("linformer_k", 6);
+    base.set("bigbird_block", 3);
     AttentionConfig wide = base;
     wide.d_model = 20;
     wide.heads = 2;

@@ -27,12 +27,14 @@ namespace {
 
 constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 
-// Sets S_ij = −∞ where key j is removed for query i (causal, or a padded key).
-void mask_tile(real* s, int64_t ld, const Tile& tile, bool causal, const real* padding) {
+// Sets S_ij = −∞ where key j is removed for query i (by the schedule's rule, or a padded key).
+void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedule,
+               const real* padding) {
+    if (!padding && schedule.keeps_all({tile.row0, tile.row1}, {tile.col0, tile.col1})) return;
     for (int64_t r = 0; r < tile.rows(); ++r) {
         const int64_t i = tile.row0 + r;
         for (int64_t j = tile.col0; j < tile.col1; ++j)
-            if ((causal && j > i) || (padding && padding[j] == 0))
+            if (!schedule.keeps(i, j) || (padding && padding[j] == 0))
                 s[r * ld + j - tile.col0] = kRemoved;
     }
 }
@@ -92,7 +94,7 @@ void forward_block(const LogitTiles& logits, const TileSchedule& schedule, const
     for (const Span& keys : schedule.key_spans(task % blocks)) {
         const Tile tile{b, head, rows.begin, rows.end, keys.begin, keys.end};
         logits.compute(tile, s.data(), ld);
-        mask_tile(s.data(), ld, tile, schedule.causal(), padding);
+        mask_tile(s.data(), ld, tile, schedule, padding);
         fold_tile(s.data(), ld, tile, dv, state);
         if (masks.dropout > 0)
             for (int64_t r = 0; r < tile.rows(); ++r)
@@ -136,7 +138,7 @@ void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, cons
             const Tile tile{b, head, rows.begin, rows.end, keys.begin, keys.end};
             const real* v_keys = v + (slice * L + keys.begin) * width;
             logits.compute(tile, p.data(), ld);
-            mask_tile(p.data(), ld, tile, schedule.causal(), padding);
+            mask_tile(p.data(), ld, tile, schedule, padding);
             // dP̃ = dO Vᵀ over the tile (before the dropout factors).
             gemm(false, true, tile.rows(), tile.cols(), width, 1, d_o, width, v_keys, width, 0,
                  dp.data(), ld);

@@ -18,12 +18,18 @@ TileSchedule TileSchedule::dense(int64_t length, bool causal, int64_t query_tile
             keys.push_back({col, std::min(col + key_tile, last_key)});
         spans.push_back(std::move(keys));
     }
-    return TileSchedule(length, query_tile, std::move(spans), causal);
+    TileSchedule schedule(length, query_tile, std::move(spans), causal);
+    schedule.dense_ = true;
+    return schedule;
 }
 
 TileSchedule::TileSchedule(int64_t length, int64_t query_tile,
-                           std::vector<std::vector<Span>> key_spans, bool causal)
-    : length_(length), query_tile_(query_tile), key_spans_(std::move(key_spans)), causal_(causal) {
+                           std::vector<std::vector<Span>> key_spans, bool causal, Band band)
+    : length_(length),
+      query_tile_(query_tile),
+      key_spans_(std::move(key_spans)),
+      causal_(causal),
+      band_(band) {
     ATTNLAB_CHECK(length >= 1 && query_tile >= 1, "TileSchedule: length ", length,
                   " and query_tile ", query_tile, " must be positive");
     const int64_t blocks = (length + query_tile - 1) / query_tile;
@@ -44,6 +50,19 @@ TileSchedule::TileSchedule(int64_t length, int64_t query_tile,
             widest_ = std::max(widest_, spans[s].size());
         }
     }
+}
+
+bool TileSchedule::covers(int64_t i, int64_t j) const {
+    for (const Span& keys : key_spans(i / query_tile_))
+        if (keys.begin <= j && j < keys.end) return keeps(i, j);
+    return false;
+}
+
+bool TileSchedule::keeps_all(Span rows, Span keys) const {
+    if (causal_ && keys.end - 1 > rows.begin) return false;
+    if (band_.window < 0 || rows.end <= band_.global || keys.end <= band_.global) return true;
+    const int64_t farthest = std::max(rows.end - 1 - keys.begin, keys.end - 1 - rows.begin);
+    return farthest <= band_.window;
 }
 
 Span TileSchedule::query_block(int64_t r) const {

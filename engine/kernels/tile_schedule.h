@@ -6,7 +6,10 @@
 // block-sparse kind (local, Sparse Transformer, Longformer, BigBird: issue 19) is only another
 // schedule for the same kernel. Dense attention lists every key block; causal dense lists those
 // that start at or before the block's last query, and `causal` asks the kernel to remove key j > i
-// inside the diagonal tiles. A ragged L gives a short last block.
+// inside the diagonal tiles. A band (Longformer's sliding window, the Sparse Transformer's strided
+// pattern) removes, inside the listed tiles, the entries farther than its window from the
+// diagonal, except in the rows and columns of its global positions and on its strided diagonals. A
+// ragged L gives a short last block.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +28,12 @@ struct Span {
 inline constexpr int64_t kQueryTile = 64;
 inline constexpr int64_t kKeyTile = 64;
 
+// Entry (i, j) is kept when |i − j| ≤ window, or i < global, or j < global, or i − j is a multiple
+// of a positive stride; window < 0: all.
+struct Band {
+    int64_t window = -1, global = 0, stride = 0;
+};
+
 class TileSchedule {
   public:
     // Every key block for each query block (causal: the blocks on or below the diagonal).
@@ -34,10 +43,23 @@ class TileSchedule {
     // key_spans[r] lists the key spans of query block r (rows [r·query_tile, ...)); each span lies
     // in [0, length) and the spans of one block do not overlap (an Error otherwise).
     TileSchedule(int64_t length, int64_t query_tile, std::vector<std::vector<Span>> key_spans,
-                 bool causal);
+                 bool causal, Band band = {});
 
     int64_t length() const { return length_; }
     bool causal() const { return causal_; }
+    // Whether this is dense(): every entry (every one on or below the diagonal when causal) kept.
+    bool dense() const { return dense_; }
+    // Whether entry (i, j) lies in a listed tile and is kept there.
+    bool covers(int64_t i, int64_t j) const;
+    // Whether the rule keeps every entry of rows × keys (then no entry needs masking).
+    bool keeps_all(Span rows, Span keys) const;
+    // Whether entry (i, j) of a listed tile is kept: the causal rule and the band.
+    bool keeps(int64_t i, int64_t j) const {
+        if (causal_ && j > i) return false;
+        if (band_.window < 0 || i < band_.global || j < band_.global) return true;
+        if (band_.stride > 0 && (i - j) % band_.stride == 0) return true;
+        return i - j <= band_.window && j - i <= band_.window;
+    }
     int64_t query_blocks() const { return int64_t(key_spans_.size()); }
     Span query_block(int64_t r) const;
     const std::vector<Span>& key_spans(int64_t r) const { return key_spans_[size_t(r)]; }
@@ -48,7 +70,8 @@ class TileSchedule {
   private:
     int64_t length_, query_tile_, widest_ = 0;
     std::vector<std::vector<Span>> key_spans_;
-    bool causal_;
+    bool causal_, dense_ = false;
+    Band band_;
 };
 
 }  // namespace attnlab::kernels
