@@ -84,7 +84,7 @@ Preset make_preset(bool full) {
                 // synthesizer_ablation's seq2seq task and model, quick and full
                 json{{"d_model", 64}, {"heads", 4}, {"layers", 2}, {"d_ff", 256}},
                 json{{"task", "reverse"}, {"min_length", 4}, {"max_length", 10}}, 2};
-    return {256, 4, 4, 1024, 256, full_contexts, 32, 4, 600,
+    return {256, 4, 4, 1024, 256, full_contexts, 256, 4, 600,
             json{{"d_model", 128}, {"heads", 4}, {"layers", 2}, {"d_ff", 512}},
             // the whole test split
             json{{"task", "kjv_transduce"}}, 0};
