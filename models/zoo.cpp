@@ -8,6 +8,7 @@
 #include "attn_factorized_dense.h"
 #include "attn_factorized_random.h"
 #include "attn_lightweight_conv.h"
+#include "attn_linear_transformer.h"
 #include "attn_linformer.h"
 #include "attn_mixture.h"
 #include "attn_performer.h"
@@ -20,10 +21,17 @@ namespace attnlab {
 // prints (errors, `attnlab inspect`, the benchmark's kinds).
 const std::vector<const KindInfo*>& registered_kinds() {
     static const std::vector<const KindInfo*> kinds = {
-        &vanilla_kind(),      &dense_kind(),        &factorized_dense_kind(),
-        &random_kind(),       &fixed_random_kind(), &factorized_random_kind(),
-        &performer_kind(),    &linformer_kind(),    &lightweight_conv_kind(),
+        &vanilla_kind(),
+        &dense_kind(),
+        &factorized_dense_kind(),
+        &random_kind(),
+        &fixed_random_kind(),
+        &factorized_random_kind(),
+        &performer_kind(),
+        &linformer_kind(),
+        &lightweight_conv_kind(),
         &dynamic_conv_kind(),
+        &linear_transformer_kind(),
     };
     return kinds;
 }
