@@ -6,15 +6,16 @@
 // (linear_attention_layer.h: projections, key padding, the fused sums, decoding) whose feature
 // map φ is one of:
 //     softmax      FAVOR+ positive random features exp(ωᵀx − ‖x‖²/2) / √m (x scaled by dh^(−1/4)),
-//                  m' = m: an unbiased estimate of softmax attention
+//                  m' = m: φ(q)·φ(k) estimates the softmax kernel exp(qᵀk/√dh) without bias
 //     hyperbolic   exp(±ωᵀx − ‖x‖²/2) / √(2m), m' = 2m
 //     trig         exp(‖x‖²/2) [sin ωᵀx | cos ωᵀx] / √m, m' = 2m (not positive: an ablation arm)
 //     relu         relu(ωᵀx) + 0.001 with random ω, m' = m
 //     relu_deterministic
 //                  relu(x) + 0.001 on the head's query and key directly (§2.2 with no random
-//                  projection: what the LRA Performer uses), m' = dh. Nothing is random, so
-//                  performer_features, performer_orthogonal and performer_key_stabilizer are
-//                  ignored, the layer holds no ω and there is nothing to redraw.
+//                  projection: what the LRA Performer runs, docs/papers.md §3.7), m' = dh. Nothing
+//                  is random, so performer_features and performer_orthogonal are ignored, the layer
+//                  holds no ω and there is nothing to redraw; the key stabiliser is ignored too
+//                  (but per_sequence is still refused when causal, as for every map).
 // The random maps share ω [m, dh] by every head; it is a frozen parameter ("performer.projection"):
 // saved with the model, never given a gradient, and changed only by an explicit redraw(seed) (the
 // trainer calls it every N steps; forward never redraws).
