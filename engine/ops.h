@@ -27,9 +27,10 @@
 //   concat(xs, axis)      y = [x0 | x1 | ...]                   dxi += the matching slice of dy
 //   split(x, axis, sizes) the inverse of concat                 dx's slices += each dyi
 //   exp, log, tanh,       y = f(x), elementwise                 dx += dy · f'(x):  exp: dy · y,
-//   sigmoid, relu, gelu,                                          log: dy / x,  tanh: dy · (1 − y²),
-//   sin, cos, square,                                             sigmoid: dy · y(1 − y),
-//   sqrt                                                          relu: dy · [x > 0], ...
+//   sigmoid, relu, elu,                                           log: dy / x,  tanh: dy · (1 − y²),
+//   gelu, sin, cos,                                               sigmoid: dy · y(1 − y),
+//   square, sqrt                                                  relu: dy · [x > 0],
+//                                                                 elu: dy · (y > 0 ? 1 : y + 1), ...
 //   softmax(x, mask, s)   y = softmax(s·x + mask), last axis    dx += s · y ⊙ (dy − Σ dy ⊙ y)
 //   log_softmax(x, m, s)  y = s·x + m − logsumexp(s·x + m)      dx += s · (dy − softmax · Σ dy)
 //   layer_norm(x, γ, β)   y = (x − μ) · rstd · γ + β, last axis see kernels/nn.cpp (saves μ, rstd)
@@ -97,6 +98,8 @@ Tensor log(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
+// elu(x) = x for x > 0, eˣ − 1 otherwise (α = 1): the Linear Transformer's φ(x) = elu(x) + 1.
+Tensor elu(const Tensor& x);
 Tensor gelu(const Tensor& x, GeluApprox approx = GeluApprox::Tanh);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);

@@ -1,15 +1,16 @@
-// attn_performer.cpp — the Performer layer: projections, random features, fused linear attention.
+// attn_performer.cpp — the Performer kind: its options, ω and its redraw, and the feature maps it
+// hands the shared linear-attention layer.
 #include "attn_performer.h"
 
 #include <algorithm>
 
-#include "engine/linear_attention.h"
 #include "engine/ops.h"
 
 namespace attnlab {
 namespace {
 
-const std::vector<std::string> kFeatureKinds = {"softmax", "hyperbolic", "trig", "relu"};
+const std::vector<std::string> kFeatureKinds = {"softmax", "hyperbolic", "trig", "relu",
+                                                "relu_deterministic"};
 const std::vector<std::string> kKeyStabilizers = {"none", "per_token", "per_sequence"};
 
 bool contains(const std::vector<std::string>& names, const std::string& name) {
@@ -47,6 +48,11 @@ PerformerOptions::PerformerOptions(const AttentionConfig& config)
       orthogonal(config.flag("performer_orthogonal")),
       key_stabilizer(config.text("performer_key_stabilizer")) {}
 
+int64_t PerformerOptions::features_per_head(int64_t head_dim) const {
+    if (!random()) return head_dim;
+    return feature_kind == "hyperbolic" || feature_kind == "trig" ? 2 * features : features;
+}
+
 const KindInfo& performer_kind() {
     static const KindInfo kind = layer_kind<PerformerAttention>(
         "performer",
@@ -56,10 +62,10 @@ const KindInfo& performer_kind() {
          {"performer_key_stabilizer", "none", 0, 0, kKeyStabilizers}},
         [](const AttentionConfig& config, int64_t) {
             const PerformerOptions options(config);
-            const int64_t d = config.d_model, m = options.features;
-            const bool doubled =
-                options.feature_kind == "hyperbolic" || options.feature_kind == "trig";
-            return MixerFlops{8 * d * d + 4 * m * d + 4 * (doubled ? 2 * m : m) * d, 0};
+            const int64_t d = config.d_model, dh = d / config.heads;
+            const int64_t projections = options.random() ? 4 * options.features * d : 0;
+            return MixerFlops{
+                linear_attention_flops(d, options.features_per_head(dh)) + projections, 0};
         });
     return kind;
 }
@@ -69,24 +75,24 @@ PerformerProjection::PerformerProjection(int64_t m, int64_t head_dim) {
 }
 
 PerformerAttention::PerformerAttention(const AttentionConfig& config, Rng& rng)
-    : config_(checked(config)),
+    : LinearAttentionLayer(checked(config), rng),
       options_(config),
-      w_q_(config.d_model, config.d_model, rng),
-      w_k_(config.d_model, config.d_model, rng),
-      w_v_(config.d_model, config.d_model, rng),
-      w_o_(config.d_model, config.d_model, rng),
-      key_stabilizer_(key_stabilizer(config)),
-      projection_(options_.features, config.d_model / config.heads) {
-    register_module("w_q", w_q_);
-    register_module("w_k", w_k_);
-    register_module("w_v", w_v_);
-    register_module("w_o", w_o_);
-    register_module("performer", projection_);
+      key_stabilizer_(key_stabilizer(config)) {
+    if (!options_.random()) return;
+    projection_ =
+        std::make_unique<PerformerProjection>(options_.features, config.d_model / config.heads);
+    register_module("performer", *projection_);
     redraw(rng.next_u64());
 }
 
+const Tensor& PerformerAttention::projection() const {
+    static const Tensor none;
+    return projection_ ? projection_->omega() : none;
+}
+
 void PerformerAttention::redraw(uint64_t seed) {
-    const Tensor& target = projection_.omega();
+    if (!projection_) return;
+    const Tensor& target = projection_->omega();
     const Tensor omega =
         random_projection(target.size(0), target.size(1),
                           options_.orthogonal ? ProjectionKind::Orthogonal : ProjectionKind::Iid,
@@ -97,80 +103,39 @@ void PerformerAttention::redraw(uint64_t seed) {
 
 bool PerformerAttention::redraw_features(uint64_t seed) {
     redraw(seed);
-    return true;
+    return bool(projection_);
 }
 
-Tensor PerformerAttention::features(const Tensor& x, Stabilizer stabilizer,
-                                    const Tensor& omega) const {
+FeatureMap PerformerAttention::features_on(const Tensor& omega) const {
     const std::string& kind = options_.feature_kind;
-    if (kind == "softmax") return softmax_features(x, omega, stabilizer);
-    if (kind == "hyperbolic") return hyperbolic_features(x, omega, stabilizer);
-    if (kind == "trig") return trig_features(x, omega);
-    return relu_features(x, omega);
-}
-
-Tensor PerformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
-    ATTNLAB_CHECK(x.ndim() == 3 && x.size(2) == config_.d_model && x.size(1) >= 1, "performer: x ",
-                  shape_str(x.shape()), " (expected [B, L, d] with L ≥ 1 and d = ", config_.d_model,
-                  ")");
-    const int64_t B = x.size(0), L = x.size(1), h = config_.heads;
-    const Tensor queries = split_heads(w_q_.forward(x), h);  // [B, h, L, dh]
-    const Tensor keys = split_heads(w_k_.forward(x), h);
-    const Tensor values = split_heads(w_v_.forward(x), h);
-    const Tensor query_features = features(queries, Stabilizer::PerToken, projection());
-    Tensor key_features = features(keys, key_stabilizer_, projection());  // [B, h, L, m']
-    if (key_padding.defined()) {
-        check_key_padding(key_padding, B, L, "performer");
-        key_features = mul(key_features, reshape(key_padding, {B, 1, L, 1}));
+    const Stabilizer keys = key_stabilizer_;
+    if (kind == "softmax")
+        return {
+            [omega](const Tensor& q) { return softmax_features(q, omega, Stabilizer::PerToken); },
+            [omega, keys](const Tensor& k) { return softmax_features(k, omega, keys); }};
+    if (kind == "hyperbolic")
+        return {[omega](const Tensor& q) {
+                    return hyperbolic_features(q, omega, Stabilizer::PerToken);
+                },
+                [omega, keys](const Tensor& k) { return hyperbolic_features(k, omega, keys); }};
+    if (kind == "trig") {
+        auto trig = [omega](const Tensor& x) { return trig_features(x, omega); };
+        return {trig, trig};
     }
-    const Tensor heads_out = linear_attention(query_features, key_features, values, config_.causal);
-    return w_o_.forward(merge_heads(heads_out));  // [B, L, d]
-}
-
-// Position t: the new key's φk and value join [S z], the new query reads them.
-class PerformerDecodeState : public DecodeState {
-  public:
-    PerformerDecodeState(const PerformerAttention& layer, int64_t batch)
-        : DecodeState(layer.config_, batch), layer_(layer), omega_(layer.projection().clone()) {}
-
-  private:
-    Tensor advance(const Tensor& x) override {
-        const int64_t h = layer_.config_.heads;
-        const Tensor q = split_heads(layer_.w_q_.forward(x), h);  // [B, h, 1, dh]
-        const Tensor k = split_heads(layer_.w_k_.forward(x), h);
-        const Tensor v = split_heads(layer_.w_v_.forward(x), h);
-        const Tensor query_features = layer_.features(q, Stabilizer::PerToken, omega_);
-        const Tensor key_features = layer_.features(k, layer_.key_stabilizer_, omega_);
-        if (!sums_.defined())  // m' (m or 2m) is known once the first features exist
-            sums_ = linear_attention_state(batch(), h, key_features.size(-1), v.size(-1));
-        const Tensor heads_out = linear_attention_step(sums_, query_features, key_features, v);
-        return layer_.w_o_.forward(merge_heads(heads_out));  // [B, 1, d]
+    if (kind == "relu") {
+        auto relu = [omega](const Tensor& x) { return relu_features(x, omega); };
+        return {relu, relu};
     }
-
-    const PerformerAttention& layer_;
-    Tensor omega_, sums_;
-};
-
-std::unique_ptr<DecodeState> PerformerAttention::start_decoding(int64_t batch) const {
-    return std::make_unique<PerformerDecodeState>(*this, batch);
+    auto deterministic = [](const Tensor& x) { return deterministic_relu_features(x); };
+    return {deterministic, deterministic};
 }
 
-Tensor PerformerAttention::implicit_attention(const Tensor& x) const {
-    const int64_t L = x.size(1), h = config_.heads;
-    const Tensor scores =
-        matmul(features(split_heads(w_q_.forward(x), h), Stabilizer::PerToken, projection()),
-               features(split_heads(w_k_.forward(x), h), key_stabilizer_, projection()), false,
-               true);  // [B, h, L, L] = φ(Q) φ(K)ᵀ
-    Tensor mask = Tensor::ones({L, L});
-    if (config_.causal)
-        for (int64_t i = 0; i < L; ++i)
-            for (int64_t j = i + 1; j < L; ++j) mask.data()[i * L + j] = 0;
-    const Tensor masked = mul(scores, mask);
-    return div(masked, sum(masked, -1, true));
+FeatureMap PerformerAttention::feature_map() const {
+    return features_on(projection());
 }
 
-std::vector<AttentionPicture> PerformerAttention::attention_pictures(const Tensor& x, MapChoice) {
-    return {{"implicit attention", "implicit", first_example(implicit_attention(x))}};
+FeatureMap PerformerAttention::frozen_feature_map() const {
+    return features_on(projection_ ? projection().clone() : Tensor());
 }
 
 }  // namespace attnlab

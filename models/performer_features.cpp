@@ -140,4 +140,9 @@ Tensor relu_features(const Tensor& x, const Tensor& omega, real epsilon) {
     return add_scalar(relu(project(x, omega).projection), epsilon);
 }
 
+Tensor deterministic_relu_features(const Tensor& x, real epsilon) {
+    ATTNLAB_CHECK(x.ndim() >= 1, "deterministic_relu_features: x must have at least one dimension");
+    return add_scalar(relu(x), epsilon);
+}
+
 }  // namespace attnlab

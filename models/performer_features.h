@@ -7,9 +7,10 @@
 // Gaussian-like (χ(d): the norm of a fresh Gaussian d-vector, so each orthogonal row is still
 // marginally N(0, I_d)) or all √d (SMREG, D = Unif(√d S^{d−1})).
 //
-// Every feature map scales its input by d^(−1/4) first, so φ(q)·φ(k) estimates exp(qᵀk/√d), the
-// softmax attention kernel with its usual temperature. The maps are compositions of engine ops and
-// hence differentiable w.r.t. the input x [..., d]; ω is a constant.
+// Every map with an ω scales its input by d^(−1/4) first, so for the softmax, hyperbolic and trig
+// maps φ(q)·φ(k) estimates exp(qᵀk/√d), the softmax attention kernel with its usual temperature.
+// The maps are compositions of engine ops and hence differentiable w.r.t. the input x [..., d]; ω
+// is a constant.
 #pragma once
 
 #include <cstdint>
@@ -50,5 +51,8 @@ Tensor hyperbolic_features(const Tensor& x, const Tensor& omega, Stabilizer stab
 Tensor trig_features(const Tensor& x, const Tensor& omega);
 // Generalised ReLU features: relu(ωᵀx) + epsilon → [..., m] (a different kernel, not softmax).
 Tensor relu_features(const Tensor& x, const Tensor& omega, real epsilon = real(1e-3));
+// Deterministic generalised ReLU features (§2.2 without a projection; the LRA Performer's default):
+// relu(x) + epsilon → [..., d], on x as given (no d^(−1/4) scale, no ω, nothing random).
+Tensor deterministic_relu_features(const Tensor& x, real epsilon = real(1e-3));
 
 }  // namespace attnlab

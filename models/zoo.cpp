@@ -9,6 +9,7 @@
 #include "attn_factorized_dense.h"
 #include "attn_factorized_random.h"
 #include "attn_lightweight_conv.h"
+#include "attn_linear_transformer.h"
 #include "attn_linformer.h"
 #include "attn_local.h"
 #include "attn_longformer.h"
@@ -38,6 +39,7 @@ const std::vector<const KindInfo*>& registered_kinds() {
         &longformer_kind(),
         &bigbird_kind(),
         &sparse_transformer_kind(),
+        &linear_transformer_kind(),
     };
     return kinds;
 }

@@ -1,6 +1,7 @@
 // The Performer layer: whole-layer gradient checks, causality for every feature map, agreement with
 // exact softmax attention (same weights) improving with m, redraw semantics, the frozen projection,
-// the parameter count, key padding and the configuration errors.
+// the parameter count, key padding, the configuration errors, and the deterministic ReLU features
+// against their O(L²) definition.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -8,8 +9,10 @@
 
 #include "engine/gradcheck.h"
 #include "engine/optim.h"
+#include "linear_attention_reference.h"
 #include "models/attention.h"
 #include "models/attn_performer.h"
+#include "models/zoo.h"
 
 using namespace attnlab;
 
@@ -114,13 +117,29 @@ double relu_kink_margin(const PerformerAttention& attention, const Tensor& x) {
     return smallest;  // the factor d_h^(−1/4) cancels between z and its coefficients
 }
 
+// How far the relu maps' pre-activations keep from the kink at 0 (+Inf for the maps without one).
+double kink_margin(const std::string& features, const PerformerAttention& attention,
+                   const Tensor& x) {
+    if (features == "relu") return relu_kink_margin(attention, x);
+    if (features == "relu_deterministic")
+        return testing::projection_kink_margin(attention, x, GradcheckOptions().eps);
+    return INFINITY;
+}
+
+const std::vector<std::string> kEveryFeatureMap = {"softmax", "hyperbolic", "trig", "relu",
+                                                   "relu_deterministic"};
+
+double relu_plus_epsilon(double x) {
+    return std::max(x, 0.0) + 1e-3;
+}
+
 }  // namespace
 
-// For relu features the layer and input seeds are the first pair (from 7, 11) whose
-// pre-activations keep clear of the kink at 0 (relu_kink_margin); the other maps have no kink.
+// For the relu maps the layer and input seeds are the first pair (from 7, 11) whose
+// pre-activations keep clear of the kink at 0 (kink_margin); the other maps have no kink.
 TEST_CASE("performer: layer gradients w.r.t. x and every trainable parameter, every feature map",
           "[performer][grad]") {
-    for (const std::string features : {"softmax", "hyperbolic", "trig", "relu"})
+    for (const std::string& features : kEveryFeatureMap)
         for (bool causal : {false, true}) {
             INFO(features << (causal ? ", causal" : ", bidirectional"));
             std::unique_ptr<PerformerAttention> attention;
@@ -129,9 +148,9 @@ TEST_CASE("performer: layer gradients w.r.t. x and every trainable parameter, ev
                 Rng rng(7 + seed);
                 attention = std::make_unique<PerformerAttention>(tiny(causal, features), rng);
                 x = input(2, 4, 11 + seed);
-                if (features != "relu" || relu_kink_margin(*attention, x) > 1.5) break;
+                if (kink_margin(features, *attention, x) > 1.5) break;
             }
-            if (features == "relu") REQUIRE(relu_kink_margin(*attention, x) > 1.5);
+            REQUIRE(kink_margin(features, *attention, x) > 1.5);
             x.set_requires_grad(true);
             std::vector<Tensor> inputs = {x};
             for (const Parameter& p : attention->parameters())
@@ -145,13 +164,14 @@ TEST_CASE("performer: layer gradients w.r.t. x and every trainable parameter, ev
             INFO(r.report);
             CHECK(r.ok);
             CHECK(r.checked > 100);
-            CHECK(attention->projection().grad_data() == nullptr);
+            if (attention->projection().defined())
+                CHECK(attention->projection().grad_data() == nullptr);
         }
 }
 
 TEST_CASE("performer: causal outputs never depend on later tokens, for every feature map",
           "[performer]") {
-    for (const std::string features : {"softmax", "hyperbolic", "trig", "relu"}) {
+    for (const std::string& features : kEveryFeatureMap) {
         INFO(features);
         Rng rng(5);
         PerformerAttention attention(tiny(true, features), rng);
@@ -277,7 +297,9 @@ TEST_CASE("performer: padded keys do not influence real positions", "[performer]
 TEST_CASE("performer: configuration errors", "[performer]") {
     Rng rng(1);
     AttentionConfig bad = tiny(false, "cosine");
-    CHECK_THROWS_WITH(PerformerAttention(bad, rng), Catch::Contains("unknown feature kind"));
+    CHECK_THROWS_WITH(PerformerAttention(bad, rng),
+                      Catch::Contains("unknown feature kind \"cosine\"") &&
+                          Catch::Contains("softmax, hyperbolic, trig, relu, relu_deterministic"));
     AttentionConfig leaky = tiny(true);
     leaky.set("performer_key_stabilizer", "per_sequence");
     CHECK_THROWS_WITH(PerformerAttention(leaky, rng), Catch::Contains("not allowed when causal"));
@@ -310,4 +332,51 @@ TEST_CASE("performer: the implicit attention matrix reproduces the linear path",
             add(matmul(merge_heads(matmul(weights, values)), find("w_o.weight")), find("w_o.bias"));
         CHECK(max_relative_difference(attention.forward(x), expected) < 1e-4);
     }
+}
+
+TEST_CASE("performer: deterministic relu features match the O(L²) definition, with key padding",
+          "[performer]") {
+    const double tolerance = sizeof(real) == sizeof(float) ? 1e-5 : 1e-12;
+    for (bool causal : {false, true})
+        for (bool padded : {false, true}) {
+            INFO((causal ? "causal" : "bidirectional") << (padded ? ", padded" : ""));
+            Rng rng(3);
+            PerformerAttention attention(tiny(causal, "relu_deterministic"), rng);
+            const Tensor x = input(2, 4, 4);
+            Tensor keep;
+            if (padded) {
+                keep = Tensor::ones({2, 4});
+                keep.data()[1 * 4 + 3] = 0;
+            }
+            const Tensor expected = testing::reference_linear_attention(attention, x, 2, causal,
+                                                                        relu_plus_epsilon, keep);
+            const double error = max_relative_difference(attention.forward(x, keep), expected);
+            INFO("relative error " << error);
+            CHECK(error < tolerance);
+        }
+}
+
+TEST_CASE("performer: deterministic relu features hold no ω, ignore m and redraw nothing",
+          "[performer]") {
+    const Tensor x = input(2, 4, 9);
+    Tensor first_output;
+    for (int64_t m : {8, 64}) {
+        AttentionConfig config = tiny(true, "relu_deterministic");
+        config.set("performer_features", m);
+        config.set("performer_orthogonal", m == 8);
+        Rng rng(2);
+        PerformerAttention attention(config, rng);
+        CHECK_FALSE(attention.projection().defined());
+        CHECK(attention.count_parameters() == 4 * (8 * 8 + 8));
+        CHECK(attention.count_parameters(true) == 4 * (8 * 8 + 8));
+        const Tensor y = attention.forward(x);
+        CHECK_FALSE(attention.redraw_features(5));
+        CHECK(same_bits(y, attention.forward(x)));
+        if (first_output.defined()) CHECK(same_bits(first_output, y));  // m changes nothing
+        first_output = y;
+        // 8d² + 4·dh·d: no feature projection, m' = dh.
+        CHECK(mixer_forward_flops(config, 10).per_token == 8 * 8 * 8 + 4 * 4 * 8);
+    }
+    AttentionConfig random_relu = tiny(true, "relu");
+    CHECK(mixer_forward_flops(random_relu, 10).per_token == 8 * 8 * 8 + 4 * 8 * 8 + 4 * 8 * 8);
 }

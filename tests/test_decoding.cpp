@@ -1,5 +1,5 @@
 // Incremental decoding (models/token_mixer.h's DecodeState, LmDecoding, Seq2SeqDecoding): for
-// every causal kind, mixtures and FAVOR+'s feature maps, the logits of each step equal the
+// every causal kind, mixtures and the Performer's feature maps, the logits of each step equal the
 // whole-prefix forward at that position (1e-5 relative in f32, 1e-10 in f64), from one token, after
 // a prompt, for a ragged batch of prompts and after a checkpoint reload; sampling and greedy
 // seq2seq decoding give the same tokens both ways; kinds that cannot decode say so.
@@ -41,6 +41,7 @@ std::vector<Variant> variants() {
     all.push_back({"dense+factorized_random+fixed_random", {}});
     all.push_back({"performer", {{"performer_feature_kind", "hyperbolic"}}});
     all.push_back({"performer", {{"performer_feature_kind", "relu"}}});
+    all.push_back({"performer", {{"performer_feature_kind", "relu_deterministic"}}});
     // Trigonometric features are not positive: a row's normaliser φq·z sums terms of both signs
     // and magnifies rounding (their documented instability), so two exact orders of the same sums
     // differ by up to ~1e-5 of a row in float, whether decoding or not.
@@ -143,9 +144,11 @@ TEST_CASE("decoding: each step of a layer equals its forward's row, every causal
         AttentionConfig config = tiny_stack(variant).block_attention(0, true);
         Rng rng(5);
         const auto layer = make_token_mixer(config, rng);
-        // FAVOR+ and the convolutions have no max_len of their own: they decode past it.
-        const bool unbounded =
-            variant.kind == "performer" || variant.kind.find("conv") != std::string::npos;
+        // The linear-attention kinds and the convolutions have no max_len of their own: they
+        // decode past it.
+        const bool unbounded = variant.kind == "performer" ||
+                               variant.kind == "linear_transformer" ||
+                               variant.kind.find("conv") != std::string::npos;
         const int64_t B = 2, L = unbounded ? 3 * kMaxLen : kMaxLen, d = config.d_model;
         const Tensor x = Tensor::randn({B, L, d}, rng);
         const Tensor whole = layer->forward(x);  // [B, L, d]

@@ -49,8 +49,9 @@ TEST_CASE("kind registry: options reach the config schema, and typed access chec
     attention.set("performer_features", "many");
     CHECK_THROWS_WITH(attention.integer("performer_features"),
                       Contains("option \"performer_features\" must be an integer"));
-    CHECK_THROWS_WITH(load_config("", {"model.attention.performer_feature_kind=cosine"}),
-                      Contains("valid choices: softmax, hyperbolic, trig, relu"));
+    CHECK_THROWS_WITH(
+        load_config("", {"model.attention.performer_feature_kind=cosine"}),
+        Contains("valid choices: softmax, hyperbolic, trig, relu, relu_deterministic"));
     CHECK_THROWS_WITH(load_config("", {"model.attention.linformer_k=0"}),
                       Contains("must be in [1, "));
 }

@@ -73,6 +73,19 @@ TEST_CASE("relu: values and gradient away from the kink", "[ops][grad][unary]") 
     check_grad([](const Tensor& t) { return relu(t); }, -1, 1, 0.1);
 }
 
+TEST_CASE("elu: values, accuracy near 0, slope 1 at 0, gradient", "[ops][grad][unary]") {
+    check_values(elu(Tensor::from_vector({4}, {-2, 0, 0.5, 3})), {std::expm1(-2.0), 0, 0.5, 3});
+    // e^x − 1 without cancellation: computed as exp(x) − 1 this would be 0 (float) or off by 1e-7.
+    const Tensor tiny = elu(Tensor::from_vector({1}, {-1e-10}));
+    CHECK(tiny.data()[0] == Approx(-1e-10).epsilon(1e-6));
+    // Both one-sided slopes are 1 at 0, and eˣ on the negative side.
+    Tensor x = Tensor::from_vector({3}, {-1, 0, 2});
+    x.set_requires_grad(true);
+    elu(x).backward(Tensor::ones({3}));
+    check_values(x.grad(), {std::exp(-1.0), 1, 1});
+    check_grad([](const Tensor& t) { return elu(t); }, -2, 2, 0.1);
+}
+
 TEST_CASE("gelu: tanh and erf forms, values and exact gradients", "[ops][grad][unary]") {
     Tensor x = Tensor::from_vector({4}, {0, 1, -1, 2});
     check_values(gelu(x), {0, 0.8411919906082768, -0.15880800939172324, 1.954597694087775});

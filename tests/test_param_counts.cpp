@@ -53,8 +53,12 @@ std::map<std::string, Count> formulas(const AttentionConfig& c) {
 Count expected_count(const std::string& kind, const AttentionConfig& c) {
     const int64_t d = c.d_model, dh = c.d_model / c.heads;
     // Standalone layers (their own headers).
-    if (kind == "performer")
-        return trainable(4 * (d * d + d)) + Count{c.integer("performer_features") * dh, 0};
+    if (kind == "performer") {  // relu_deterministic holds no ω
+        const bool random = c.text("performer_feature_kind") != "relu_deterministic";
+        return trainable(4 * (d * d + d)) +
+               Count{random ? c.integer("performer_features") * dh : 0, 0};
+    }
+    if (kind == "linear_transformer") return trainable(4 * (d * d + d));
     if (kind == "linformer")
         return trainable(4 * (d * d + d) + c.integer("linformer_k") * c.max_len);
     // attn_lightweight_conv.h / attn_dynamic_conv.h: GLU in (d → 2d), out (d → d), the kernel.
@@ -114,7 +118,10 @@ TEST_CASE("parameter counts: every kind and mixture matches its header's formula
     wide.set("performer_features", 13);
     wide.set("linformer_k", 4);
 
-    for (const AttentionConfig& config : {base, wide})
+    AttentionConfig deterministic = base;
+    deterministic.set("performer_feature_kind", "relu_deterministic");
+
+    for (const AttentionConfig& config : {base, wide, deterministic})
         for (const std::string& kind : kinds) {
             INFO(kind << " with d = " << config.d_model << ", h = " << config.heads
                       << ", max_len = " << config.max_len);

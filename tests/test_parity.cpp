@@ -245,6 +245,17 @@ TEST_CASE("parity: performer with large logits matches the unguarded estimator",
     check_parity("performer_large_logits");
 }
 
+// φ(x) = relu(x) + 0.001 on the heads' queries and keys, no projection: the file holds no ω.
+TEST_CASE("parity: performer with deterministic relu features (causal) LM matches PyTorch",
+          "[parity]") {
+    check_parity("performer_relu_deterministic");
+}
+
+// Katharopoulos et al. eq. 8–9: causal sums of φ(x) = elu(x) + 1 features.
+TEST_CASE("parity: linear transformer (causal) LM matches PyTorch", "[parity]") {
+    check_parity("linear_transformer");
+}
+
 TEST_CASE("parity: vanilla encoder with key padding matches PyTorch", "[parity]") {
     check_parity("encoder_vanilla");
 }
@@ -265,6 +276,11 @@ TEST_CASE("parity: performer (FAVOR+, bidirectional) encoder with key padding ma
 
 // The comparison can fail: adding 0.05 to one of the 256 entries of one W_q (entries are ~0.25)
 // moves the gradients well past the tolerance.
+TEST_CASE("parity: linear transformer (bidirectional) encoder with key padding matches PyTorch",
+          "[parity]") {
+    check_parity("encoder_linear_transformer");
+}
+
 TEST_CASE("parity: a perturbed weight is detected", "[parity]") {
     const SafetensorsFile fixture = load_fixture(kFixtureDir + "vanilla.safetensors");
     auto model = model_from<LanguageModel>(fixture);

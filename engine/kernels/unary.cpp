@@ -67,6 +67,9 @@ void unary_forward(UnaryOp op, const real* x, real* y, int64_t n) {
             return map(x, y, n, sigmoid);
         case UnaryOp::Relu:
             return map(x, y, n, [](real v) { return v > 0 ? v : real(0); });
+        // expm1 keeps e^x − 1 accurate for small negative x, where exp(x) − 1 would cancel.
+        case UnaryOp::Elu:
+            return map(x, y, n, [](real v) { return v > 0 ? v : real(std::expm1(v)); });
         case UnaryOp::GeluTanh:
             return map_simd(x, y, n, [](real v) {
                 const real u = real(kSqrt2OverPi) * (v + real(kGeluCubic) * v * v * v);
@@ -89,7 +92,7 @@ void unary_forward(UnaryOp op, const real* x, real* y, int64_t n) {
 
 bool derivative_uses_output(UnaryOp op) {
     return op == UnaryOp::Exp || op == UnaryOp::Tanh || op == UnaryOp::Sigmoid ||
-           op == UnaryOp::Sqrt;
+           op == UnaryOp::Elu || op == UnaryOp::Sqrt;
 }
 
 void unary_backward(UnaryOp op, const real* x, const real* y, const real* dy, real* dx, int64_t n) {
@@ -109,6 +112,10 @@ void unary_backward(UnaryOp op, const real* x, const real* y, const real* dy, re
         // relu' = [x > 0] (0 at the kink itself)
         case UnaryOp::Relu:
             return map_backward(x, dy, dx, n, [](real u) { return real(u > 0); });
+        // elu' = 1 for x > 0 and eˣ = y + 1 for x ≤ 0; y > 0 exactly when x > 0, so y alone
+        // decides the branch. Both sides give 1 at x = 0: elu is continuously differentiable.
+        case UnaryOp::Elu:
+            return map_backward(y, dy, dx, n, [](real v) { return v > 0 ? real(1) : v + 1; });
         // y = ½x(1 + t), t = tanh(c(x + a x³))  ⇒  y' = ½(1 + t) + ½x(1 − t²) · c(1 + 3a x²)
         case UnaryOp::GeluTanh:
             return map_backward_simd(x, dy, dx, n, [](real u) {

@@ -10,12 +10,26 @@
 
 namespace attnlab::kernels {
 
-enum class UnaryOp { Exp, Log, Tanh, Sigmoid, Relu, GeluTanh, GeluErf, Sin, Cos, Square, Sqrt };
+enum class UnaryOp {
+    Exp,
+    Log,
+    Tanh,
+    Sigmoid,
+    Relu,
+    Elu,
+    GeluTanh,
+    GeluErf,
+    Sin,
+    Cos,
+    Square,
+    Sqrt
+};
 
 // y[i] = f(x[i]) for i < n.
 void unary_forward(UnaryOp op, const real* x, real* y, int64_t n);
 
-// True when f' is written in y = f(x) (exp, tanh, sigmoid, sqrt), false when it is written in x.
+// True when f' is written in y = f(x) (exp, tanh, sigmoid, elu, sqrt), false when it is written in
+// x.
 bool derivative_uses_output(UnaryOp op);
 
 // dx[i] += dy[i] · f'(x[i]); y is the forward output f(x). Only the one derivative_uses_output

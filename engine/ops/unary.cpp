@@ -53,6 +53,12 @@ Tensor relu(const Tensor& x) {
     return unary("relu", UnaryOp::Relu, x);
 }
 
+// y = x for x > 0, eˣ − 1 otherwise (Clevert et al. 2016, α = 1)  ⇒  dx += dy · (y > 0 ? 1 : y + 1)
+// (eˣ = y + 1 on the negative side; both one-sided derivatives are 1 at 0, so there is no kink)
+Tensor elu(const Tensor& x) {
+    return unary("elu", UnaryOp::Elu, x);
+}
+
 // Tanh: y = ½x(1 + tanh(√(2/π)(x + 0.044715x³))); Erf: y = ½x(1 + erf(x/√2)) = x Φ(x).
 // dx += dy · y'(x), the exact derivative of the chosen form (kernels/unary.cpp derives both).
 Tensor gelu(const Tensor& x, GeluApprox approx) {

@@ -54,6 +54,9 @@ FIXTURES = {
     "performer_large_logits": (9, "performer", {
         "performer_features": 8, "performer_feature_kind": "softmax",
         "performer_key_stabilizer": "none"}),
+    "linear_transformer": (10, "linear_transformer", {}),
+    "performer_relu_deterministic": (15, "performer", {
+        "performer_feature_kind": "relu_deterministic"}),
 }
 
 # fixture name → factor on its query and key projections. Large |q·k| makes the queries' per-token
@@ -70,6 +73,7 @@ ENCODER_FIXTURES = {
     "encoder_performer": (14, "performer", {
         "performer_features": 8, "performer_feature_kind": "softmax",
         "performer_key_stabilizer": "none"}),
+    "encoder_linear_transformer": (16, "linear_transformer", {}),
 }
 PADDED = 3
 
@@ -101,9 +105,10 @@ def attention_shapes(kind, config, options):
     """{name: shape} of one attention layer (attention.h, attn_mixture.h, attn_performer.h)."""
     d = config["d_model"]
     linear = lambda name: {f"{name}.weight": [d, d], f"{name}.bias": [d]}
-    if kind == "performer":
+    if kind in ("performer", "linear_transformer"):
         shapes = {**linear("w_q"), **linear("w_k"), **linear("w_v"), **linear("w_o")}
-        shapes["performer.projection"] = [options["performer_features"], d // config["heads"]]
+        if kind == "performer" and not is_deterministic(kind, options):  # no ω otherwise
+            shapes["performer.projection"] = [options["performer_features"], d // config["heads"]]
         return shapes
     shapes = {**linear("w_v"), **linear("w_o")}
     parts = kind.split("+")
@@ -260,18 +265,50 @@ def performer_attention(p, prefix, x, heads):
     return linear(p, prefix + "w_o", merge_heads(out))
 
 
+def is_deterministic(kind, options):
+    """The elementwise feature maps, which need no projection ω."""
+    return kind == "linear_transformer" or (
+        kind == "performer" and options.get("performer_feature_kind") == "relu_deterministic")
+
+
+def elementwise_features(kind):
+    """Katharopoulos et al. 2020 eq. 7: φ(x) = elu(x) + 1; Choromanski et al. 2021 §2.2 without a
+    projection: φ(x) = relu(x) + 0.001. Both on each head's query and key as they are."""
+    if kind == "linear_transformer":
+        return lambda x: F.elu(x) + 1
+    return lambda x: torch.relu(x) + 1e-3
+
+
+def elementwise_kernel_attention(kind, p, prefix, x, heads, keep=None, causal=True):
+    """V'_i = Σ_j φ(q_i)·φ(k_j) v_j / Σ_j φ(q_i)·φ(k_j) over j ≤ i (causal, eq. 8–9) or every
+    unpadded j (keep [B, L], 0 = pad), as an L × L matrix of the kernel values."""
+    phi = elementwise_features(kind)
+    q = split_heads(linear(p, prefix + "w_q", x), heads)
+    k = split_heads(linear(p, prefix + "w_k", x), heads)
+    v = split_heads(linear(p, prefix + "w_v", x), heads)
+    A = phi(q) @ phi(k).transpose(-1, -2)  # [B, h, L, L]
+    if causal:
+        A = torch.tril(A)
+    if keep is not None:
+        A = A * keep[:, None, None, :]
+    out = (A @ v) / A.sum(-1, keepdim=True)
+    return linear(p, prefix + "w_o", merge_heads(out))
+
+
 def layer_norm(p, prefix, x):
     return F.layer_norm(x, x.shape[-1:], p[prefix + ".gamma"], p[prefix + ".beta"], LN_EPS)
 
 
-def lm_logits(config, kind, p, ids):
+def lm_logits(config, kind, p, ids, options):
     """lm.h: embed + positions → pre-LN blocks (block.h) → LN → h · Eᵀ (tied)."""
     L = ids.shape[1]
     h = p["embed.weight"][ids] + p["pos.weight"][:L][None]
     for i in range(config["layers"]):
         b = f"blocks.{i}."
         x = layer_norm(p, b + "ln1", h)
-        if kind == "performer":
+        if is_deterministic(kind, options):
+            h = h + elementwise_kernel_attention(kind, p, b + "attn.", x, config["heads"])
+        elif kind == "performer":
             h = h + performer_attention(p, b + "attn.", x, config["heads"])
         else:
             h = h + synthesizer_attention(kind, p, b + "attn.", x, config["heads"])
@@ -294,14 +331,17 @@ def bidirectional_performer_attention(p, prefix, x, heads, keep):
     return linear(p, prefix + "w_o", merge_heads(out))
 
 
-def encoder_output(config, kind, p, ids, keep):
+def encoder_output(config, kind, p, ids, keep, options):
     """encoder.h: embed + positions → pre-LN blocks, not causal, padded keys masked → LN."""
     L = ids.shape[1]
     h = p["embed.weight"][ids] + p["pos.weight"][:L][None]
     for i in range(config["layers"]):
         b = f"blocks.{i}."
         x = layer_norm(p, b + "ln1", h)
-        if kind == "performer":
+        if is_deterministic(kind, options):
+            h = h + elementwise_kernel_attention(kind, p, b + "attn.", x, config["heads"], keep,
+                                                 causal=False)
+        elif kind == "performer":
             h = h + bidirectional_performer_attention(p, b + "attn.", x, config["heads"], keep)
         else:
             h = h + synthesizer_attention(kind, p, b + "attn.", x, config["heads"], keep)
@@ -330,7 +370,8 @@ def write_safetensors(path, tensors, metadata):
 
 
 def make_fixture(name, seed, kind, options, out_dir, encoder=False):
-    if kind == "performer":  # the only feature map and key stabiliser written out here
+    if kind == "performer" and not is_deterministic(kind, options):
+        # the only random feature map and key stabiliser written out here
         assert options["performer_feature_kind"] == "softmax"
         assert options["performer_key_stabilizer"] == "none"
     config = dict(BASE)
@@ -348,13 +389,13 @@ def make_fixture(name, seed, kind, options, out_dir, encoder=False):
         # gradient's rounding noise stays below test_parity.cpp's floor).
         weights = torch.randn(BATCH, LENGTH, config["d_model"], generator=generator,
                               dtype=DTYPE) / (BATCH * LENGTH)
-        output = encoder_output(config, kind, params, ids, keep)
+        output = encoder_output(config, kind, params, ids, keep, options)
         loss = (output * weights).sum()
         tensors = {"ids": ids, "key_padding": keep, "output_weights": weights, "output": output}
     else:
         targets = torch.randint(0, config["vocab"], (BATCH, LENGTH), generator=generator)
         targets[1, -1] = IGNORE_INDEX
-        logits = lm_logits(config, kind, params, ids)
+        logits = lm_logits(config, kind, params, ids, options)
         loss = F.cross_entropy(logits.reshape(-1, config["vocab"]), targets.reshape(-1),
                                ignore_index=IGNORE_INDEX)
         tensors = {"ids": ids, "targets": targets, "logits": logits}
