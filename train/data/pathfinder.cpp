@@ -10,12 +10,16 @@ namespace attnlab {
 
 namespace {
 
-constexpr int kTurnTries = 10;     // new turns for a paddle that does not fit
-constexpr int kContourTries = 20;  // restarts of a contour whose paddle never fits
-constexpr int kImageTries = 50;    // restarts of the whole image
-constexpr double kDotRadius = 1.5;
+constexpr int kTurnTries = 10;        // new turns for a paddle that does not fit
+constexpr int kContourTries = 20;     // restarts of a contour whose paddle never fits
+constexpr int kImageTries = 50;       // restarts of the whole image
 constexpr double kSampleStep = 0.05;  // pixels between the points a segment is sampled at
 constexpr double kPi = 3.14159265358979323846;
+
+// The centre of the pixel holding `p`: where a dot at p is drawn.
+PathfinderPoint dot_centre(PathfinderPoint p) {
+    return {std::floor(p.x) + 0.5, std::floor(p.y) + 0.5};
+}
 
 PathfinderPoint ahead(PathfinderPoint p, double angle, double distance) {
     return {p.x + distance * std::cos(angle), p.y + distance * std::sin(angle)};
@@ -52,13 +56,12 @@ class Canvas {
             }
     }
 
-    // Appends the pixels whose centres lie within kDotRadius of `centre` (same border rule).
-    bool add_disc(PathfinderPoint centre, std::vector<int64_t>& pixels) const {
-        for (int64_t r = int64_t(centre.y - 2); r <= int64_t(centre.y + 2); ++r)
-            for (int64_t c = int64_t(centre.x - 2); c <= int64_t(centre.x + 2); ++c)
-                if (std::hypot(c + 0.5 - centre.x, r + 0.5 - centre.y) <= kDotRadius &&
-                    !add_pixel(c + 0.5, r + 0.5, pixels))
-                    return false;
+    // Appends a dot: the 3 × 3 pixels around the one holding `end` (same border rule).
+    bool add_dot(PathfinderPoint end, std::vector<int64_t>& pixels) const {
+        const PathfinderPoint centre = dot_centre(end);
+        for (double dy = -1; dy <= 1; ++dy)
+            for (double dx = -1; dx <= 1; ++dx)
+                if (!add_pixel(centre.x + dx, centre.y + dy, pixels)) return false;
         return true;
     }
 
@@ -109,7 +112,7 @@ bool grow_contour(Canvas& canvas, Rng& rng, const PathfinderOptions& o, int id, 
     double angle = rng.uniform(0, 2 * kPi);
     std::vector<int64_t> pixels;
     if (reserve_ends) {
-        if (!canvas.add_disc(at, pixels) || !canvas.free_for(pixels, id, 0)) return false;
+        if (!canvas.add_dot(at, pixels) || !canvas.free_for(pixels, id, 0)) return false;
         canvas.claim(pixels, id, 0);
     }
     for (int k = 0; k < int(paddles); ++k) {
@@ -133,7 +136,7 @@ bool grow_contour(Canvas& canvas, Rng& rng, const PathfinderOptions& o, int id, 
     }
     if (reserve_ends) {
         pixels.clear();
-        if (!canvas.add_disc(at, pixels) || !canvas.free_for(pixels, id, int(paddles) - 1))
+        if (!canvas.add_dot(at, pixels) || !canvas.free_for(pixels, id, int(paddles) - 1))
             return false;
         canvas.claim(pixels, id, int(paddles) - 1);
     }
@@ -211,9 +214,10 @@ PathfinderSample Pathfinder::sample(int64_t index) const {
         const auto& paddles = s.contours[size_t(contour)];
         return which == 0 ? paddles.front().from : paddles.back().to;
     };
-    s.dots = s.label == 1
-                 ? std::array<PathfinderPoint, 2>{end(0, 0), end(0, 1)}
-                 : std::array<PathfinderPoint, 2>{end(0, rng.below(2)), end(1, rng.below(2))};
+    const uint64_t first_end = rng.below(2), second_end = rng.below(2);  // for either label
+    s.dots = s.label == 1 ? std::array<PathfinderPoint, 2>{end(0, 0), end(0, 1)}
+                          : std::array<PathfinderPoint, 2>{end(0, first_end), end(1, second_end)};
+    for (PathfinderPoint& dot : s.dots) dot = dot_centre(dot);
 
     const Canvas canvas(o.side);  // only rasterises here
     s.pixels.assign(size_t(o.side * o.side), 0);
@@ -225,7 +229,7 @@ PathfinderSample Pathfinder::sample(int64_t index) const {
             canvas.add_segment(paddles[k].from, paddles[k].to, line);
             canvas.add_stroke(paddles[k].from, paddles[k].to, drawn);
         }
-    for (const PathfinderPoint& dot : s.dots) canvas.add_disc(dot, drawn);
+    for (const PathfinderPoint& dot : s.dots) canvas.add_dot(dot, drawn);
     for (int64_t p : drawn) s.pixels[size_t(p)] = 255;
     for (int64_t p : line) s.path_mask[size_t(p)] = 1;
     return s;

@@ -8,7 +8,8 @@
 // target contours of contour_length paddles and `distractors` shorter contours of
 // distractor_length paddles are drawn, never touching one another or themselves (no two pixels of
 // different contours, or of paddles two or more apart, are 8-neighbours; gaps included) and
-// leaving a 1-pixel border. Then two dots (discs of radius 1.5 pixels) are drawn at contour ends:
+// leaving a 1-pixel border. Then two dots (3 × 3 pixels around the pixel of a contour's end, the
+// disc of radius 1.5 at this scale) are drawn at contour ends:
 //   label 1  at both ends of the first target contour;
 //   label 0  at one end of each target contour (which ends: drawn at random).
 // The scene is drawn before the label is used, with a dot-sized space kept free around all four
@@ -73,7 +74,7 @@ struct PathfinderSample {
     std::vector<uint8_t> pixels;  // [side, side] row-major, 0 or 255
     // contours[0] and [1] are the targets, then the distractors; paddles in drawing order.
     std::vector<std::vector<PathfinderPaddle>> contours;
-    std::array<PathfinderPoint, 2> dots;  // the dot centres (contour ends)
+    std::array<PathfinderPoint, 2> dots;  // dot centres: centres of the contour ends' pixels
     // [side, side]: 1 where any contour's centre line passes (paddles and the gaps between them).
     std::vector<uint8_t> path_mask;
 };
