@@ -2,13 +2,18 @@
 // label checked against the picture itself — a flood fill over the drawn pixels and the contours'
 // centre lines (which bridge the dash gaps) must join the two dots exactly when the label is 1,
 // and the drawing must fall into exactly one connected piece per contour, so contours that touch
-// or a dot at the wrong contour's end are caught; then the one-line errors of bad options.
+// or a dot at the wrong contour's end are caught; then the one-line errors of bad options and the
+// sheet of samples `attnlab pathfinder-samples` draws.
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <set>
+#include <filesystem>
+#include <sstream>
 
+#include "temp_dir.h"
+#include "train/cli.h"
 #include "train/config.h"
 #include "train/data/pathfinder.h"
+#include "train/pathfinder_picture.h"
 #include "train/task.h"
 
 using namespace attnlab;
@@ -239,4 +244,35 @@ TEST_CASE("pathfinder: bad options are one-line errors naming the key, value and
     const Pathfinder crowded(options);
     CHECK_THROWS_WITH(crowded.example(0), Contains("do not fit apart in 8 x 8 pixels") &&
                                               Contains("data.contour_length"));
+}
+
+TEST_CASE("pathfinder: the sample sheet puts label 1 on top, and the CLI draws it",
+          "[data][pathfinder][cli]") {
+    const Pathfinder data(small_options(8));
+    const Heatmap map = pathfinder_picture(data, 3);
+    REQUIRE(map.rows == 2 * 34 + 2);
+    REQUIRE(map.cols == 3 * 34 + 2);
+    CHECK(map.values[0] == Approx(0.35));  // the frame
+    for (int64_t k = 0; k < 3; ++k)
+        for (int64_t row = 0; row < 2; ++row) {
+            const PathfinderSample s = data.sample(2 * k + 1 - row);  // top: odd (label 1)
+            CHECK(s.label == 1 - row);
+            for (int64_t r = 0; r < 32; ++r)
+                for (int64_t c = 0; c < 32; ++c)
+                    CHECK(map.values[size_t((2 + row * 34 + r) * map.cols + 2 + k * 34 + c)] ==
+                          s.pixels[size_t(r * 32 + c)] / 255.0);
+        }
+    CHECK_THROWS_WITH(pathfinder_picture(data, 501), Contains("per_label <= 500"));
+
+    testing::TempDir dir;
+    std::ostringstream out, err;
+    CHECK(run_cli({"pathfinder-samples", "--out", dir.file("sheet.png"), "--count", "1", "--set",
+                   "data.side=16", "--set", "data.contour_length=4"},
+                  out, err) == kExitOk);
+    CHECK(std::filesystem::file_size(dir.file("sheet.png")) > 0);
+    std::ostringstream out2, err2;
+    CHECK(run_cli({"pathfinder-samples", "--out", dir.file("x.png"), "--set", "data.task=listops"},
+                  out2, err2) == kExitUsage);
+    CHECK(err2.str() ==
+          "attnlab: pathfinder-samples: data.task is \"listops\" (expected pathfinder)\n");
 }
