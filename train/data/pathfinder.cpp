@@ -103,13 +103,13 @@ class Canvas {
     std::vector<int> contour_, paddle_;
 };
 
-// Grows contour `id` of `paddles` paddles into `out`, claiming its pixels (and, for a target, a
-// dot's disc at each end); false, with `out` partial and claims left, if a paddle never fits.
+// Grows contour `id` of `paddles` paddles into `out`, claiming its pixels (and, for a target, the
+// pixels of a dot at each end); false, with `out` partial and claims left, if a paddle never fits.
 bool grow_contour(Canvas& canvas, Rng& rng, const PathfinderOptions& o, int id, int64_t paddles,
                   bool reserve_ends, std::vector<PathfinderPaddle>& out) {
     const double side = double(o.side), max_turn = o.max_turn * kPi / 180;
     PathfinderPoint at{rng.uniform(1, side - 1), rng.uniform(1, side - 1)};
-    double angle = rng.uniform(0, 2 * kPi);
+    double angle = 0;  // of the last paddle; the first takes any direction
     std::vector<int64_t> pixels;
     if (reserve_ends) {
         if (!canvas.add_dot(at, pixels) || !canvas.free_for(pixels, id, 0)) return false;
