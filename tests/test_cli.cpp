@@ -160,7 +160,8 @@ TEST_CASE("cli: the sample configs resolve", "[cli]") {
     for (const char* path :
          {"train/configs/copy_lm.json", "train/configs/text_file_performer.json",
           "train/configs/kjv_char.json", "train/configs/listops.json",
-          "train/configs/kjv_transduce.json", "train/configs/associative_recall.json"}) {
+          "train/configs/kjv_transduce.json", "train/configs/associative_recall.json",
+          "train/configs/pathfinder.json"}) {
         INFO(path);
         CHECK_NOTHROW(load_config(path));
     }

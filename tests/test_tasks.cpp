@@ -53,6 +53,8 @@ std::vector<std::string> small_data(const std::string& task, const testing::Temp
     if (task == "mqar")
         return with(generated, {"data.pairs=2", "data.length=8", "data.key_alphabet=4",
                                 "data.value_alphabet=4"});
+    if (task == "pathfinder")  // 12 x 12 images: 144 pixel tokens
+        return with(generated, {"data.side=12", "data.contour_length=2", "data.distractors=0"});
     if (task == "fashion_mnist")  // 784-pixel sequences: one per batch keeps it quick
         return {"data.max_examples=4", "data.valid_size=16", "train.batch_size=1"};
     if (task == "copy" || task == "reverse" || task == "sort")
@@ -104,8 +106,8 @@ TEST_CASE("tasks: every registered task trains two steps and evaluates to finite
     const std::vector<std::string> expected = {
         "copy_lm",      "text_file",     "kjv_char",      "kjv_bpe",
         "kjv_classify", "kjv_retrieval", "listops",       "associative_recall",
-        "mqar",         "fashion_mnist", "kjv_transduce", "copy",
-        "reverse",      "sort"};
+        "mqar",         "pathfinder",    "fashion_mnist", "kjv_transduce",
+        "copy",         "reverse",       "sort"};
     CHECK(task_names() == expected);
     for (const TaskInfo& info : task_infos()) {
         DYNAMIC_SECTION(info.name) {

@@ -18,6 +18,7 @@ commands:
   sample    generate text from a language-model checkpoint
   inspect   show a checkpoint's or config's settings and parameters
   attention-map  heat maps (PNG) of every layer's and head's attention on one input
+  pathfinder-samples  a PNG of Pathfinder images of both labels (train/data/pathfinder.h)
 
 example:
   attnlab train --config train/configs/copy_lm.json --set train.steps=200
@@ -39,8 +40,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     try {
         if (args.empty())
             throw UsageError(
-                "missing command: train, eval, sample, inspect or attention-map (see attnlab "
-                "--help)");
+                "missing command: train, eval, sample, inspect, attention-map or "
+                "pathfinder-samples (see attnlab --help)");
         const std::string& command = args[0];
         const std::vector<std::string> rest(args.begin() + 1, args.end());
         if (command == "--help" || command == "-h" || command == "help") {
@@ -52,9 +53,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         if (command == "sample") return cli_sample(rest, out, err);
         if (command == "inspect") return cli_inspect(rest, out, err);
         if (command == "attention-map") return cli_attention_map(rest, out, err);
+        if (command == "pathfinder-samples") return cli_pathfinder_samples(rest, out, err);
         throw UsageError(cat("unknown command \"", command,
-                             "\"; valid commands: train, eval, sample, inspect, attention-map (see "
-                             "attnlab --help)"));
+                             "\"; valid commands: train, eval, sample, inspect, attention-map, "
+                             "pathfinder-samples (see attnlab --help)"));
     } catch (const ConfigError& e) {
         err << "attnlab: " << one_line(e.what()) << std::endl;
         return kExitUsage;

@@ -1,4 +1,5 @@
-// cli.h — the attnlab command line (train, eval, sample, inspect, attention-map) as a library
+// cli.h — the attnlab command line (train, eval, sample, inspect, attention-map,
+// pathfinder-samples) as a library
 // function, so tests can run it and check its exit status and output without spawning a process.
 //
 // Exit status: 0 success; 1 a runtime failure (unreadable or corrupted file, diverged training);

@@ -57,5 +57,7 @@ int cli_eval(const std::vector<std::string>& args, std::ostream& out, std::ostre
 int cli_sample(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int cli_inspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int cli_attention_map(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int cli_pathfinder_samples(const std::vector<std::string>& args, std::ostream& out,
+                           std::ostream& err);
 
 }  // namespace attnlab

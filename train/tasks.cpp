@@ -2,9 +2,10 @@
 //
 // To add a task: write its datasets (train/data/), then append one TaskInfo below.
 //
-// Generated tasks (listops, associative_recall, copy, reverse, sort) draw the train split from
-// data.seed and the valid and test splits from mix(data.seed, 1) and mix(data.seed, 2), so the
-// three never share an example stream (listops.h). KJV tasks split the text itself (kjv.h).
+// Generated tasks (listops, associative_recall, mqar, pathfinder, copy, reverse, sort) draw the
+// train split from data.seed and the valid and test splits from mix(data.seed, 1) and
+// mix(data.seed, 2), so the three never share an example stream (listops.h). KJV tasks split the
+// text itself (kjv.h).
 #include <fstream>
 #include <sstream>
 
@@ -21,6 +22,7 @@
 #include "train/data/kjv_transduce.h"
 #include "train/data/listops.h"
 #include "train/data/mqar.h"
+#include "train/data/pathfinder.h"
 #include "train/data/synthetic_seq2seq.h"
 #include "train/data/text_lm.h"
 #include "train/lm_task.h"
@@ -226,6 +228,27 @@ std::unique_ptr<Task> make_mqar(const json& config) {
                                     std::move(splits[2]));
 }
 
+std::unique_ptr<Task> make_pathfinder(const json& config) {
+    std::unique_ptr<Dataset> splits[3];
+    for (uint64_t i = 0; i < 3; ++i) {
+        PathfinderOptions options;
+        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
+        options.seed = split_seed(config, i);
+        options.side = config_int(config, "data.side");
+        options.contour_length = config_int(config, "data.contour_length");
+        options.distractors = config_int(config, "data.distractors");
+        options.distractor_length = config_int(config, "data.distractor_length");
+        options.paddle_length = config_int(config, "data.paddle_length");
+        options.gap = config_int(config, "data.gap");
+        options.max_turn = config_real(config, "data.max_turn");
+        if (const auto problem = pathfinder_option_problem(options))
+            config_require(false, config, "data." + problem->option, problem->expectation);
+        splits[i] = std::make_unique<Pathfinder>(options);
+    }
+    return std::make_unique<ClassifierTask>("pathfinder", config, std::move(splits[0]),
+                                            std::move(splits[1]), std::move(splits[2]));
+}
+
 std::unique_ptr<Task> make_fashion_mnist(const json& config) {
     std::unique_ptr<Dataset> splits[3];
     const FashionMnistSplit which[] = {FashionMnistSplit::Train, FashionMnistSplit::Valid,
@@ -364,6 +387,18 @@ const std::vector<TaskInfo>& task_infos() {
              return options;
          }(),
          make_mqar},
+        {"pathfinder",
+         "LRA Pathfinder: are the two dots joined by one dashed contour? side x side pixel "
+         "tokens (32: 1,024; 128: Path-X), 2 classes (train/data/pathfinder.h)",
+         ModelFamily::Classifier,
+         generated_sizes({{"side", 32},
+                          {"contour_length", 14},
+                          {"distractors", 2},
+                          {"distractor_length", 0},
+                          {"paddle_length", 2},
+                          {"gap", 1},
+                          {"max_turn", 45.0}}),
+         make_pathfinder},
         {"fashion_mnist",
          "Fashion-MNIST images as 784-pixel sequences (downsample 2: 196), 10 classes "
          "(train/data/fashion_mnist.h)",
