@@ -1,6 +1,7 @@
 // attention.cpp — the kind factory and the shared mask → softmax → dropout → ·V → W_o path.
 #include "attention.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "engine/ops.h"
@@ -157,14 +158,18 @@ class FrameDecodeState : public DecodeState {
         ATTNLAB_CHECK(t < max_len, kind(), ": decoding position ", t, " is past max_len ", max_len,
                       " (the logits cover positions 0 .. max_len − 1)");
         Tensor logits = batch_broadcast(rows_(x, t), batch());  // [B, h, 1, t + 1]
-        if (!schedule_.dense()) {
-            Tensor removed = Tensor::zeros({1, 1, 1, t + 1});
-            for (int64_t j = 0; j <= t; ++j)
-                if (!schedule_.covers(t, j)) removed.data()[j] = kRemoved;
-            logits = add(logits, removed);
-        }
+        if (!schedule_.dense()) logits = add(logits, removed_keys(t));
         values_.append(split_heads(layer_.w_v_.forward(x), layer_.config_.heads));
         return layer_.w_o_.forward(merge_heads(values_.mix(softmax(logits))));  // [B, 1, d]
+    }
+
+    // [1, 1, 1, t + 1]: 0 for the keys row t's tiles list and the schedule's rule keeps, −∞ else.
+    Tensor removed_keys(int64_t t) const {
+        Tensor removed = Tensor::full({1, 1, 1, t + 1}, kRemoved);
+        for (const kernels::Span& keys : schedule_.key_spans(t / schedule_.query_tile()))
+            for (int64_t j = keys.begin; j < std::min(keys.end, t + 1); ++j)
+                if (schedule_.keeps(t, j)) removed.data()[j] = 0;
+        return removed;
     }
 
     const MultiHeadAttention& layer_;

@@ -52,12 +52,6 @@ TileSchedule::TileSchedule(int64_t length, int64_t query_tile,
     }
 }
 
-bool TileSchedule::covers(int64_t i, int64_t j) const {
-    for (const Span& keys : key_spans(i / query_tile_))
-        if (keys.begin <= j && j < keys.end) return keeps(i, j);
-    return false;
-}
-
 bool TileSchedule::keeps_all(Span rows, Span keys) const {
     if (causal_ && keys.end - 1 > rows.begin) return false;
     if (band_.window < 0 || rows.end <= band_.global || keys.end <= band_.global) return true;

@@ -49,8 +49,6 @@ class TileSchedule {
     bool causal() const { return causal_; }
     // Whether this is dense(): every entry (every one on or below the diagonal when causal) kept.
     bool dense() const { return dense_; }
-    // Whether entry (i, j) lies in a listed tile and is kept there.
-    bool covers(int64_t i, int64_t j) const;
     // Whether the rule keeps every entry of rows × keys (then no entry needs masking).
     bool keeps_all(Span rows, Span keys) const;
     // Whether entry (i, j) of a listed tile is kept: the causal rule and the band.
