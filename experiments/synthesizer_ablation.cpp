@@ -138,7 +138,7 @@ SizeSweep scale_sweep() {
     KindTask seq2seq = seq2seq_task(model, false);
     return {"scale",
             {{"small", 128, 2, 4, 512, {1e-3, 2e-3, 4e-3, 8e-3}, 3},
-             {"medium", 256, 4, 4, 1024, {5e-4, 1e-3, 2e-3}, 3},
+             {"medium", 256, 4, 4, 1024, {5e-4, 1e-3, 2e-3, 4e-3}, 3},
              {"large", 384, 6, 6, 1536, {3e-4, 6e-4, 1.2e-3}, 2}},
             {{lm, true, "relative log-perplexity gap to vanilla"},
              {seq2seq, false, "exact-match deficit to vanilla"}},
