@@ -83,22 +83,62 @@ DEMO_PACKAGES  := $(BUILD_PACKAGES)
 .PHONY: all test check demo fuzz deps deps-demo deps-fuzz format clean
 all: $(TOOLS) $(EXPERIMENTS) build/f32/tests
 
+# --- unity chunks -------------------------------------------------------------------------------
+# The library, experiments/lib and the tests are compiled in chunks of eight neighbouring files,
+# each chunk one translation unit (build/unity/<its first file>.cpp includes the eight). Most of a
+# file's compile time is the headers it includes (the standard library, nlohmann/json, Catch2), so
+# parsing them once per chunk instead of once per file halves a fresh build, and `make test` builds
+# three variants. The price: names private to a file (anonymous namespaces, statics) must not clash
+# with a neighbour's, and an edit recompiles its whole chunk. tests/test_main.cpp compiles alone: it
+# must be the first to include Catch2, whose implementation it instantiates.
+empty :=
+space := $(empty) $(empty)
+# $(call chunks,LIST): LIST cut into groups of eight words, each group's words joined by '+'.
+chunks = $(if $(1),$(subst $(space),+,$(wordlist 1,8,$(1))) $(call chunks,$(wordlist 9,$(words $(1)),$(1))))
+# $(call chunk_names,LIST): the unity source names of LIST's chunks, without .cpp.
+chunk_names = $(foreach c,$(call chunks,$(1)),$(basename $(firstword $(subst +, ,$(c)))))
+TEST_MAIN  := tests/test_main.cpp
+TEST_CHUNKED := $(filter-out $(TEST_MAIN),$(TEST_SRC))
+LIB_CHUNKS    := $(call chunk_names,$(LIB_SRC))
+EXPLIB_CHUNKS := $(call chunk_names,$(EXPLIB_SRC))
+TEST_CHUNKS   := $(call chunk_names,$(TEST_CHUNKED))
+$(foreach list,LIB_SRC EXPLIB_SRC TEST_CHUNKED,$(foreach c,$(call chunks,$($(list))),\
+  $(eval UNITY_MEMBERS_$(basename $(firstword $(subst +, ,$(c)))) := $(subst +, ,$(c)))))
+# Rewritten on every make but replaced only when its list changed, so nothing recompiles needlessly.
+build/unity/%.cpp: FORCE
+	@mkdir -p $(@D)
+	@printf '#include "%s"\n' $(UNITY_MEMBERS_$*) > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+.PRECIOUS: build/unity/%.cpp
+.PHONY: FORCE
+FORCE:
+
 # --- one set of objects per variant -----------------------------------------------------------
+# Objects of chunk X are build/<variant>/obj/unity/X.o; programs' own files compile one by one.
 define variant
 build/$(1)/obj/%.o: %.cpp
 	@mkdir -p $$(@D)
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$(CPPFLAGS) -c $$< -o $$@
+build/$(1)/obj/unity/%.o: build/unity/%.cpp
+	@mkdir -p $$(@D)
+	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$(CPPFLAGS) -c $$< -o $$@
+build/$(1)/obj/unity/tests/%.o: build/unity/tests/%.cpp
+	@mkdir -p $$(@D)
+	$$(CXX) $$(BASEFLAGS) $$(TESTFLAGS_$(1)) $$(CPPFLAGS) -c $$< -o $$@
 build/$(1)/obj/tests/%.o: tests/%.cpp
 	@mkdir -p $$(@D)
 	$$(CXX) $$(BASEFLAGS) $$(TESTFLAGS_$(1)) $$(CPPFLAGS) -c $$< -o $$@
-build/$(1)/tests: $$(patsubst %.cpp,build/$(1)/obj/%.o,$$(LIB_SRC) $$(EXPLIB_SRC) $$(TEST_SRC))
+LIB_$(1)    := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(LIB_CHUNKS))
+EXPLIB_$(1) := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(EXPLIB_CHUNKS))
+TESTS_$(1)  := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(TEST_CHUNKS)) \
+               $$(patsubst %.cpp,build/$(1)/obj/%.o,$$(TEST_MAIN))
+build/$(1)/tests: $$(LIB_$(1)) $$(EXPLIB_$(1)) $$(TESTS_$(1))
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LDLIBS)
--include $$(patsubst %.cpp,build/$(1)/obj/%.d,$$(LIB_SRC) $$(EXPLIB_SRC) $$(TEST_SRC) $$(EXPERIMENT_SRC) $$(TOOL_SRC))
+-include $$(patsubst %.o,%.d,$$(LIB_$(1)) $$(EXPLIB_$(1)) $$(TESTS_$(1)))
+-include $$(patsubst %.cpp,build/$(1)/obj/%.d,$$(EXPERIMENT_SRC) $$(TOOL_SRC))
 endef
 $(foreach v,f32 f64 san,$(eval $(call variant,$(v))))
 
-LIB_f32 := $(patsubst %.cpp,build/f32/obj/%.o,$(LIB_SRC))
-EXPLIB_f32 := $(patsubst %.cpp,build/f32/obj/%.o,$(EXPLIB_SRC))
 $(BIN)/%: build/f32/obj/experiments/%.o $(LIB_f32) $(EXPLIB_f32)
 	@mkdir -p $(@D)
 	$(CXX) $(BASEFLAGS) $(FLAGS_f32) $^ -o $@ $(LDLIBS)

@@ -10,7 +10,7 @@
 namespace attnlab {
 namespace {
 
-const AttentionConfig& checked(const AttentionConfig& config) {
+const AttentionConfig& linformer_checked(const AttentionConfig& config) {
     check_heads(config.d_model, config.heads, "linformer");
     ATTNLAB_CHECK(config.max_len > 0, "linformer: max_len must be positive, got ", config.max_len);
     ATTNLAB_CHECK(config.integer("linformer_k") > 0,
@@ -45,7 +45,7 @@ LinformerProjection::LinformerProjection(int64_t k, int64_t max_len, Rng& rng) {
 }
 
 LinformerAttention::LinformerAttention(const AttentionConfig& config, Rng& rng)
-    : config_(checked(config)),
+    : config_(linformer_checked(config)),
       w_q_(config.d_model, config.d_model, rng),
       w_k_(config.d_model, config.d_model, rng),
       w_v_(config.d_model, config.d_model, rng),

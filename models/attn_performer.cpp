@@ -17,7 +17,7 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-const AttentionConfig& checked(const AttentionConfig& config) {
+const AttentionConfig& performer_checked(const AttentionConfig& config) {
     check_heads(config.d_model, config.heads, "performer");
     const PerformerOptions options(config);
     ATTNLAB_CHECK(options.features > 0, "performer: performer_features must be positive, got ",
@@ -75,7 +75,7 @@ PerformerProjection::PerformerProjection(int64_t m, int64_t head_dim) {
 }
 
 PerformerAttention::PerformerAttention(const AttentionConfig& config, Rng& rng)
-    : LinearAttentionLayer(checked(config), rng),
+    : LinearAttentionLayer(performer_checked(config), rng),
       options_(config),
       key_stabilizer_(key_stabilizer(config)) {
     if (!options_.random()) return;

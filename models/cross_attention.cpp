@@ -8,7 +8,7 @@
 
 namespace attnlab {
 
-static const AttentionConfig& checked(const AttentionConfig& config) {
+static const AttentionConfig& cross_attention_checked(const AttentionConfig& config) {
     check_heads(config.d_model, config.heads, "cross-attention");
     ATTNLAB_CHECK(config.dropout >= 0 && config.dropout < 1, "cross-attention: dropout ",
                   config.dropout, " outside [0, 1)");
@@ -16,7 +16,7 @@ static const AttentionConfig& checked(const AttentionConfig& config) {
 }
 
 CrossAttention::CrossAttention(const AttentionConfig& config, Rng& rng)
-    : d_model_(checked(config).d_model),
+    : d_model_(cross_attention_checked(config).d_model),
       heads_(config.heads),
       dropout_(config.dropout),
       dropout_seed_(config.dropout_seed),

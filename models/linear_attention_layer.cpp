@@ -9,7 +9,7 @@
 namespace attnlab {
 namespace {
 
-const AttentionConfig& checked(const AttentionConfig& config) {
+const AttentionConfig& heads_checked(const AttentionConfig& config) {
     check_heads(config.d_model, config.heads, config.kind);
     return config;
 }
@@ -21,7 +21,7 @@ int64_t linear_attention_flops(int64_t d, int64_t features_per_head) {
 }
 
 LinearAttentionLayer::LinearAttentionLayer(const AttentionConfig& config, Rng& rng)
-    : config_(checked(config)),
+    : config_(heads_checked(config)),
       w_q_(config.d_model, config.d_model, rng),
       w_k_(config.d_model, config.d_model, rng),
       w_v_(config.d_model, config.d_model, rng),

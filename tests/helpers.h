@@ -2,6 +2,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <vector>
 
 #include "engine/rng.h"
@@ -31,6 +32,12 @@ inline Tensor normal_leaf(const Shape& shape, Rng& rng) {
     Tensor t = Tensor::randn(shape, rng);
     t.set_requires_grad(true);
     return t;
+}
+
+// The same shape and the same bits in every element (a NaN equals itself here).
+inline bool same_bits(const Tensor& a, const Tensor& b) {
+    return a.shape() == b.shape() &&
+           std::memcmp(a.data(), b.data(), size_t(a.numel()) * sizeof(real)) == 0;
 }
 
 }  // namespace attnlab::testing

@@ -49,10 +49,6 @@ Tensor padding_mask(int64_t B, int64_t L, int64_t first_pad) {
     return mask;
 }
 
-bool same_bits(const Tensor& a, const Tensor& b) {
-    return a.shape() == b.shape() && a.to_vector() == b.to_vector();
-}
-
 }  // namespace
 
 TEST_CASE("attention: whole-layer gradients w.r.t. x and every parameter, for every kind",

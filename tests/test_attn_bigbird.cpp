@@ -12,16 +12,16 @@ using namespace attnlab;
 namespace {
 
 // L = 44 in blocks of 8 (the last one of 4): 6 blocks, 2 random ones per query block.
-constexpr int64_t kLength = 44, kBlock = 8, kBlocks = 6, kRandom = 2;
+constexpr int64_t kBigbirdLength = 44, kBigbirdBlock = 8, kBlocks = 6, kRandom = 2;
 
-AttentionConfig config_for(bool causal) {
+AttentionConfig bigbird_config(bool causal) {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
-    config.max_len = kLength;
+    config.max_len = kBigbirdLength;
     config.kind = "bigbird";
     config.causal = causal;
-    config.set("bigbird_block", kBlock).set("bigbird_random", kRandom);
+    config.set("bigbird_block", kBigbirdBlock).set("bigbird_random", kRandom);
     return config;
 }
 
@@ -49,16 +49,16 @@ TEST_CASE("bigbird: weights are zero exactly outside the window, global and rand
     for (bool causal : {false, true}) {
         INFO((causal ? "causal" : "bidirectional"));
         Rng rng(5), data(2);
-        MultiHeadAttention layer(config_for(causal), rng);
+        MultiHeadAttention layer(bigbird_config(causal), rng);
         const Tensor table = random_blocks(layer);
-        const Tensor weights = layer.weights(Tensor::randn({1, kLength, 8}, data));
+        const Tensor weights = layer.weights(Tensor::randn({1, kBigbirdLength, 8}, data));
         int64_t wrong = 0;
         for (int64_t head = 0; head < 2; ++head)
-            for (int64_t i = 0; i < kLength; ++i) {
-                const std::set<int64_t> blocks = expected_blocks(i / kBlock, causal, table);
-                for (int64_t j = 0; j < kLength; ++j) {
-                    const bool kept = blocks.count(j / kBlock) && !(causal && j > i);
-                    const real w = weights.data()[(head * kLength + i) * kLength + j];
+            for (int64_t i = 0; i < kBigbirdLength; ++i) {
+                const std::set<int64_t> blocks = expected_blocks(i / kBigbirdBlock, causal, table);
+                for (int64_t j = 0; j < kBigbirdLength; ++j) {
+                    const bool kept = blocks.count(j / kBigbirdBlock) && !(causal && j > i);
+                    const real w = weights.data()[(head * kBigbirdLength + i) * kBigbirdLength + j];
                     wrong += kept ? !(w > 0) : w != 0;
                 }
             }
@@ -71,8 +71,8 @@ TEST_CASE("bigbird: random blocks are drawn from the seed, distinct, outside the
     for (bool causal : {false, true}) {
         INFO((causal ? "causal" : "bidirectional"));
         Rng a(5), b(5), c(6);
-        MultiHeadAttention first(config_for(causal), a), same(config_for(causal), b),
-            other(config_for(causal), c);
+        MultiHeadAttention first(bigbird_config(causal), a), same(bigbird_config(causal), b),
+            other(bigbird_config(causal), c);
         const Tensor table = random_blocks(first);
         CHECK(table.to_vector() == random_blocks(same).to_vector());
         CHECK(table.to_vector() != random_blocks(other).to_vector());

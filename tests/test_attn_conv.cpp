@@ -18,7 +18,7 @@ namespace {
 constexpr int64_t kD = 8;
 
 // d = 8, h = 2, K = 3 by default.
-AttentionConfig tiny(const std::string& kind, bool causal, int64_t K = 3) {
+AttentionConfig tiny_conv(const std::string& kind, bool causal, int64_t K = 3) {
     AttentionConfig config;
     config.d_model = kD;
     config.heads = 2;
@@ -32,11 +32,11 @@ std::unique_ptr<ConvolutionMixer> make(const std::string& kind, bool causal, uin
                                        int64_t K = 3) {
     Rng rng(seed);
     if (kind == "lightweight_conv")
-        return std::make_unique<LightweightConv>(tiny(kind, causal, K), rng);
-    return std::make_unique<DynamicConv>(tiny(kind, causal, K), rng);
+        return std::make_unique<LightweightConv>(tiny_conv(kind, causal, K), rng);
+    return std::make_unique<DynamicConv>(tiny_conv(kind, causal, K), rng);
 }
 
-Tensor input(int64_t B, int64_t L, uint64_t seed) {
+Tensor conv_input(int64_t B, int64_t L, uint64_t seed) {
     Rng rng(seed);
     return Tensor::randn({B, L, kD}, rng);
 }
@@ -52,16 +52,16 @@ void check_rows_close(const std::vector<real>& a, const std::vector<real>& b) {
     for (size_t c = 0; c < a.size(); ++c) CHECK(a[c] == Approx(b[c]).epsilon(1e-5).margin(1e-6));
 }
 
-const std::vector<std::string> kKinds = {"lightweight_conv", "dynamic_conv"};
+const std::vector<std::string> kConvKinds = {"lightweight_conv", "dynamic_conv"};
 
 }  // namespace
 
 TEST_CASE("conv layers: whole-layer gradients w.r.t. x and every parameter", "[conv][grad]") {
-    for (const std::string& kind : kKinds)
+    for (const std::string& kind : kConvKinds)
         for (bool causal : {false, true}) {
             INFO(kind << (causal ? ", causal" : ", bidirectional"));
             auto layer = make(kind, causal, 7);
-            Tensor x = input(2, 5, 11).set_requires_grad(true);
+            Tensor x = conv_input(2, 5, 11).set_requires_grad(true);
             std::vector<Tensor> inputs = {x};
             for (const Parameter& p : layer->parameters()) inputs.push_back(p.tensor);
             REQUIRE(inputs.size() == 6);
@@ -75,11 +75,11 @@ TEST_CASE("conv layers: whole-layer gradients w.r.t. x and every parameter", "[c
 TEST_CASE("conv layers: causal outputs never depend on later tokens; the window is K wide",
           "[conv]") {
     const int64_t L = 7, K = 3;
-    for (const std::string& kind : kKinds)
+    for (const std::string& kind : kConvKinds)
         for (bool causal : {true, false}) {
             INFO(kind << (causal ? ", causal" : ", bidirectional"));
             auto layer = make(kind, causal, 5, K);
-            const Tensor x = input(2, L, 3);
+            const Tensor x = conv_input(2, L, 3);
             const Tensor y = layer->forward(x);
             // Output t reads tokens t − offset … t − offset + K − 1: for causal layers (offset
             // K − 1) that is t − K + 1 … t, never a later token.
@@ -104,13 +104,13 @@ TEST_CASE("conv layers: causal outputs never depend on later tokens; the window 
 
 TEST_CASE("conv layers: padded positions never influence real ones", "[conv]") {
     const int64_t L = 6, real_length = 4;
-    for (const std::string& kind : kKinds)
+    for (const std::string& kind : kConvKinds)
         for (bool causal : {false, true}) {
             INFO(kind << (causal ? ", causal" : ", bidirectional"));
             auto layer = make(kind, causal, 9);
             Tensor padding = Tensor::ones({2, L});
             for (int64_t t = real_length; t < L; ++t) padding.data()[1 * L + t] = 0;
-            const Tensor x = input(2, L, 4);
+            const Tensor x = conv_input(2, L, 4);
             Tensor garbage = x.clone();
             for (int64_t t = real_length; t < L; ++t)
                 for (int64_t c = 0; c < kD; ++c) garbage.data()[(1 * L + t) * kD + c] = 100 + c;
@@ -137,12 +137,12 @@ TEST_CASE("conv layers: a shifted input gives the shifted output away from the b
     // LightConv's kernel is one parameter for every position and DynamicConv's depends only on
     // the token it is predicted from, so both layers commute with shifts of the sequence.
     const int64_t L = 8, K = 3;
-    for (const std::string& kind : kKinds)
+    for (const std::string& kind : kConvKinds)
         for (bool causal : {false, true}) {
             INFO(kind << (causal ? ", causal" : ", bidirectional"));
             auto layer = make(kind, causal, 2, K);
-            const Tensor x = input(1, L, 6);
-            Tensor shifted = input(1, L, 8);  // row 0 is new; rows 1… are x's rows 0…
+            const Tensor x = conv_input(1, L, 6);
+            Tensor shifted = conv_input(1, L, 8);  // row 0 is new; rows 1… are x's rows 0…
             std::copy(x.data(), x.data() + (L - 1) * kD, shifted.data() + kD);
             const Tensor y = layer->forward(x), y_shifted = layer->forward(shifted);
             const int64_t offset = causal ? K - 1 : (K - 1) / 2;
@@ -157,14 +157,14 @@ TEST_CASE("conv layers: a shifted input gives the shifted output away from the b
 }
 
 TEST_CASE("conv layers: DropConnect on the taps in training only, replayed by its seed", "[conv]") {
-    for (const std::string& kind : kKinds) {
+    for (const std::string& kind : kConvKinds) {
         INFO(kind);
-        AttentionConfig config = tiny(kind, true);
+        AttentionConfig config = tiny_conv(kind, true);
         config.dropout = 0.5;
         config.dropout_seed = 42;
         Rng rng_a(3), rng_b(3);
         auto a = make_token_mixer(config, rng_a), b = make_token_mixer(config, rng_b);
-        const Tensor x = input(2, 5, 1);
+        const Tensor x = conv_input(2, 5, 1);
         const std::vector<real> first = a->forward(x).to_vector();
         CHECK(first == b->forward(x).to_vector());  // same seed, same call: same mask
         CHECK(first != a->forward(x).to_vector());  // the next call draws a new mask
@@ -202,25 +202,26 @@ TEST_CASE("conv layers: the factory builds them, they don't mix, and bad configs
           "[conv][zoo]") {
     Rng rng(1);
     CHECK(dynamic_cast<LightweightConv*>(
-        make_token_mixer(tiny("lightweight_conv", false), rng).get()));
-    CHECK(dynamic_cast<DynamicConv*>(make_token_mixer(tiny("dynamic_conv", false), rng).get()));
-    CHECK_THROWS_WITH(make_token_mixer(tiny("dynamic_conv+vanilla", false), rng),
+        make_token_mixer(tiny_conv("lightweight_conv", false), rng).get()));
+    CHECK(
+        dynamic_cast<DynamicConv*>(make_token_mixer(tiny_conv("dynamic_conv", false), rng).get()));
+    CHECK_THROWS_WITH(make_token_mixer(tiny_conv("dynamic_conv+vanilla", false), rng),
                       Catch::Contains("\"dynamic_conv\" in \"dynamic_conv+vanilla\" cannot be "
                                       "mixed"));
-    for (const std::string& kind : kKinds) {
+    for (const std::string& kind : kConvKinds) {
         INFO(kind);
-        CHECK_THROWS_WITH(make_token_mixer(tiny(kind, false, 4), rng),
+        CHECK_THROWS_WITH(make_token_mixer(tiny_conv(kind, false, 4), rng),
                           Catch::Contains(kind + ": conv_kernel K = 4 must be odd for a "
                                                  "bidirectional (causal = false) layer"));
-        CHECK_NOTHROW(make_token_mixer(tiny(kind, true, 4), rng));  // causal: any K
-        AttentionConfig config = tiny(kind, true);
+        CHECK_NOTHROW(make_token_mixer(tiny_conv(kind, true, 4), rng));  // causal: any K
+        AttentionConfig config = tiny_conv(kind, true);
         config.heads = 3;
         CHECK_THROWS_WITH(make_token_mixer(config, rng),
                           Catch::Contains("d_model 8 must be a positive multiple of heads 3"));
-        config = tiny(kind, true, 0);
+        config = tiny_conv(kind, true, 0);
         CHECK_THROWS_WITH(make_token_mixer(config, rng),
                           Catch::Contains("conv_kernel must be positive, got 0"));
-        auto layer = make_token_mixer(tiny(kind, true), rng);
+        auto layer = make_token_mixer(tiny_conv(kind, true), rng);
         CHECK_THROWS_WITH(layer->forward(Tensor::zeros({2, 5, 6})),
                           Catch::Contains(kind + ": x [2, 5, 6] (expected [B, L, d]"));
     }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/gradcheck.h"
+#include "helpers.h"
 #include "linear_attention_reference.h"
 #include "models/attn_linear_transformer.h"
 #include "models/zoo.h"
@@ -17,7 +18,7 @@ namespace {
 constexpr double kReferenceTolerance = sizeof(real) == sizeof(float) ? 1e-5 : 1e-12;
 
 // B = 2, L = 4 or 5, d = 8, h = 2 (dh = 4).
-AttentionConfig tiny(bool causal) {
+AttentionConfig tiny_linear(bool causal) {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
@@ -26,7 +27,7 @@ AttentionConfig tiny(bool causal) {
     return config;
 }
 
-Tensor input(int64_t B, int64_t L, uint64_t seed) {
+Tensor linear_input(int64_t B, int64_t L, uint64_t seed) {
     Rng rng(seed);
     return Tensor::randn({B, L, 8}, rng);
 }
@@ -35,12 +36,8 @@ double elu_plus_one(double x) {
     return x > 0 ? x + 1 : std::exp(x);
 }
 
-bool same_bits(const Tensor& a, const Tensor& b) {
-    return a.shape() == b.shape() && a.to_vector() == b.to_vector();
-}
-
 // Batch 1's last two keys are padding.
-Tensor padding() {
+Tensor linear_padding() {
     Tensor keep = Tensor::ones({2, 5});
     keep.data()[1 * 5 + 3] = 0;
     keep.data()[1 * 5 + 4] = 0;
@@ -58,18 +55,18 @@ TEST_CASE("linear_transformer: shapes, registration, parameter count and FLOPs",
     for (bool causal : {false, true}) {
         INFO((causal ? "causal" : "bidirectional"));
         Rng rng(1);
-        const auto mixer = make_token_mixer(tiny(causal), rng);
+        const auto mixer = make_token_mixer(tiny_linear(causal), rng);
         auto* layer = dynamic_cast<LinearTransformerAttention*>(mixer.get());
         REQUIRE(layer);
-        CHECK(layer->forward(input(2, 5, 2)).shape() == Shape({2, 5, 8}));
-        CHECK(layer->implicit_attention(input(2, 5, 2)).shape() == Shape({2, 2, 5, 5}));
+        CHECK(layer->forward(linear_input(2, 5, 2)).shape() == Shape({2, 5, 8}));
+        CHECK(layer->implicit_attention(linear_input(2, 5, 2)).shape() == Shape({2, 2, 5, 5}));
         CHECK(layer->count_parameters() == 4 * (8 * 8 + 8));
         CHECK(layer->count_parameters(true) == 4 * (8 * 8 + 8));
         CHECK_FALSE(layer->redraw_features(3));  // nothing random
     }
     // 8d² + 4·dh·d for two shapes, so a swapped d and dh would show.
     for (const auto& [d, h] : {std::pair<int64_t, int64_t>{8, 2}, {12, 4}}) {
-        AttentionConfig config = tiny(true);
+        AttentionConfig config = tiny_linear(true);
         config.d_model = d;
         config.heads = h;
         CHECK(mixer_forward_flops(config, 100).per_token == 8 * d * d + 4 * (d / h) * d);
@@ -90,9 +87,9 @@ TEST_CASE("linear_transformer: matches the O(L²) definition, both directions, w
         for (bool padded : {false, true}) {
             INFO((causal ? "causal" : "bidirectional") << (padded ? ", padded" : ""));
             Rng rng(3);
-            LinearTransformerAttention layer(tiny(causal), rng);
-            const Tensor x = input(2, 5, 4);
-            const Tensor keep = padded ? padding() : Tensor();
+            LinearTransformerAttention layer(tiny_linear(causal), rng);
+            const Tensor x = linear_input(2, 5, 4);
+            const Tensor keep = padded ? linear_padding() : Tensor();
             const Tensor expected =
                 reference_linear_attention(layer, x, 2, causal, elu_plus_one, keep);
             const double error = max_relative_difference(layer.forward(x, keep), expected);
@@ -108,8 +105,8 @@ TEST_CASE("linear_transformer: matches the O(L²) definition, both directions, w
 TEST_CASE("linear_transformer: causal outputs never depend on later tokens",
           "[linear_transformer]") {
     Rng rng(5);
-    LinearTransformerAttention layer(tiny(true), rng);
-    const Tensor x = input(2, 5, 3);
+    LinearTransformerAttention layer(tiny_linear(true), rng);
+    const Tensor x = linear_input(2, 5, 3);
     const Tensor y = layer.forward(x);
     for (int64_t t = 0; t + 1 < 5; ++t) {
         INFO("t = " << t);
@@ -134,12 +131,12 @@ TEST_CASE("linear_transformer: layer gradients w.r.t. x and every parameter",
         Tensor x;
         for (uint64_t seed = 0; seed < 1000; ++seed) {
             Rng rng(7 + seed);
-            layer = std::make_unique<LinearTransformerAttention>(tiny(causal), rng);
-            x = input(2, 5, 11 + seed);
+            layer = std::make_unique<LinearTransformerAttention>(tiny_linear(causal), rng);
+            x = linear_input(2, 5, 11 + seed);
             if (projection_kink_margin(*layer, x, eps) > 1.5) break;
         }
         REQUIRE(projection_kink_margin(*layer, x, eps) > 1.5);
-        const Tensor keep = causal ? Tensor() : padding();
+        const Tensor keep = causal ? Tensor() : linear_padding();
         x.set_requires_grad(true);
         std::vector<Tensor> inputs = {x};
         for (const Parameter& p : layer->parameters()) inputs.push_back(p.tensor);
@@ -154,12 +151,12 @@ TEST_CASE("linear_transformer: layer gradients w.r.t. x and every parameter",
 
 TEST_CASE("linear_transformer: bad input names what was wrong", "[linear_transformer]") {
     Rng rng(1);
-    AttentionConfig uneven = tiny(false);
+    AttentionConfig uneven = tiny_linear(false);
     uneven.heads = 3;
     CHECK_THROWS_WITH(LinearTransformerAttention(uneven, rng),
                       Catch::Contains("linear_transformer"));
-    LinearTransformerAttention layer(tiny(false), rng);
-    CHECK_THROWS_WITH(layer.forward(input(2, 4, 1), Tensor::ones({2, 3})),
+    LinearTransformerAttention layer(tiny_linear(false), rng);
+    CHECK_THROWS_WITH(layer.forward(linear_input(2, 4, 1), Tensor::ones({2, 3})),
                       Catch::Contains("linear_transformer") && Catch::Contains("key_padding"));
     CHECK_THROWS_WITH(layer.forward(Tensor::zeros({2, 4, 6})),
                       Catch::Contains("linear_transformer: x [2, 4, 6]"));

@@ -5,16 +5,18 @@
 #include <catch2/catch.hpp>
 
 #include "engine/gradcheck.h"
+#include "helpers.h"
 #include "models/attention.h"
 #include "models/attn_linformer.h"
 #include "models/zoo.h"
 
 using namespace attnlab;
+using attnlab::testing::same_bits;
 
 namespace {
 
 // d = 8, h = 2, max_len = 6, k = 3, no dropout.
-AttentionConfig tiny() {
+AttentionConfig tiny_linformer() {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
@@ -24,13 +26,9 @@ AttentionConfig tiny() {
     return config;
 }
 
-Tensor input(int64_t B, int64_t L, uint64_t seed) {
+Tensor linformer_input(int64_t B, int64_t L, uint64_t seed) {
     Rng rng(seed);
     return Tensor::randn({B, L, 8}, rng);
-}
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-    return a.shape() == b.shape() && a.to_vector() == b.to_vector();
 }
 
 Tensor find(const Module& module, const std::string& name) {
@@ -51,8 +49,8 @@ TEST_CASE("linformer: whole-layer gradients w.r.t. x and every parameter", "[lin
     for (bool padded : {false, true}) {
         INFO((padded ? "with key padding" : "no padding"));
         Rng rng(7);
-        LinformerAttention attention(tiny(), rng);
-        Tensor x = input(2, 4, 11).set_requires_grad(true);
+        LinformerAttention attention(tiny_linformer(), rng);
+        Tensor x = linformer_input(2, 4, 11).set_requires_grad(true);
         Tensor padding = Tensor::ones({2, 4});
         if (padded) padding.data()[1 * 4 + 3] = 0;
         std::vector<Tensor> inputs = {x};
@@ -75,7 +73,7 @@ TEST_CASE("linformer: whole-layer gradients w.r.t. x and every parameter", "[lin
 TEST_CASE("linformer: with k = L and E = I it is exact softmax attention", "[linformer]") {
     // E = I makes K̄ = K and V̄ = V, so with the same W_q, W_k, W_v, W_o the layer is the vanilla
     // one, value for value.
-    AttentionConfig config = tiny();
+    AttentionConfig config = tiny_linformer();
     config.max_len = 5;
     config.set("linformer_k", 5);
     Rng rng(3);
@@ -101,7 +99,7 @@ TEST_CASE("linformer: with k = L and E = I it is exact softmax attention", "[lin
     std::fill(e.data(), e.data() + e.numel(), real(0));
     for (int64_t i = 0; i < 5; ++i) e.data()[i * 5 + i] = 1;
 
-    const Tensor x = input(2, 5, 9);
+    const Tensor x = linformer_input(2, 5, 9);
     const Tensor expected = vanilla.forward(x);
     CHECK(max_relative_difference(linformer.forward(x), expected) < 1e-5);
     // With a random E the same weights give a different layer (the test can fail).
@@ -112,12 +110,12 @@ TEST_CASE("linformer: with k = L and E = I it is exact softmax attention", "[lin
 
 TEST_CASE("linformer: padded keys do not influence real positions", "[linformer]") {
     Rng rng(6);
-    LinformerAttention attention(tiny(), rng);
+    LinformerAttention attention(tiny_linformer(), rng);
     const int64_t L = 5;
     Tensor padding = Tensor::ones({2, L});
     padding.data()[1 * L + 1] = 0;  // batch 1: a pad in the middle and at the end
     padding.data()[1 * L + 4] = 0;
-    const Tensor x = input(2, L, 8);
+    const Tensor x = linformer_input(2, L, 8);
     Tensor perturbed = x.clone();
     for (int64_t j : {1, 4})
         for (int64_t c = 0; c < 8; ++c) perturbed.data()[(1 * L + j) * 8 + c] += 1;
@@ -144,10 +142,10 @@ TEST_CASE("linformer: padded keys do not influence real positions", "[linformer]
 
 TEST_CASE("linformer: shorter inputs use E's first L columns; longer ones fail", "[linformer]") {
     Rng rng(8);
-    LinformerAttention attention(tiny(), rng);
+    LinformerAttention attention(tiny_linformer(), rng);
     for (int64_t L : {1, 3, 6}) {
         INFO("L = " << L);
-        const Tensor x = input(2, L, 3);
+        const Tensor x = linformer_input(2, L, 3);
         const Tensor y = attention.forward(x);
         CHECK(y.shape() == Shape({2, L, 8}));
         // Columns ≥ L of E are never read: overwriting them changes nothing.
@@ -158,19 +156,19 @@ TEST_CASE("linformer: shorter inputs use E's first L columns; longer ones fail",
         CHECK(same_bits(y, attention.forward(x)));
         copy_into(saved, e);
     }
-    CHECK_THROWS_WITH(attention.forward(input(2, 7, 3)),
+    CHECK_THROWS_WITH(attention.forward(linformer_input(2, 7, 3)),
                       Catch::Contains("linformer: sequence length 7 exceeds max_len 6"));
 }
 
 TEST_CASE("linformer: attention dropout in training only, replayable from its seed",
           "[linformer]") {
-    AttentionConfig config = tiny();
+    AttentionConfig config = tiny_linformer();
     config.dropout = 0.5;
     config.dropout_seed = 11;
-    const Tensor x = input(2, 4, 2);
+    const Tensor x = linformer_input(2, 4, 2);
     Rng rng(4), rng_again(4), rng_plain(4);
     LinformerAttention attention(config, rng), again(config, rng_again);
-    LinformerAttention plain(tiny(), rng_plain);  // same weights, no dropout
+    LinformerAttention plain(tiny_linformer(), rng_plain);  // same weights, no dropout
     const Tensor trained = attention.forward(x);
     CHECK_FALSE(same_bits(trained, plain.forward(x)));
     CHECK(same_bits(trained, again.forward(x)));
@@ -182,7 +180,7 @@ TEST_CASE("linformer: attention dropout in training only, replayable from its se
 TEST_CASE("linformer: parameter count 4(d² + d) + k·max_len, names", "[linformer]") {
     for (int64_t k : {3, 16})
         for (int64_t max_len : {6, 40}) {
-            AttentionConfig config = tiny();
+            AttentionConfig config = tiny_linformer();
             config.set("linformer_k", k);
             config.max_len = max_len;
             Rng rng(1);
@@ -196,17 +194,18 @@ TEST_CASE("linformer: parameter count 4(d² + d) + k·max_len, names", "[linform
 
 TEST_CASE("linformer: configuration errors", "[linformer]") {
     Rng rng(1);
-    AttentionConfig causal = tiny();
+    AttentionConfig causal = tiny_linformer();
     causal.causal = true;
     CHECK_THROWS_WITH(LinformerAttention(causal, rng),
                       Catch::Contains("linformer: bidirectional only"));
     CHECK_THROWS_WITH(make_token_mixer(causal, rng),
                       Catch::Contains("linformer: bidirectional only"));
-    AttentionConfig no_k = tiny();
+    AttentionConfig no_k = tiny_linformer();
     no_k.set("linformer_k", 0);
     CHECK_THROWS_WITH(LinformerAttention(no_k, rng),
                       Catch::Contains("linformer_k must be positive, got 0"));
-    CHECK_THROWS_WITH(make_token_mixer(tiny(), rng)->forward(input(2, 4, 1), Tensor::ones({2, 3})),
+    CHECK_THROWS_WITH(make_token_mixer(tiny_linformer(), rng)
+                          ->forward(linformer_input(2, 4, 1), Tensor::ones({2, 3})),
                       Catch::Contains("linformer: key_padding [2, 3] (expected [B, L] = [2, 4])"));
-    CHECK(dynamic_cast<LinformerAttention*>(make_token_mixer(tiny(), rng).get()));
+    CHECK(dynamic_cast<LinformerAttention*>(make_token_mixer(tiny_linformer(), rng).get()));
 }

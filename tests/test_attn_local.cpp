@@ -11,23 +11,23 @@ using namespace attnlab;
 namespace {
 
 // B = 2, L = 7 in blocks of 3 (the last one ragged), d = 8, h = 2.
-constexpr int64_t kLength = 7, kBlock = 3;
+constexpr int64_t kLocalLength = 7, kLocalBlock = 3;
 
-AttentionConfig config_for(const std::string& kind, bool causal, bool fused) {
+AttentionConfig local_config(const std::string& kind, bool causal, bool fused) {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
-    config.max_len = kLength;
+    config.max_len = kLocalLength;
     config.kind = kind;
     config.causal = causal;
-    config.set("local_block", kBlock).set("fused", fused);
+    config.set("local_block", kLocalBlock).set("fused", fused);
     return config;
 }
 
 // The second row pads its last key (in the ragged block) and the one before (in the middle one).
-Tensor padding() {
-    Tensor mask = Tensor::ones({2, kLength});
-    mask.data()[kLength + 5] = mask.data()[kLength + 6] = 0;
+Tensor local_padding() {
+    Tensor mask = Tensor::ones({2, kLocalLength});
+    mask.data()[kLocalLength + 5] = mask.data()[kLocalLength + 6] = 0;
     return mask;
 }
 
@@ -42,19 +42,19 @@ double max_difference(const Tensor& a, const Tensor& b) {
 
 TEST_CASE("local: each block is vanilla attention over that block alone", "[local]") {
     Rng data(4);
-    const Tensor x = Tensor::randn({2, kLength, 8}, data);
+    const Tensor x = Tensor::randn({2, kLocalLength, 8}, data);
     for (bool causal : {false, true})
         for (bool fused : {true, false}) {
             INFO((causal ? "causal" : "bidirectional") << (fused ? ", fused" : ", unfused"));
             // Same seed, same draws in the same order: the same w_v, w_o, w_q, w_k in both.
             Rng local_rng(21), vanilla_rng(21);
-            MultiHeadAttention local(config_for("local", causal, fused), local_rng);
-            MultiHeadAttention vanilla(config_for("vanilla", causal, false), vanilla_rng);
-            const Tensor mask = padding();
+            MultiHeadAttention local(local_config("local", causal, fused), local_rng);
+            MultiHeadAttention vanilla(local_config("vanilla", causal, false), vanilla_rng);
+            const Tensor mask = local_padding();
             const Tensor y = local.forward(x, mask);
             std::vector<Tensor> blocks;
-            for (int64_t first = 0; first < kLength; first += kBlock) {
-                const int64_t end = std::min(first + kBlock, kLength);
+            for (int64_t first = 0; first < kLocalLength; first += kLocalBlock) {
+                const int64_t end = std::min(first + kLocalBlock, kLocalLength);
                 blocks.push_back(
                     vanilla.forward(slice(x, 1, first, end), slice(mask, 1, first, end)));
             }
@@ -66,8 +66,8 @@ TEST_CASE("local: each block is vanilla attention over that block alone", "[loca
 
 TEST_CASE("local: the schedule keeps the diagonal blocks only", "[local]") {
     Rng rng(2);
-    MultiHeadAttention layer(config_for("local", false, true), rng);
-    const kernels::TileSchedule schedule = layer.source().schedule(kLength, false);
+    MultiHeadAttention layer(local_config("local", false, true), rng);
+    const kernels::TileSchedule schedule = layer.source().schedule(kLocalLength, false);
     CHECK_FALSE(schedule.dense());
     REQUIRE(schedule.query_blocks() == 3);
     for (int64_t block = 0; block < 3; ++block) {
@@ -78,12 +78,12 @@ TEST_CASE("local: the schedule keeps the diagonal blocks only", "[local]") {
     }
     // The weights on demand are 0 outside the blocks.
     Rng data(5);
-    const Tensor weights = layer.weights(Tensor::randn({1, kLength, 8}, data));
+    const Tensor weights = layer.weights(Tensor::randn({1, kLocalLength, 8}, data));
     for (int64_t head = 0; head < 2; ++head)
-        for (int64_t i = 0; i < kLength; ++i)
-            for (int64_t j = 0; j < kLength; ++j) {
-                const real w = weights.data()[(head * kLength + i) * kLength + j];
-                if (i / kBlock == j / kBlock)
+        for (int64_t i = 0; i < kLocalLength; ++i)
+            for (int64_t j = 0; j < kLocalLength; ++j) {
+                const real w = weights.data()[(head * kLocalLength + i) * kLocalLength + j];
+                if (i / kLocalBlock == j / kLocalBlock)
                     CHECK(w > 0);
                 else
                     CHECK(w == 0);
@@ -92,6 +92,6 @@ TEST_CASE("local: the schedule keeps the diagonal blocks only", "[local]") {
 
 TEST_CASE("local: a block-sparse kind does not join a mixture", "[local]") {
     Rng rng(1);
-    CHECK_THROWS_WITH(MultiHeadAttention(config_for("local+vanilla", false, true), rng),
+    CHECK_THROWS_WITH(MultiHeadAttention(local_config("local+vanilla", false, true), rng),
                       Catch::Contains("\"local\" keeps only some entries"));
 }

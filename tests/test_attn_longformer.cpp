@@ -11,13 +11,13 @@ using namespace attnlab;
 namespace {
 
 // L = 150 (tiles of 64, 64 and 22), a window of ±20, the first 2 positions global.
-constexpr int64_t kLength = 150, kHalfWindow = 20, kGlobal = 2;
+constexpr int64_t kLongformerLength = 150, kHalfWindow = 20, kGlobal = 2;
 
-AttentionConfig config_for(bool causal) {
+AttentionConfig longformer_config(bool causal) {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
-    config.max_len = kLength;
+    config.max_len = kLongformerLength;
     config.kind = "longformer";
     config.causal = causal;
     config.set("longformer_window", 2 * kHalfWindow).set("longformer_global", kGlobal);
@@ -40,16 +40,17 @@ TEST_CASE("longformer: weights are zero exactly outside the window and the globa
     for (bool causal : {false, true}) {
         INFO((causal ? "causal" : "bidirectional"));
         Rng rng(3), data(8);
-        MultiHeadAttention layer(config_for(causal), rng);
-        const Tensor weights = layer.weights(Tensor::randn({1, kLength, 8}, data));
+        MultiHeadAttention layer(longformer_config(causal), rng);
+        const Tensor weights = layer.weights(Tensor::randn({1, kLongformerLength, 8}, data));
         int64_t wrong = 0;
         for (int64_t head = 0; head < 2; ++head)
-            for (int64_t i = 0; i < kLength; ++i)
-                for (int64_t j = 0; j < kLength; ++j) {
+            for (int64_t i = 0; i < kLongformerLength; ++i)
+                for (int64_t j = 0; j < kLongformerLength; ++j) {
                     const bool in_window = std::abs(i - j) <= kHalfWindow;
                     const bool global = i < kGlobal || j < kGlobal;
                     const bool kept = (in_window || global) && !(causal && j > i);
-                    const real w = weights.data()[(head * kLength + i) * kLength + j];
+                    const real w =
+                        weights.data()[(head * kLongformerLength + i) * kLongformerLength + j];
                     wrong += kept ? !(w > 0) : w != 0;
                 }
         CHECK(wrong == 0);
@@ -58,7 +59,7 @@ TEST_CASE("longformer: weights are zero exactly outside the window and the globa
 
 TEST_CASE("longformer: the scheduled work grows linearly in L", "[longformer]") {
     Rng rng(1);
-    AttentionConfig config = config_for(false);
+    AttentionConfig config = longformer_config(false);
     config.max_len = 4096;
     MultiHeadAttention layer(config, rng);
     const int64_t at_2k = scheduled_entries(layer.source().schedule(2048, false));

@@ -9,17 +9,19 @@
 
 #include "engine/gradcheck.h"
 #include "engine/optim.h"
+#include "helpers.h"
 #include "linear_attention_reference.h"
 #include "models/attention.h"
 #include "models/attn_performer.h"
 #include "models/zoo.h"
 
 using namespace attnlab;
+using attnlab::testing::same_bits;
 
 namespace {
 
 // B = 2, L = 4, d = 8, h = 2, m = 8, positive softmax features.
-AttentionConfig tiny(bool causal, const std::string& features = "softmax") {
+AttentionConfig tiny_performer(bool causal, const std::string& features = "softmax") {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
@@ -30,20 +32,16 @@ AttentionConfig tiny(bool causal, const std::string& features = "softmax") {
     return config;
 }
 
-Tensor input(int64_t B, int64_t L, uint64_t seed, real factor = 1) {
+Tensor performer_input(int64_t B, int64_t L, uint64_t seed, real factor = 1) {
     Rng rng(seed);
     return scale(Tensor::randn({B, L, 8}, rng), factor);
-}
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-    return a.shape() == b.shape() && a.to_vector() == b.to_vector();
 }
 
 Tensor rows(const Tensor& y, int64_t start, int64_t end) {
     return slice(y, 1, start, end);
 }
 
-const Parameter& find(const Module& module, const std::string& name) {
+const Parameter& find_parameter(const Module& module, const std::string& name) {
     static std::vector<Parameter> params;
     params = module.parameters();
     auto it = std::find_if(params.begin(), params.end(),
@@ -60,15 +58,15 @@ void copy_weights(const MultiHeadAttention& vanilla, PerformerAttention& perform
         {"w_v.weight", "w_v.weight"},         {"w_v.bias", "w_v.bias"},
         {"w_o.weight", "w_o.weight"},         {"w_o.bias", "w_o.bias"}};
     for (const auto& [from, to] : names) {
-        const Tensor source = find(vanilla, from).tensor;
-        const Tensor target = find(performer, to).tensor;
+        const Tensor source = find_parameter(vanilla, from).tensor;
+        const Tensor target = find_parameter(performer, to).tensor;
         REQUIRE(source.shape() == target.shape());
         std::copy(source.data(), source.data() + source.numel(), target.data());
     }
 }
 
 // ‖approx − exact‖ / ‖exact‖, +Inf when not finite (a NaN would fail `<` but pass `>` checks).
-double relative_error(const Tensor& approx, const Tensor& exact) {
+double performer_relative_error(const Tensor& approx, const Tensor& exact) {
     double diff = 0, norm = 0;
     for (int64_t i = 0; i < exact.numel(); ++i) {
         diff += std::pow(double(approx.data()[i]) - exact.data()[i], 2);
@@ -88,8 +86,8 @@ double relu_kink_margin(const PerformerAttention& attention, const Tensor& x) {
     const double eps = GradcheckOptions().eps;
     double smallest = 1e300;
     for (const char* name : {"w_q", "w_k"}) {
-        const real* w = find(attention, std::string(name) + ".weight").tensor.data();
-        const real* b = find(attention, std::string(name) + ".bias").tensor.data();
+        const real* w = find_parameter(attention, std::string(name) + ".weight").tensor.data();
+        const real* b = find_parameter(attention, std::string(name) + ".bias").tensor.data();
         for (int64_t row = 0; row < rows; ++row)
             for (int64_t head = 0; head < h; ++head)
                 for (int64_t j = 0; j < omega.size(0); ++j) {
@@ -146,8 +144,9 @@ TEST_CASE("performer: layer gradients w.r.t. x and every trainable parameter, ev
             Tensor x;
             for (uint64_t seed = 0; seed < 1000; ++seed) {
                 Rng rng(7 + seed);
-                attention = std::make_unique<PerformerAttention>(tiny(causal, features), rng);
-                x = input(2, 4, 11 + seed);
+                attention =
+                    std::make_unique<PerformerAttention>(tiny_performer(causal, features), rng);
+                x = performer_input(2, 4, 11 + seed);
                 if (kink_margin(features, *attention, x) > 1.5) break;
             }
             REQUIRE(kink_margin(features, *attention, x) > 1.5);
@@ -174,8 +173,8 @@ TEST_CASE("performer: causal outputs never depend on later tokens, for every fea
     for (const std::string& features : kEveryFeatureMap) {
         INFO(features);
         Rng rng(5);
-        PerformerAttention attention(tiny(true, features), rng);
-        const Tensor x = input(2, 5, 3);
+        PerformerAttention attention(tiny_performer(true, features), rng);
+        const Tensor x = performer_input(2, 5, 3);
         const Tensor y = attention.forward(x);
         for (int64_t t = 0; t + 1 < 5; ++t) {
             INFO("t = " << t);
@@ -198,23 +197,23 @@ TEST_CASE("performer: approximates exact softmax attention, better with more fea
           "[performer]") {
     for (bool causal : {false, true}) {
         INFO((causal ? "causal" : "bidirectional"));
-        AttentionConfig exact_config = tiny(causal);
+        AttentionConfig exact_config = tiny_performer(causal);
         exact_config.kind = "vanilla";
         Rng rng(9);
         MultiHeadAttention vanilla(exact_config, rng);
-        const Tensor x = input(2, 6, 13, real(0.3));
+        const Tensor x = performer_input(2, 6, 13, real(0.3));
         const Tensor exact = vanilla.forward(x);
         double average_error[2] = {0, 0};
         const int64_t feature_counts[2] = {16, 2048};
         for (int i = 0; i < 2; ++i) {
-            AttentionConfig config = tiny(causal);
+            AttentionConfig config = tiny_performer(causal);
             config.set("performer_features", feature_counts[i]);
             Rng performer_rng(1);
             PerformerAttention performer(config, performer_rng);
             copy_weights(vanilla, performer);
             for (uint64_t seed = 0; seed < 5; ++seed) {
                 performer.redraw(100 + seed);
-                average_error[i] += relative_error(performer.forward(x), exact) / 5;
+                average_error[i] += performer_relative_error(performer.forward(x), exact) / 5;
             }
         }
         INFO("m = 16: " << average_error[0] << ", m = 2048: " << average_error[1]);
@@ -225,8 +224,8 @@ TEST_CASE("performer: approximates exact softmax attention, better with more fea
 
 TEST_CASE("performer: redraw changes the output, forward alone does not", "[performer]") {
     Rng rng(2);
-    PerformerAttention attention(tiny(false), rng);
-    const Tensor x = input(2, 4, 1);
+    PerformerAttention attention(tiny_performer(false), rng);
+    const Tensor x = performer_input(2, 4, 1);
     const Tensor omega = attention.projection().clone();
     const Tensor first = attention.forward(x);
     const Tensor second = attention.forward(x);
@@ -236,7 +235,8 @@ TEST_CASE("performer: redraw changes the output, forward alone does not", "[perf
     CHECK_FALSE(same_bits(omega, attention.projection()));
     CHECK_FALSE(same_bits(first, attention.forward(x)));
     // The registered parameter is the same buffer redraw wrote into.
-    CHECK(same_bits(find(attention, "performer.projection").tensor, attention.projection()));
+    CHECK(same_bits(find_parameter(attention, "performer.projection").tensor,
+                    attention.projection()));
     const Tensor redrawn = attention.projection().clone();
     attention.redraw(77);
     CHECK(same_bits(redrawn, attention.projection()));
@@ -244,25 +244,25 @@ TEST_CASE("performer: redraw changes the output, forward alone does not", "[perf
 
 TEST_CASE("performer: the projection is frozen: no gradient, unchanged by AdamW", "[performer]") {
     Rng rng(4);
-    PerformerAttention attention(tiny(true), rng);
-    const Parameter& projection = find(attention, "performer.projection");
+    PerformerAttention attention(tiny_performer(true), rng);
+    const Parameter& projection = find_parameter(attention, "performer.projection");
     CHECK_FALSE(projection.trainable);
     const Tensor omega = attention.projection().clone();
-    const Tensor w_q = find(attention, "w_q.weight").tensor.clone();
+    const Tensor w_q = find_parameter(attention, "w_q.weight").tensor.clone();
     AdamW optimizer(attention.parameters());
     for (int step = 0; step < 3; ++step) {
         optimizer.zero_grad();
-        sum(square(attention.forward(input(2, 4, 20 + step)))).backward();
+        sum(square(attention.forward(performer_input(2, 4, 20 + step)))).backward();
         optimizer.step(0.01);
     }
     CHECK(attention.projection().grad_data() == nullptr);
     CHECK(same_bits(omega, attention.projection()));
-    CHECK_FALSE(same_bits(w_q, find(attention, "w_q.weight").tensor));
+    CHECK_FALSE(same_bits(w_q, find_parameter(attention, "w_q.weight").tensor));
 }
 
 TEST_CASE("performer: parameter count 4(d² + d) trainable, plus m·dh frozen", "[performer]") {
     for (int64_t m : {8, 32}) {
-        AttentionConfig config = tiny(false);
+        AttentionConfig config = tiny_performer(false);
         config.set("performer_features", m);
         Rng rng(1);
         PerformerAttention attention(config, rng);
@@ -276,11 +276,11 @@ TEST_CASE("performer: padded keys do not influence real positions", "[performer]
     for (bool causal : {false, true}) {
         INFO((causal ? "causal" : "bidirectional"));
         Rng rng(6);
-        PerformerAttention attention(tiny(causal), rng);
+        PerformerAttention attention(tiny_performer(causal), rng);
         Tensor padding = Tensor::ones({2, 4});
         padding.data()[1 * 4 + 2] = 0;  // batch 1: keys 2 and 3 are padding
         padding.data()[1 * 4 + 3] = 0;
-        const Tensor x = input(2, 4, 8);
+        const Tensor x = performer_input(2, 4, 8);
         const Tensor y = attention.forward(x, padding);
         Tensor perturbed = x.clone();
         for (int64_t c = 0; c < 8; ++c) perturbed.data()[(1 * 4 + 2) * 8 + c] += 1;
@@ -296,15 +296,15 @@ TEST_CASE("performer: padded keys do not influence real positions", "[performer]
 
 TEST_CASE("performer: configuration errors", "[performer]") {
     Rng rng(1);
-    AttentionConfig bad = tiny(false, "cosine");
+    AttentionConfig bad = tiny_performer(false, "cosine");
     CHECK_THROWS_WITH(PerformerAttention(bad, rng),
                       Catch::Contains("unknown feature kind \"cosine\"") &&
                           Catch::Contains("softmax, hyperbolic, trig, relu, relu_deterministic"));
-    AttentionConfig leaky = tiny(true);
+    AttentionConfig leaky = tiny_performer(true);
     leaky.set("performer_key_stabilizer", "per_sequence");
     CHECK_THROWS_WITH(PerformerAttention(leaky, rng), Catch::Contains("not allowed when causal"));
-    PerformerAttention attention(tiny(false), rng);
-    CHECK_THROWS_WITH(attention.forward(input(2, 4, 1), Tensor::ones({2, 3})),
+    PerformerAttention attention(tiny_performer(false), rng);
+    CHECK_THROWS_WITH(attention.forward(performer_input(2, 4, 1), Tensor::ones({2, 3})),
                       Catch::Contains("key_padding"));
 }
 
@@ -312,8 +312,8 @@ TEST_CASE("performer: the implicit attention matrix reproduces the linear path",
     for (bool causal : {false, true}) {
         INFO("causal " << causal);
         Rng rng(5);
-        PerformerAttention attention(tiny(causal), rng);
-        const Tensor x = input(2, 4, 6);
+        PerformerAttention attention(tiny_performer(causal), rng);
+        const Tensor x = performer_input(2, 4, 6);
         const Tensor weights = attention.implicit_attention(x);  // [B, h, L, L]
         REQUIRE(weights.shape() == Shape({2, 2, 4, 4}));
         const Tensor row_sums = sum(weights, -1);
@@ -341,8 +341,8 @@ TEST_CASE("performer: deterministic relu features match the O(L²) definition, w
         for (bool padded : {false, true}) {
             INFO((causal ? "causal" : "bidirectional") << (padded ? ", padded" : ""));
             Rng rng(3);
-            PerformerAttention attention(tiny(causal, "relu_deterministic"), rng);
-            const Tensor x = input(2, 4, 4);
+            PerformerAttention attention(tiny_performer(causal, "relu_deterministic"), rng);
+            const Tensor x = performer_input(2, 4, 4);
             Tensor keep;
             if (padded) {
                 keep = Tensor::ones({2, 4});
@@ -358,10 +358,10 @@ TEST_CASE("performer: deterministic relu features match the O(L²) definition, w
 
 TEST_CASE("performer: deterministic relu features hold no ω, ignore m and redraw nothing",
           "[performer]") {
-    const Tensor x = input(2, 4, 9);
+    const Tensor x = performer_input(2, 4, 9);
     Tensor first_output;
     for (int64_t m : {8, 64}) {
-        AttentionConfig config = tiny(true, "relu_deterministic");
+        AttentionConfig config = tiny_performer(true, "relu_deterministic");
         config.set("performer_features", m);
         config.set("performer_orthogonal", m == 8);
         Rng rng(2);
@@ -377,6 +377,6 @@ TEST_CASE("performer: deterministic relu features hold no ω, ignore m and redra
         // 8d² + 4·dh·d: no feature projection, m' = dh.
         CHECK(mixer_forward_flops(config, 10).per_token == 8 * 8 * 8 + 4 * 4 * 8);
     }
-    AttentionConfig random_relu = tiny(true, "relu");
+    AttentionConfig random_relu = tiny_performer(true, "relu");
     CHECK(mixer_forward_flops(random_relu, 10).per_token == 8 * 8 * 8 + 4 * 8 * 8 + 4 * 8 * 8);
 }

@@ -11,16 +11,16 @@ using namespace attnlab;
 namespace {
 
 // L = 100 in blocks of 16 (the last one of 4), 3 summary columns per block.
-constexpr int64_t kLength = 100, kBlock = 16, kSummary = 3;
+constexpr int64_t kSparseLength = 100, kSparseBlock = 16, kSummary = 3;
 
-AttentionConfig config_for(const std::string& pattern, bool causal, bool fused = true) {
+AttentionConfig sparse_config(const std::string& pattern, bool causal, bool fused = true) {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
-    config.max_len = kLength;
+    config.max_len = kSparseLength;
     config.kind = "sparse_transformer";
     config.causal = causal;
-    config.set("sparse_pattern", pattern).set("sparse_block", kBlock);
+    config.set("sparse_pattern", pattern).set("sparse_block", kSparseBlock);
     config.set("sparse_summary", kSummary).set("fused", fused);
     return config;
 }
@@ -28,8 +28,9 @@ AttentionConfig config_for(const std::string& pattern, bool causal, bool fused =
 bool kept_by_definition(const std::string& pattern, int64_t i, int64_t j, bool causal) {
     if (causal && j > i) return false;
     if (pattern == "fixed")
-        return i / kBlock == j / kBlock || j % kBlock == 0 || j % kBlock >= kBlock - kSummary;
-    return (i - j < kBlock && j - i < kBlock) || (i - j) % kBlock == 0;
+        return i / kSparseBlock == j / kSparseBlock || j % kSparseBlock == 0 ||
+               j % kSparseBlock >= kSparseBlock - kSummary;
+    return (i - j < kSparseBlock && j - i < kSparseBlock) || (i - j) % kSparseBlock == 0;
 }
 
 }  // namespace
@@ -40,13 +41,14 @@ TEST_CASE("sparse_transformer: weights are zero exactly where the pattern remove
         for (bool causal : {false, true}) {
             INFO(pattern << (causal ? ", causal" : ", bidirectional"));
             Rng rng(6), data(9);
-            MultiHeadAttention layer(config_for(pattern, causal), rng);
-            const Tensor weights = layer.weights(Tensor::randn({1, kLength, 8}, data));
+            MultiHeadAttention layer(sparse_config(pattern, causal), rng);
+            const Tensor weights = layer.weights(Tensor::randn({1, kSparseLength, 8}, data));
             int64_t wrong = 0;
             for (int64_t head = 0; head < 2; ++head)
-                for (int64_t i = 0; i < kLength; ++i)
-                    for (int64_t j = 0; j < kLength; ++j) {
-                        const real w = weights.data()[(head * kLength + i) * kLength + j];
+                for (int64_t i = 0; i < kSparseLength; ++i)
+                    for (int64_t j = 0; j < kSparseLength; ++j) {
+                        const real w =
+                            weights.data()[(head * kSparseLength + i) * kSparseLength + j];
                         wrong += kept_by_definition(pattern, i, j, causal) ? !(w > 0) : w != 0;
                     }
             CHECK(wrong == 0);
@@ -56,13 +58,13 @@ TEST_CASE("sparse_transformer: weights are zero exactly where the pattern remove
 TEST_CASE("sparse_transformer: the fused and unfused paths agree on both patterns",
           "[sparse_transformer]") {
     Rng data(2);
-    const Tensor x = Tensor::randn({2, kLength, 8}, data);
+    const Tensor x = Tensor::randn({2, kSparseLength, 8}, data);
     for (const std::string pattern : {"fixed", "strided"})
         for (bool causal : {false, true}) {
             INFO(pattern << (causal ? ", causal" : ", bidirectional"));
             Rng fused_rng(4), unfused_rng(4);
-            MultiHeadAttention fused(config_for(pattern, causal, true), fused_rng);
-            MultiHeadAttention unfused(config_for(pattern, causal, false), unfused_rng);
+            MultiHeadAttention fused(sparse_config(pattern, causal, true), fused_rng);
+            MultiHeadAttention unfused(sparse_config(pattern, causal, false), unfused_rng);
             const std::vector<real> a = fused.forward(x).to_vector(),
                                     b = unfused.forward(x).to_vector();
             double worst = 0;
@@ -73,8 +75,8 @@ TEST_CASE("sparse_transformer: the fused and unfused paths agree on both pattern
 }
 
 TEST_CASE("sparse_transformer: a summary as wide as the block is refused", "[sparse_transformer]") {
-    AttentionConfig config = config_for("fixed", false);
-    config.set("sparse_summary", kBlock);
+    AttentionConfig config = sparse_config("fixed", false);
+    config.set("sparse_summary", kSparseBlock);
     Rng rng(1);
     CHECK_THROWS_WITH(MultiHeadAttention(config, rng),
                       Catch::Contains("sparse_summary 16 must be below sparse_block 16"));

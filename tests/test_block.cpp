@@ -12,7 +12,7 @@ using namespace attnlab::testing;
 namespace {
 
 // B = 2, L = 4, d = 8, h = 2, d_ff = 16, no dropout.
-AttentionConfig tiny(const std::string& kind) {
+AttentionConfig tiny_block(const std::string& kind) {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
@@ -27,7 +27,7 @@ TEST_CASE("block: gradients w.r.t. x and every parameter", "[block][grad]") {
     for (const std::string kind : {"vanilla", "random", "dense+vanilla"}) {
         INFO(kind);
         Rng rng(3);
-        TransformerBlock block(tiny(kind), 16, rng);
+        TransformerBlock block(tiny_block(kind), 16, rng);
         Tensor x = normal_leaf({2, 4, 8}, rng);
         std::vector<Tensor> inputs = {x};
         for (const Parameter& p : block.parameters()) inputs.push_back(p.tensor);
@@ -47,7 +47,7 @@ TEST_CASE("block: parameter names and the documented count", "[block]") {
     const int64_t d = 8, d_ff = 16;
     for (const std::string kind : {"vanilla", "random"}) {
         INFO(kind);
-        TransformerBlock block(tiny(kind), d_ff, rng);
+        TransformerBlock block(tiny_block(kind), d_ff, rng);
         const int64_t attention = block.attention().count_parameters();
         CHECK(block.count_parameters() == attention + 4 * d + 2 * d * d_ff + d_ff + d);
         std::vector<std::string> names;
@@ -60,7 +60,7 @@ TEST_CASE("block: parameter names and the documented count", "[block]") {
 }
 
 TEST_CASE("block: residual dropout is reproducible per seed and off in eval", "[block]") {
-    AttentionConfig config = tiny("vanilla");
+    AttentionConfig config = tiny_block("vanilla");
     config.dropout = 0.3;
     config.dropout_seed = 5;
     Rng x_rng(2);

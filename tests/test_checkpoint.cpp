@@ -6,17 +6,19 @@
 #include <filesystem>
 
 #include "engine/ops.h"
+#include "helpers.h"
 #include "temp_dir.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/task.h"
 
 using namespace attnlab;
+using attnlab::testing::same_bits;
 using Catch::Contains;
 
 namespace {
 
-json tiny_config(const std::vector<std::string>& extra = {}) {
+json checkpoint_tiny_config(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> overrides = {"data.symbols=4",
                                           "data.length=3",
                                           "data.train_size=32",
@@ -40,27 +42,22 @@ void train_one_step(Task& task, AdamW& optimizer) {
     optimizer.step(1e-3);
 }
 
-bool same_bits(const Tensor& a, const Tensor& b) {
-    return a.shape() == b.shape() &&
-           std::memcmp(a.data(), b.data(), size_t(a.numel()) * sizeof(real)) == 0;
-}
-
 // A saved checkpoint of a trained tiny task.
 std::string saved_checkpoint(const testing::TempDir& dir) {
-    std::unique_ptr<Task> task = make_task(tiny_config());
+    std::unique_ptr<Task> task = make_task(checkpoint_tiny_config());
     AdamW optimizer(task->model().parameters());
     train_one_step(*task, optimizer);
     TrainingState state;
-    state.config = tiny_config();
+    state.config = checkpoint_tiny_config();
     state.step = 1;
     const std::string path = dir.file("ckpt.safetensors");
     save_checkpoint(path, task->model(), &optimizer, state);
     return path;
 }
 
-std::string load_error(const std::string& path) {
+std::string checkpoint_load_error(const std::string& path) {
     try {
-        std::unique_ptr<Task> task = make_task(tiny_config());
+        std::unique_ptr<Task> task = make_task(checkpoint_tiny_config());
         load_model(read_checkpoint(path), task->model());
     } catch (const Error& e) {
         return e.what();
@@ -73,11 +70,11 @@ std::string load_error(const std::string& path) {
 TEST_CASE("checkpoint: parameters, optimizer and training state round-trip exactly",
           "[checkpoint]") {
     testing::TempDir dir;
-    std::unique_ptr<Task> task = make_task(tiny_config());
+    std::unique_ptr<Task> task = make_task(checkpoint_tiny_config());
     AdamW optimizer(task->model().parameters());
     train_one_step(*task, optimizer);
     TrainingState state;
-    state.config = tiny_config();
+    state.config = checkpoint_tiny_config();
     state.step = 17;
     state.sampler_epoch = 2;
     state.sampler_position = 5;
@@ -89,7 +86,7 @@ TEST_CASE("checkpoint: parameters, optimizer and training state round-trip exact
     CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
                         std::filesystem::directory_iterator()) == 1);  // no temporary left
 
-    std::unique_ptr<Task> fresh = make_task(tiny_config({"train.seed=9"}));
+    std::unique_ptr<Task> fresh = make_task(checkpoint_tiny_config({"train.seed=9"}));
     AdamW fresh_optimizer(fresh->model().parameters());
     const Checkpoint checkpoint = read_checkpoint(path);
     load_model(checkpoint, fresh->model());
@@ -125,7 +122,7 @@ TEST_CASE("checkpoint: a flipped bit in the tensor data is caught by the checksu
     std::string bytes = testing::read_file(path);
     bytes[bytes.size() - 3] ^= 0x10;  // inside the last tensor
     testing::write_file(path, bytes);
-    CHECK_THAT(load_error(path),
+    CHECK_THAT(checkpoint_load_error(path),
                Contains("checkpoint " + path) && Contains("tensor data checksum mismatch"));
 }
 
@@ -137,7 +134,8 @@ TEST_CASE("checkpoint: a changed metadata value is caught by the checksum", "[ch
     REQUIRE(at != std::string::npos);
     bytes[at] = 'q';  // still valid JSON, different config
     testing::write_file(path, bytes);
-    CHECK_THAT(load_error(path), Contains(path) && Contains("metadata checksum mismatch"));
+    CHECK_THAT(checkpoint_load_error(path),
+               Contains(path) && Contains("metadata checksum mismatch"));
 }
 
 TEST_CASE("checkpoint: truncated and foreign files are rejected naming the file", "[checkpoint]") {
@@ -145,13 +143,13 @@ TEST_CASE("checkpoint: truncated and foreign files are rejected naming the file"
     const std::string path = saved_checkpoint(dir);
     const std::string bytes = testing::read_file(path);
     testing::write_file(path, bytes.substr(0, bytes.size() - 100));
-    CHECK_THAT(load_error(path), Contains("checkpoint " + path));
+    CHECK_THAT(checkpoint_load_error(path), Contains("checkpoint " + path));
     testing::write_file(path, bytes.substr(0, 5));
-    CHECK_THAT(load_error(path), Contains("checkpoint " + path));
-    CHECK_THAT(load_error(dir.file("absent.safetensors")),
+    CHECK_THAT(checkpoint_load_error(path), Contains("checkpoint " + path));
+    CHECK_THAT(checkpoint_load_error(dir.file("absent.safetensors")),
                Contains("absent.safetensors") && Contains("cannot open"));
     save_safetensors(path, {{"w", Tensor::ones({2})}});
-    CHECK_THAT(load_error(path), Contains("not an attnlab checkpoint"));
+    CHECK_THAT(checkpoint_load_error(path), Contains("not an attnlab checkpoint"));
 }
 
 TEST_CASE("checkpoint: a model of another shape or size is refused, untouched", "[checkpoint]") {
@@ -159,17 +157,18 @@ TEST_CASE("checkpoint: a model of another shape or size is refused, untouched", 
     const std::string path = saved_checkpoint(dir);
     const Checkpoint checkpoint = read_checkpoint(path);
 
-    std::unique_ptr<Task> wider = make_task(tiny_config({"model.d_model=12"}));
+    std::unique_ptr<Task> wider = make_task(checkpoint_tiny_config({"model.d_model=12"}));
     const Tensor before = wider->model().parameters()[0].tensor.clone();
     CHECK_THROWS_WITH(load_model(checkpoint, wider->model()),
                       Contains(path) && Contains("tensor \"model.embed.weight\" has shape [6, 8] "
                                                  "but the model's is [6, 12]"));
     CHECK(same_bits(before, wider->model().parameters()[0].tensor));
 
-    std::unique_ptr<Task> deeper = make_task(tiny_config({"model.layers=2"}));
+    std::unique_ptr<Task> deeper = make_task(checkpoint_tiny_config({"model.layers=2"}));
     CHECK_THROWS_WITH(load_model(checkpoint, deeper->model()),
                       Contains("missing tensor \"model.blocks.1."));
-    std::unique_ptr<Task> vanilla = make_task(tiny_config({"model.attention.kind=vanilla"}));
+    std::unique_ptr<Task> vanilla =
+        make_task(checkpoint_tiny_config({"model.attention.kind=vanilla"}));
     CHECK_THROWS_WITH(load_model(checkpoint, vanilla->model()),
                       Contains("tensor \"model.blocks.0.attn"));
 }

@@ -20,7 +20,8 @@ using namespace attnlab::testing;
 
 namespace {
 
-ClassifierConfig tiny(const std::string& kind, const std::string& pooling, int64_t towers) {
+ClassifierConfig tiny_classifier(const std::string& kind, const std::string& pooling,
+                                 int64_t towers) {
     ClassifierConfig config;
     config.stack.vocab = 7;
     config.stack.d_model = 8;
@@ -103,7 +104,7 @@ TEST_CASE("classifier: loss gradients w.r.t. every parameter", "[classifier][gra
         Batch batch;
         for (uint64_t seed = 1; seed <= 40; ++seed) {
             Rng rng(seed);
-            ClassifierConfig config = tiny(setup.kind, setup.pooling, setup.towers);
+            ClassifierConfig config = tiny_classifier(setup.kind, setup.pooling, setup.towers);
             config.stack.layers = 1;
             model = std::make_unique<Classifier>(config, rng);
             for (const Parameter& p : model->parameters())
@@ -131,7 +132,7 @@ TEST_CASE("classifier: padded tokens never change the logits", "[classifier]") {
     for (const Setup& setup : setups()) {
         INFO(setup.kind << ", " << setup.pooling << ", towers " << setup.towers);
         Rng rng(4);
-        Classifier model(tiny(setup.kind, setup.pooling, setup.towers), rng);
+        Classifier model(tiny_classifier(setup.kind, setup.pooling, setup.towers), rng);
         Batch batch = tiny_batch(rng, setup.towers);
         const std::vector<real> before = classifier_logits(model, batch).to_vector();
         // Row 1 of input is padded from position 3 on (L = 5); second's row 0 from 3 (L = 4).
@@ -150,7 +151,7 @@ TEST_CASE("encoder: bidirectional, so a later token changes every earlier output
     for (const std::string kind : {"vanilla", "random", "performer"}) {
         INFO(kind);
         Rng rng(9);
-        Classifier model(tiny(kind, "mean", 1), rng);
+        Classifier model(tiny_classifier(kind, "mean", 1), rng);
         IntTensor ids({1, 4}, {1, 2, 3, 4});
         const std::vector<real> before = model.encoder().forward(ids).to_vector();  // [1, 4, 8]
         ids.values[3] = 5;
@@ -165,7 +166,7 @@ TEST_CASE("encoder: bidirectional, so a later token changes every earlier output
 
 TEST_CASE("classifier: mean pooling averages the encoder output over real tokens", "[classifier]") {
     Rng rng(5);
-    Classifier model(tiny("vanilla", "mean", 1), rng);
+    Classifier model(tiny_classifier("vanilla", "mean", 1), rng);
     const Batch batch = tiny_batch(rng, 1);
     const Tensor h = model.encoder().forward(batch.input, batch.input_mask);  // [2, 5, 8]
     std::vector<double> expected;
@@ -183,7 +184,7 @@ TEST_CASE("classifier: parameter names and documented counts", "[classifier]") {
     for (const Setup& setup : {Setup{"vanilla", "mean", 1}, Setup{"random", "cls", 2}}) {
         INFO(setup.kind << ", " << setup.pooling << ", towers " << setup.towers);
         Rng rng(6);
-        const ClassifierConfig config = tiny(setup.kind, setup.pooling, setup.towers);
+        const ClassifierConfig config = tiny_classifier(setup.kind, setup.pooling, setup.towers);
         Classifier model(config, rng);
         std::vector<std::string> names;
         for (const Parameter& p : model.parameters()) names.push_back(p.name);
@@ -217,15 +218,16 @@ TEST_CASE("classifier: parameter names and documented counts", "[classifier]") {
 
 TEST_CASE("classifier: config and input errors", "[classifier]") {
     Rng rng(7);
-    CHECK_THROWS_WITH(Classifier(tiny("vanilla", "max", 1), rng),
+    CHECK_THROWS_WITH(Classifier(tiny_classifier("vanilla", "max", 1), rng),
                       Catch::Contains("pooling \"max\" is not one of \"mean\", \"cls\""));
-    CHECK_THROWS_WITH(Classifier(tiny("vanilla", "mean", 3), rng),
+    CHECK_THROWS_WITH(Classifier(tiny_classifier("vanilla", "mean", 3), rng),
                       Catch::Contains("towers 3 (expected 1"));
-    ClassifierConfig one_class = tiny("vanilla", "mean", 1);
+    ClassifierConfig one_class = tiny_classifier("vanilla", "mean", 1);
     one_class.num_classes = 1;
     CHECK_THROWS_WITH(Classifier(one_class, rng), Catch::Contains("num_classes 1"));
 
-    Classifier cls(tiny("vanilla", "cls", 1), rng), mean(tiny("vanilla", "mean", 1), rng);
+    Classifier cls(tiny_classifier("vanilla", "cls", 1), rng),
+        mean(tiny_classifier("vanilla", "mean", 1), rng);
     const IntTensor six({1, 6}, std::vector<int32_t>(6, 1)),
         seven({1, 7}, std::vector<int32_t>(7, 1));
     CHECK_THROWS_WITH(cls.forward(six, Tensor()),
@@ -242,7 +244,7 @@ TEST_CASE("classifier: config and input errors", "[classifier]") {
     CHECK_THROWS_WITH(mean.forward(two, Tensor(), two, Tensor()),
                       Catch::Contains("towers = 1 takes one sequence"));
 
-    Classifier pair(tiny("vanilla", "mean", 2), rng);
+    Classifier pair(tiny_classifier("vanilla", "mean", 2), rng);
     CHECK_THROWS_WITH(pair.forward(two, Tensor()), Catch::Contains("towers = 2 needs a pair"));
     Batch batch = tiny_batch(rng, 1);
     batch.labels = IntTensor({3}, {0, 1, 2});
@@ -260,7 +262,7 @@ TEST_CASE("classifier: a tiny model learns a two-class toy task", "[classifier][
     // Class 0 uses tokens {1, 2}, class 1 tokens {3, 4}; two towers: same class or not.
     for (const Setup& setup : {Setup{"vanilla", "mean", 1}, Setup{"random", "cls", 2}}) {
         INFO(setup.kind << ", " << setup.pooling << ", towers " << setup.towers);
-        ClassifierConfig config = tiny(setup.kind, setup.pooling, setup.towers);
+        ClassifierConfig config = tiny_classifier(setup.kind, setup.pooling, setup.towers);
         config.stack.vocab = 5;
         config.stack.d_model = 16;
         config.stack.layers = 1;

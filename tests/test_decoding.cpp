@@ -19,7 +19,7 @@ using Catch::Contains;
 
 namespace {
 
-constexpr double kTolerance = sizeof(real) == sizeof(float) ? 1e-5 : 1e-10;
+constexpr double kDecodingTolerance = sizeof(real) == sizeof(float) ? 1e-5 : 1e-10;
 constexpr int64_t kMaxLen = 12, kVocab = 11;
 
 // A kind with the options that keep it tiny; `options` override them.
@@ -30,7 +30,7 @@ struct Variant {
 };
 
 double tolerance(const Variant& variant) {
-    return sizeof(real) == sizeof(float) ? variant.f32_tolerance : kTolerance;
+    return sizeof(real) == sizeof(float) ? variant.f32_tolerance : kDecodingTolerance;
 }
 
 std::vector<Variant> variants() {
@@ -81,7 +81,7 @@ LmConfig tiny_lm(const Variant& variant) {
 }
 
 // max |a − b| / max |b| over n values: the relative error of a row of logits.
-double relative_error(const real* a, const real* b, int64_t n) {
+double decoding_relative_error(const real* a, const real* b, int64_t n) {
     double diff = 0, scale = 0;
     for (int64_t i = 0; i < n; ++i) {
         diff = std::max(diff, std::abs(double(a[i]) - double(b[i])));
@@ -129,8 +129,8 @@ void check_against_forward(LanguageModel& reference, const Decoded& decoded, dou
         const Tensor whole = reference.forward(IntTensor({1, L}, decoded.tokens[b]));
         for (int64_t t = 0; t < L; ++t) {
             INFO("row " << b << ", position " << t);
-            CHECK(relative_error(decoded.logits[b].data() + t * kVocab, whole.data() + t * kVocab,
-                                 kVocab) <= tolerance);
+            CHECK(decoding_relative_error(decoded.logits[b].data() + t * kVocab,
+                                          whole.data() + t * kVocab, kVocab) <= tolerance);
         }
     }
 }
@@ -157,7 +157,8 @@ TEST_CASE("decoding: each step of a layer equals its forward's row, every causal
             const Tensor out = state->step(reshape(slice(x, 1, t, t + 1), {B, 1, d}));
             const Tensor expected = slice(whole, 1, t, t + 1);
             INFO("position " << t);
-            CHECK(relative_error(out.data(), expected.data(), B * d) <= tolerance(variant));
+            CHECK(decoding_relative_error(out.data(), expected.data(), B * d) <=
+                  tolerance(variant));
         }
         CHECK(state->position() == L);
     }
@@ -177,8 +178,9 @@ TEST_CASE("decoding: LM logits equal the whole-prefix forward, with and without 
             decode_greedy(model, {{5}, {7, 3, 3, 8}, {1, 2, 6, 10, 4, 9, 7}}, kMaxLen);
         check_against_forward(model, ragged, tol);
         // The check can fail: rows with other prefixes have other logits at the same position.
-        CHECK(relative_error(ragged.logits[0].data() + kVocab, ragged.logits[1].data() + kVocab,
-                             kVocab) > 1000 * kTolerance);
+        CHECK(decoding_relative_error(ragged.logits[0].data() + kVocab,
+                                      ragged.logits[1].data() + kVocab,
+                                      kVocab) > 1000 * kDecodingTolerance);
     }
 }
 
@@ -247,9 +249,9 @@ TEST_CASE("decoding: seq2seq steps equal decode() and greedy decoding agrees bot
             const Tensor whole = model.decode(IntTensor({3, t + 1}, flat), Tensor(), memory, mask);
             for (int64_t b = 0; b < 3; ++b) {
                 INFO("row " << b << ", position " << t);
-                CHECK(relative_error(logits.data() + b * kVocab,
-                                     whole.data() + (b * (t + 1) + t) * kVocab,
-                                     kVocab) <= tolerance(variant));
+                CHECK(decoding_relative_error(logits.data() + b * kVocab,
+                                              whole.data() + (b * (t + 1) + t) * kVocab,
+                                              kVocab) <= tolerance(variant));
                 rows[size_t(b)].push_back(argmax(logits.data() + b * kVocab, kVocab));
             }
         }
@@ -269,11 +271,12 @@ TEST_CASE("decoding: a FAVOR+ redraw during a generation changes nothing in it",
         if (t == 3) REQUIRE(redraw_random_features(model, 99) == 2);
         const Tensor logits = decoding.step({tokens[size_t(t)]});
         INFO("position " << t);
-        CHECK(relative_error(logits.data(), before.data() + t * kVocab, kVocab) <= kTolerance);
+        CHECK(decoding_relative_error(logits.data(), before.data() + t * kVocab, kVocab) <=
+              kDecodingTolerance);
     }
     const Tensor after = model.forward(IntTensor({1, 6}, tokens));  // the redraw did happen
-    CHECK(relative_error(after.data() + 5 * kVocab, before.data() + 5 * kVocab, kVocab) >
-          1000 * kTolerance);
+    CHECK(decoding_relative_error(after.data() + 5 * kVocab, before.data() + 5 * kVocab, kVocab) >
+          1000 * kDecodingTolerance);
 }
 
 TEST_CASE("decoding: kinds and settings that cannot decode say so", "[decoding]") {

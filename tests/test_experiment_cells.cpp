@@ -50,7 +50,7 @@ TEST_CASE("--only: every label must match, a label given twice matches either va
           std::vector<std::string>{"b"});
     CHECK(keys(select_cells(cells, {{"kind", {"random", "vanilla"}}})) ==
           std::vector<std::string>{"a", "b", "c"});
-    CHECK_THROWS_AS(select_cells(cells, {{"seed", {"0"}}}), UsageError);
+    CHECK_THROWS_AS(select_cells(cells, {{"seed", {"0"}}}), experiments::UsageError);
     CHECK_THROWS_WITH(select_cells(cells, {{"seed", {"0"}}}),
                       Catch::Contains("no cell has the label \"seed\"; labels: kind, size"));
     CHECK_THROWS_WITH(select_cells(cells, {{"size", {"huge"}}}),

@@ -14,29 +14,29 @@ using namespace attnlab;
 
 namespace {
 
-const std::vector<std::string> kKinds = {"vanilla",
-                                         "dense",
-                                         "factorized_dense",
-                                         "random",
-                                         "fixed_random",
-                                         "factorized_random",
-                                         "random+vanilla",
-                                         "dense+factorized_dense",
-                                         "local",
-                                         "longformer",
-                                         "bigbird",
-                                         "sparse_transformer"};
+const std::vector<std::string> kFusedKinds = {"vanilla",
+                                              "dense",
+                                              "factorized_dense",
+                                              "random",
+                                              "fixed_random",
+                                              "factorized_random",
+                                              "random+vanilla",
+                                              "dense+factorized_dense",
+                                              "local",
+                                              "longformer",
+                                              "bigbird",
+                                              "sparse_transformer"};
 
 #ifdef ATTNLAB_DOUBLE
-constexpr double kTolerance = 1e-10;
+constexpr double kFusedTolerance = 1e-10;
 #else
-constexpr double kTolerance = 2e-4;
+constexpr double kFusedTolerance = 2e-4;
 #endif
 
 // L = 70: one full 64-row tile and a ragged one of 6. max_len 72 = 8 · 9 (factorized a, b).
-constexpr int64_t kLength = 70;
+constexpr int64_t kFusedLength = 70;
 
-AttentionConfig config_for(const std::string& kind, bool causal, bool fused, double dropout) {
+AttentionConfig fused_config(const std::string& kind, bool causal, bool fused, double dropout) {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
@@ -72,7 +72,7 @@ Pass run(const AttentionConfig& config, const Tensor& key_padding) {
     MultiHeadAttention layer(config, rng);
     layer.set_training(config.dropout > 0);
     Rng data(3);
-    Tensor x = Tensor::randn({2, kLength, 8}, data).set_requires_grad(true);
+    Tensor x = Tensor::randn({2, kFusedLength, 8}, data).set_requires_grad(true);
     Pass pass;
     pass.y = layer.forward(x, key_padding);
     Rng seed(4);
@@ -84,25 +84,25 @@ Pass run(const AttentionConfig& config, const Tensor& key_padding) {
 }
 
 void check_same(const Pass& fused, const Pass& reference) {
-    CHECK(max_relative_difference(fused.y, reference.y) < kTolerance);
-    CHECK(max_relative_difference(fused.dx, reference.dx) < kTolerance);
+    CHECK(max_relative_difference(fused.y, reference.y) < kFusedTolerance);
+    CHECK(max_relative_difference(fused.dx, reference.dx) < kFusedTolerance);
     REQUIRE(fused.grads.size() == reference.grads.size());
     for (size_t i = 0; i < fused.grads.size(); ++i) {
         INFO("parameter " << i);
-        CHECK(max_relative_difference(fused.grads[i], reference.grads[i]) < kTolerance);
+        CHECK(max_relative_difference(fused.grads[i], reference.grads[i]) < kFusedTolerance);
     }
 }
 
 }  // namespace
 
 TEST_CASE("fused attention: forward and gradients match the unfused frame", "[fused]") {
-    for (const std::string& kind : kKinds)
+    for (const std::string& kind : kFusedKinds)
         for (bool causal : {false, true})
             for (bool padded : {false, true}) {
                 INFO(kind << (causal ? " causal" : "") << (padded ? " padded" : ""));
-                const Tensor mask = padded ? padding(kLength) : Tensor();
-                check_same(run(config_for(kind, causal, true, 0), mask),
-                           run(config_for(kind, causal, false, 0), mask));
+                const Tensor mask = padded ? padding(kFusedLength) : Tensor();
+                check_same(run(fused_config(kind, causal, true, 0), mask),
+                           run(fused_config(kind, causal, false, 0), mask));
             }
 }
 
@@ -112,8 +112,8 @@ TEST_CASE("fused attention: dropout drops the same entries as the unfused frame"
     for (const std::string kind : {"vanilla", "random+vanilla"})
         for (bool causal : {false, true}) {
             INFO(kind << (causal ? " causal" : ""));
-            check_same(run(config_for(kind, causal, true, 0.3), padding(kLength)),
-                       run(config_for(kind, causal, false, 0.3), padding(kLength)));
+            check_same(run(fused_config(kind, causal, true, 0.3), padding(kFusedLength)),
+                       run(fused_config(kind, causal, false, 0.3), padding(kFusedLength)));
         }
 }
 

@@ -10,6 +10,7 @@
 #include <limits>
 #include <sstream>
 
+#include "cli_helpers.h"
 #include "engine/json_strict.h"
 #include "engine/optim.h"
 #include "engine/safetensors.h"
@@ -26,13 +27,15 @@
 #include "train/task.h"
 
 using namespace attnlab;
+using attnlab::testing::cli;
+using attnlab::testing::CliResult;
 using Catch::Contains;
 
 namespace {
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
-std::string u64_le(uint64_t value) {
+std::string hostile_u64_le(uint64_t value) {
     std::string bytes(8, '\0');
     for (int i = 0; i < 8; ++i) bytes[size_t(i)] = char(value >> (8 * i));
     return bytes;
@@ -40,7 +43,7 @@ std::string u64_le(uint64_t value) {
 
 // What parsing `header` (followed by `data_bytes` zero bytes) as a safetensors file throws.
 std::string parse_error(const std::string& header, size_t data_bytes = 0) {
-    const std::string file = u64_le(header.size()) + header + std::string(data_bytes, '\0');
+    const std::string file = hostile_u64_le(header.size()) + header + std::string(data_bytes, '\0');
     try {
         parse_safetensors(reinterpret_cast<const uint8_t*>(file.data()), file.size(), "mem");
     } catch (const Error& e) {
@@ -53,7 +56,7 @@ std::string nested(size_t depth) {
     return std::string(depth, '[') + std::string(depth, ']');
 }
 
-json tiny_config(const std::vector<std::string>& extra = {}) {
+json hostile_tiny_config(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> overrides = {
         "data.symbols=4",   "data.length=3",     "data.train_size=8", "data.valid_size=4",
         "data.test_size=4", "model.d_model=8",   "model.heads=2",     "model.layers=1",
@@ -85,7 +88,7 @@ void edit_header(const std::string& path, const std::function<void(json&)>& edit
     edit(header);
     std::string text = header.dump();
     text.append((8 - text.size() % 8) % 8, ' ');
-    testing::write_file(path, u64_le(text.size()) + text + file.substr(8 + size_t(length)));
+    testing::write_file(path, hostile_u64_le(text.size()) + text + file.substr(8 + size_t(length)));
 }
 
 // checkpoint.cpp's metadata checksum, recomputed as a careful forger would.
@@ -97,17 +100,6 @@ void reseal_metadata(json& metadata) {
         crc = crc32_z(crc, reinterpret_cast<const Bytef*>(line.data()), line.size());
     }
     metadata["metadata_crc32"] = std::to_string(uint32_t(crc));
-}
-
-struct CliResult {
-    int status;
-    std::string err;
-};
-
-CliResult cli(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int status = run_cli(args, out, err);
-    return {status, err.str()};
 }
 
 }  // namespace
@@ -182,7 +174,7 @@ TEST_CASE("hostile: Tensor::empty refuses shapes beyond the byte limit", "[hosti
 
 TEST_CASE("hostile: non-finite weights are refused on load, naming the tensor", "[hostile]") {
     testing::TempDir dir;
-    const json config = tiny_config();
+    const json config = hostile_tiny_config();
     for (real bad : {std::numeric_limits<real>::quiet_NaN(), std::numeric_limits<real>::infinity(),
                      -std::numeric_limits<real>::infinity()}) {
         const std::string path = save_tiny(dir, "bad.safetensors", config, config, bad, true);
@@ -226,7 +218,7 @@ TEST_CASE("hostile: non-finite weights are refused on load, naming the tensor", 
 
 TEST_CASE("hostile: two same-shape tensors swapped between names are caught", "[hostile]") {
     testing::TempDir dir;
-    const json config = tiny_config();
+    const json config = hostile_tiny_config();
     const std::string path = save_tiny(dir, "swap.safetensors", config, config);
     // payload_crc32 covers the bytes and metadata_crc32 the metadata: neither changes when the
     // header gives one name the other's byte range. layout_crc32 binds names to ranges.
@@ -258,16 +250,16 @@ TEST_CASE("hostile: two same-shape tensors swapped between names are caught", "[
 
 TEST_CASE("hostile: inspect fails exactly where eval does", "[hostile][cli]") {
     testing::TempDir dir;
-    const json config = tiny_config();
+    const json config = hostile_tiny_config();
     const std::string good = save_tiny(dir, "good.safetensors", config, config);
     CHECK(cli({"inspect", good}).status == 0);
     const std::vector<std::string> bad = {
         save_tiny(dir, "nan.safetensors", config, config, std::numeric_limits<real>::quiet_NaN(),
                   true),
         // The config in the metadata disagrees with the tensors: wider, deeper, shallower.
-        save_tiny(dir, "shape.safetensors", config, tiny_config({"model.d_ff=32"})),
-        save_tiny(dir, "missing.safetensors", config, tiny_config({"model.layers=2"})),
-        save_tiny(dir, "extra.safetensors", tiny_config({"model.layers=2"}), config),
+        save_tiny(dir, "shape.safetensors", config, hostile_tiny_config({"model.d_ff=32"})),
+        save_tiny(dir, "missing.safetensors", config, hostile_tiny_config({"model.layers=2"})),
+        save_tiny(dir, "extra.safetensors", hostile_tiny_config({"model.layers=2"}), config),
         save_tiny(dir, "config.safetensors", config, json{{"model", {{"d_model", -1}}}}),
     };
     const std::vector<std::string> expected = {"holds nan", "has shape", "missing tensor",
@@ -384,7 +376,7 @@ TEST_CASE("hostile: generators refuse sizes at the int64 limit without overflowi
                       Contains("must be at most"));
 
     CHECK_THROWS_WITH(BatchSampler(10, kInt64Max, 1), Contains("must be at most"));
-    std::unique_ptr<Task> task = make_task(tiny_config());
+    std::unique_ptr<Task> task = make_task(hostile_tiny_config());
     for (int64_t batches : {int64_t(0), int64_t(1)})
         CHECK_THROWS_WITH(task->evaluate(task->split("valid"), batches, kInt64Max),
                           Contains("batch size"));

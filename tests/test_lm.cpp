@@ -13,7 +13,7 @@ using namespace attnlab::testing;
 
 namespace {
 
-LmConfig tiny(const std::string& kind) {
+LmConfig tiny_lm(const std::string& kind) {
     LmConfig config;
     config.stack.vocab = 7;
     config.stack.d_model = 8;
@@ -35,7 +35,7 @@ IntTensor ids_from(Rng& rng, int64_t B, int64_t L, int64_t vocab) {
 
 TEST_CASE("lm: loss gradients w.r.t. the parameters, tied embedding included", "[lm][grad]") {
     Rng rng(4);
-    LanguageModel model(tiny("vanilla"), rng);
+    LanguageModel model(tiny_lm("vanilla"), rng);
     const IntTensor ids = ids_from(rng, 2, 4, 7), targets = ids_from(rng, 2, 4, 7);
     std::vector<Tensor> inputs;
     for (const Parameter& p : model.parameters())
@@ -55,7 +55,7 @@ TEST_CASE("lm: logits at positions <= t ignore tokens after t", "[lm]") {
     for (const std::string kind : {"vanilla", "random"}) {
         INFO(kind);
         Rng rng(5);
-        LanguageModel model(tiny(kind), rng);
+        LanguageModel model(tiny_lm(kind), rng);
         IntTensor ids = ids_from(rng, 2, 5, 7);
         const Tensor before = model.forward(ids);
         const int64_t t = 2;
@@ -72,7 +72,7 @@ TEST_CASE("lm: parameter names, one tied embedding, documented counts", "[lm]") 
     for (const std::string kind : {"vanilla", "random"}) {
         INFO(kind);
         Rng rng(6);
-        const LmConfig config = tiny(kind);
+        const LmConfig config = tiny_lm(kind);
         LanguageModel model(config, rng);
         std::vector<std::string> names;
         for (const Parameter& p : model.parameters()) names.push_back(p.name);
@@ -94,7 +94,7 @@ TEST_CASE("lm: parameter names, one tied embedding, documented counts", "[lm]") 
 }
 
 TEST_CASE("lm: the same seed gives bit-identical logits", "[lm]") {
-    LmConfig config = tiny("random+vanilla");
+    LmConfig config = tiny_lm("random+vanilla");
     config.stack.dropout = 0.1;
     Rng rng_a(8), rng_b(8), ids_rng(1);
     LanguageModel a(config, rng_a), b(config, rng_b);
@@ -104,7 +104,7 @@ TEST_CASE("lm: the same seed gives bit-identical logits", "[lm]") {
 
 TEST_CASE("lm: sequence and shape errors", "[lm]") {
     Rng rng(2);
-    LanguageModel model(tiny("vanilla"), rng);
+    LanguageModel model(tiny_lm("vanilla"), rng);
     CHECK_THROWS_WITH(model.forward(IntTensor({1, 6}, std::vector<int32_t>(6, 0))),
                       Catch::Contains("exceeds max_len 5"));
     CHECK_THROWS_WITH(model.loss(IntTensor({1, 2}, {0, 1}), IntTensor({2}, {1, 2})),

@@ -17,7 +17,7 @@ using Catch::Contains;
 
 namespace {
 
-MqarOptions small_options() {
+MqarOptions small_mqar() {
     MqarOptions options;
     options.size = 300;
     options.pairs = 5;
@@ -85,7 +85,7 @@ json tiny_mqar(const testing::TempDir& dir, const std::vector<std::string>& extr
 }  // namespace
 
 TEST_CASE("mqar: the same seed gives the same sequences, another seed others", "[data][mqar]") {
-    const MqarOptions options = small_options();
+    const MqarOptions options = small_mqar();
     const Mqar a(options), b(options);
     MqarOptions reseeded = options;
     reseeded.seed = 2;
@@ -102,12 +102,12 @@ TEST_CASE("mqar: the same seed gives the same sequences, another seed others", "
 }
 
 TEST_CASE("mqar: every sequence keeps the layout of mqar.h", "[data][mqar]") {
-    MqarOptions every_key = small_options();  // with the filler token
-    MqarOptions fewer = small_options();
+    MqarOptions every_key = small_mqar();  // with the filler token
+    MqarOptions fewer = small_mqar();
     fewer.queries = 2;
     fewer.gap_power = 1;
     fewer.random_fillers = true;
-    MqarOptions tight = small_options();  // no room to spare: every slot holds a query
+    MqarOptions tight = small_mqar();  // no room to spare: every slot holds a query
     tight.length = 20;
     tight.key_alphabet = tight.value_alphabet = 5;
     tight.random_fillers = true;  // so the fillers can only be values
@@ -177,12 +177,12 @@ TEST_CASE("mqar: options that do not fit are one-line errors, config errors name
             CHECK(message.find('\n') == std::string::npos);
         }
     }
-    MqarOptions o = small_options();
+    MqarOptions o = small_mqar();
     o.length = 19;
     CHECK_THROWS_WITH(Mqar(o),
                       "mqar: length must be at least 2 × pairs + 2 × queries = 20 (the "
                       "pairs, then a two-position slot per query), got 19");
-    CHECK_THROWS_WITH(Mqar(small_options()).example(300), Contains("outside [0, 300)"));
+    CHECK_THROWS_WITH(Mqar(small_mqar()).example(300), Contains("outside [0, 300)"));
     CHECK_NOTHROW(load_config("train/configs/mqar.json"));
 }
 

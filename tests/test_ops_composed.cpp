@@ -19,9 +19,9 @@ using namespace attnlab::testing;
 namespace {
 
 #ifdef ATTNLAB_DOUBLE
-constexpr double kTolerance = 1e-10;
+constexpr double kComposedTolerance = 1e-10;
 #else
-constexpr double kTolerance = 1e-5;
+constexpr double kComposedTolerance = 1e-5;
 #endif
 
 // Runs `fused` and `composed` on the same leaves, backpropagates the same upstream gradient
@@ -36,10 +36,10 @@ void check_same_function(const GradcheckFn& fused, const GradcheckFn& composed,
 
     Tensor y_composed = composed(leaves);
     y_composed.backward(upstream);
-    CHECK(max_relative_difference(y_fused, y_composed) < kTolerance);
+    CHECK(max_relative_difference(y_fused, y_composed) < kComposedTolerance);
     for (size_t i = 0; i < leaves.size(); ++i) {
         INFO("gradient of input " << i);
-        CHECK(max_relative_difference(grads_fused[i], leaves[i].grad()) < kTolerance);
+        CHECK(max_relative_difference(grads_fused[i], leaves[i].grad()) < kComposedTolerance);
     }
 }
 

@@ -22,7 +22,7 @@ void check_nn_values(const Tensor& y, const std::vector<double>& expected) {
     check_values(y, expected, 1e-5, 1e-6);
 }
 
-constexpr real kInf = std::numeric_limits<real>::infinity();
+constexpr real kNnInf = std::numeric_limits<real>::infinity();
 
 // Runs f with one and then two OpenMP threads and checks the results are bitwise identical.
 template <typename F>
@@ -55,7 +55,7 @@ TEST_CASE("softmax: values, broadcast masks, scale, gradients, errors", "[ops][g
     check_nn_values(softmax(Tensor::from_vector({3}, {1, 2, 3}), Tensor(), 0.5),
                     {e1 / total, e2 / total, e3 / total});
     // A [2, 1, 3] mask against x [2, 2, 3]: each batch element masks its own column.
-    Tensor mask = Tensor::from_vector({2, 1, 3}, {0, -kInf, 0, -kInf, 0, 0});
+    Tensor mask = Tensor::from_vector({2, 1, 3}, {0, -kNnInf, 0, -kNnInf, 0, 0});
     check_nn_values(softmax(Tensor::zeros({2, 2, 3}), mask),
                     {0.5, 0, 0.5, 0.5, 0, 0.5, 0, 0.5, 0.5, 0, 0.5, 0.5});
     // A [3] mask of finite values is added before the exponential: softmax([0, ln 3]) = [¼, ¾].
@@ -66,7 +66,7 @@ TEST_CASE("softmax: values, broadcast masks, scale, gradients, errors", "[ops][g
     Tensor x = normal_leaf({2, 3, 5}, rng);
     CHECK_GRADIENTS([](const std::vector<Tensor>& in) { return softmax(in[0]); }, {x});
     Tensor broadcast_mask = Tensor::randn({2, 1, 5}, rng);
-    broadcast_mask.data()[2] = -kInf;  // one removed position, not a whole row
+    broadcast_mask.data()[2] = -kNnInf;  // one removed position, not a whole row
     CHECK_GRADIENTS(
         [&](const std::vector<Tensor>& in) { return softmax(in[0], broadcast_mask, 0.7); }, {x});
 
@@ -83,8 +83,8 @@ TEST_CASE("log_softmax: values, masks, scale, gradients", "[ops][grad][nn]") {
     const double lse = std::log(std::exp(2.0) + std::exp(4.0) + std::exp(6.0));
     check_nn_values(log_softmax(Tensor::from_vector({3}, {1, 2, 3}), Tensor(), 2),
                     {2 - lse, 4 - lse, 6 - lse});
-    Tensor y = log_softmax(Tensor::zeros({3}), Tensor::from_vector({3}, {0, -kInf, 0}));
-    CHECK(y.data()[1] == -kInf);
+    Tensor y = log_softmax(Tensor::zeros({3}), Tensor::from_vector({3}, {0, -kNnInf, 0}));
+    CHECK(y.data()[1] == -kNnInf);
     CHECK(y.data()[0] == Approx(-std::log(2.0)));
 
     Rng rng(2);
@@ -100,7 +100,8 @@ TEST_CASE("log_softmax: values, masks, scale, gradients", "[ops][grad][nn]") {
 TEST_CASE("softmax: a fully masked row gives zeros, not NaN", "[ops][nn]") {
     Rng rng(3);
     Tensor x = normal_leaf({2, 4}, rng);
-    Tensor mask = Tensor::from_vector({2, 4}, {-kInf, -kInf, -kInf, -kInf, 0, -kInf, 0, 0});
+    Tensor mask =
+        Tensor::from_vector({2, 4}, {-kNnInf, -kNnInf, -kNnInf, -kNnInf, 0, -kNnInf, 0, 0});
     for (bool log : {false, true}) {
         INFO((log ? "log_softmax" : "softmax"));
         x.zero_grad();

@@ -15,8 +15,10 @@
 #include "engine/optim.h"
 #include "engine/rng.h"
 #include "engine/schedule.h"
+#include "helpers.h"
 
 using namespace attnlab;
+using attnlab::testing::same_bits;
 
 namespace {
 
@@ -28,17 +30,12 @@ void set_grad(const Tensor& t, const std::vector<double>& values) {
     for (size_t i = 0; i < values.size(); ++i) grad[i] = real(values[i]);
 }
 
-void check_values(const Tensor& t, const std::vector<double>& expected) {
+void check_optim_values(const Tensor& t, const std::vector<double>& expected) {
     REQUIRE(size_t(t.numel()) == expected.size());
     for (size_t i = 0; i < expected.size(); ++i) {
         INFO("element " << i);
         CHECK(double(t.data()[i]) == Approx(expected[i]).epsilon(kTol).margin(kTol));
     }
-}
-
-bool same_bits(const Tensor& a, const Tensor& b) {
-    return a.shape() == b.shape() &&
-           std::memcmp(a.data(), b.data(), size_t(a.numel()) * sizeof(real)) == 0;
 }
 
 Parameter param(const std::string& name, const std::vector<real>& values) {
@@ -57,8 +54,8 @@ TEST_CASE("sgd: one step with weight decay", "[optim]") {
     set_grad(w.tensor, {0.5, 0.25, -1});
     sgd.step(0.1);
     // w − lr · (g + wd · w)
-    check_values(w.tensor,
-                 {1 - 0.1 * (0.5 + 0.01), -2 - 0.1 * (0.25 - 0.02), 3 - 0.1 * (-1 + 0.03)});
+    check_optim_values(w.tensor,
+                       {1 - 0.1 * (0.5 + 0.01), -2 - 0.1 * (0.25 - 0.02), 3 - 0.1 * (-1 + 0.03)});
     CHECK(sgd.steps_taken() == 1);
 }
 
@@ -69,20 +66,20 @@ TEST_CASE("sgd: momentum and nesterov over two steps", "[optim]") {
     Sgd sgd({w}, options);
     set_grad(w.tensor, {1, -1});
     sgd.step(0.1);  // buf = g1 = [1, −1]
-    check_values(w.tensor, {0.9, 2.1});
+    check_optim_values(w.tensor, {0.9, 2.1});
     set_grad(w.tensor, {0.5, 0.5});  // overwrite: grads accumulate, as after zero_grad + backward
     sgd.step(0.1);                   // buf = 0.9 · [1, −1] + [0.5, 0.5] = [1.4, −0.4]
-    check_values(w.tensor, {0.9 - 0.14, 2.1 + 0.04});
+    check_optim_values(w.tensor, {0.9 - 0.14, 2.1 + 0.04});
 
     options.nesterov = true;
     Parameter v = param("v", {1, 2});
     Sgd nesterov({v}, options);
     set_grad(v.tensor, {1, -1});
     nesterov.step(0.1);  // buf = g; step = g + 0.9 · buf = 1.9 g
-    check_values(v.tensor, {1 - 0.19, 2 + 0.19});
+    check_optim_values(v.tensor, {1 - 0.19, 2 + 0.19});
     set_grad(v.tensor, {0.5, 0.5});
     nesterov.step(0.1);  // buf = [1.4, −0.4]; step = g + 0.9 · buf = [1.76, 0.14]
-    check_values(v.tensor, {0.81 - 0.176, 2.19 - 0.014});
+    check_optim_values(v.tensor, {0.81 - 0.176, 2.19 - 0.014});
 }
 
 TEST_CASE("adam: two steps with L2 decay and bias correction", "[optim]") {
@@ -102,7 +99,7 @@ TEST_CASE("adam: two steps with L2 decay and bias correction", "[optim]") {
         m[i] = (1 - b1) * g1[i];
         v[i] = (1 - b2) * g1[i] * g1[i];
     }
-    check_values(w.tensor, {w1[0], w1[1]});
+    check_optim_values(w.tensor, {w1[0], w1[1]});
     // Step 2, written out: m = β1 m + (1 − β1) g', v likewise, then the corrected ratio.
     set_grad(w.tensor, {-0.2, 0.1});
     adam.step(lr);
@@ -113,7 +110,7 @@ TEST_CASE("adam: two steps with L2 decay and bias correction", "[optim]") {
         const double m_hat = m2 / (1 - b1 * b1), v_hat = v2 / (1 - b2 * b2);
         w2[i] = w1[i] - lr * m_hat / (std::sqrt(v_hat) + eps);
     }
-    check_values(w.tensor, {w2[0], w2[1]});
+    check_optim_values(w.tensor, {w2[0], w2[1]});
 }
 
 TEST_CASE("adamw: decoupled weight decay", "[optim]") {
@@ -123,8 +120,8 @@ TEST_CASE("adamw: decoupled weight decay", "[optim]") {
     adamw.step(0.1);
     // w · (1 − lr · wd) − lr · g / (|g| + eps)
     const double shrink = 1 - 0.1 * 0.01;
-    check_values(w.tensor,
-                 {2 * shrink - 0.1 * 0.5 / (0.5 + 1e-8), -4 * shrink + 0.1 * 0.25 / (0.25 + 1e-8)});
+    check_optim_values(w.tensor, {2 * shrink - 0.1 * 0.5 / (0.5 + 1e-8),
+                                  -4 * shrink + 0.1 * 0.25 / (0.25 + 1e-8)});
     CHECK(adamw.kind() == "adamw");
 }
 
@@ -175,12 +172,12 @@ TEST_CASE("clip_grad_norm scales to max_norm and returns the old norm", "[optim]
     set_grad(frozen.tensor, {100});  // not trainable: neither counted nor scaled
     const std::vector<Parameter> params{a, b, frozen};
     CHECK(clip_grad_norm(params, 6.5) == Approx(13).epsilon(1e-12));
-    check_values(a.tensor.grad(), {1.5, 2});
-    check_values(b.tensor.grad(), {6});
+    check_optim_values(a.tensor.grad(), {1.5, 2});
+    check_optim_values(b.tensor.grad(), {6});
     CHECK(frozen.tensor.grad_data()[0] == 100);
     // Now the norm is 6.5 <= 10: untouched.
     CHECK(clip_grad_norm(params, 10) == Approx(6.5).epsilon(1e-12));
-    check_values(b.tensor.grad(), {6});
+    check_optim_values(b.tensor.grad(), {6});
     CHECK_THROWS_WITH(clip_grad_norm(params, 0), Catch::Contains("max_norm 0"));
 }
 

@@ -28,9 +28,9 @@ const std::string kFixtureDir = "tests/parity/fixtures/";
 // models allows. The double build's bound keeps orders of magnitude of room above double rounding
 // and still sees a float-sized error or a 1e-6 constant added to a normaliser.
 #ifdef ATTNLAB_DOUBLE
-constexpr double kTolerance = 1e-10;
+constexpr double kParityTolerance = 1e-10;
 #else
-constexpr double kTolerance = 1e-4;
+constexpr double kParityTolerance = 1e-4;
 #endif
 // The denominator's floor in max|a − b| / max(max|b|, floor). Some gradients vanish exactly: the
 // key bias of dot-product attention adds q_i·b_k to every logit of row i, which the softmax
@@ -94,7 +94,7 @@ IntTensor integers_of(const std::string& name, const Tensor& t) {
 
 // max|a − b| / max(max|b|, kFloor) over all elements, +Inf when either holds a NaN or ±Inf (then
 // |a − b| is not finite and worst_error keeps +Inf); the shapes must agree.
-double relative_error(const Tensor& actual, const Tensor& expected) {
+double parity_relative_error(const Tensor& actual, const Tensor& expected) {
     REQUIRE(actual.shape() == expected.shape());
     double diff = 0, scale = kFloor;
     for (int64_t i = 0; i < expected.numel(); ++i) {
@@ -153,9 +153,10 @@ Tensor lm_loss(const SafetensorsFile& fixture, std::unique_ptr<Module>& holder) 
     const IntTensor targets = integers_of("targets", fixture.tensors.at("targets"));
     {
         NoGradGuard no_grad;
-        const double error = relative_error(model->forward(ids), fixture.tensors.at("logits"));
+        const double error =
+            parity_relative_error(model->forward(ids), fixture.tensors.at("logits"));
         INFO("logits: relative error " << error);
-        CHECK(error <= kTolerance);
+        CHECK(error <= kParityTolerance);
     }
     return model->loss(ids, targets);
 }
@@ -169,9 +170,9 @@ Tensor encoder_loss(const SafetensorsFile& fixture, std::unique_ptr<Module>& hol
     holder = std::move(owned);
     const IntTensor ids = integers_of("ids", fixture.tensors.at("ids"));
     const Tensor output = model->forward(ids, fixture.tensors.at("key_padding"));
-    const double error = relative_error(output, fixture.tensors.at("output"));
+    const double error = parity_relative_error(output, fixture.tensors.at("output"));
     INFO("output: relative error " << error);
-    CHECK(error <= kTolerance);
+    CHECK(error <= kParityTolerance);
     return sum(mul(output, fixture.tensors.at("output_weights")));
 }
 
@@ -186,9 +187,9 @@ void check_parity(const std::string& name) {
     if (encoder) REQUIRE(model_key->second == "encoder");
     std::unique_ptr<Module> model;  // holds the graph's parameters until the end
     const Tensor loss = encoder ? encoder_loss(fixture, model) : lm_loss(fixture, model);
-    const double loss_error = relative_error(loss, fixture.tensors.at("loss"));
+    const double loss_error = parity_relative_error(loss, fixture.tensors.at("loss"));
     INFO("loss " << loss.item() << " vs " << fixture.tensors.at("loss").item());
-    CHECK(loss_error <= kTolerance);
+    CHECK(loss_error <= kParityTolerance);
     loss.backward();
 
     for (const Parameter& p : model->parameters()) {
@@ -199,9 +200,9 @@ void check_parity(const std::string& name) {
         }
         REQUIRE(p.tensor.grad().defined());
         const double error =
-            relative_error(p.tensor.grad(), fixture.tensors.at(kGradPrefix + p.name));
+            parity_relative_error(p.tensor.grad(), fixture.tensors.at(kGradPrefix + p.name));
         INFO("relative error " << error);
-        CHECK(error <= kTolerance);
+        CHECK(error <= kParityTolerance);
     }
 }
 
@@ -292,22 +293,22 @@ TEST_CASE("parity: a perturbed weight is detected", "[parity]") {
     loss.backward();
     double worst = 0;
     for (const Parameter& p : model->parameters())
-        worst = worst_error(
-            worst, relative_error(p.tensor.grad(), fixture.tensors.at(kGradPrefix + p.name)));
+        worst = worst_error(worst, parity_relative_error(p.tensor.grad(),
+                                                         fixture.tensors.at(kGradPrefix + p.name)));
     INFO("worst relative error " << worst);
-    CHECK(worst > 10 * kTolerance);
+    CHECK(worst > 10 * kParityTolerance);
 }
 
 TEST_CASE("parity: a NaN or Inf is never within tolerance", "[parity]") {
     const Tensor expected = Tensor::from_vector({3}, {0.5, -2, 1});
-    CHECK(relative_error(expected, expected) == 0);
+    CHECK(parity_relative_error(expected, expected) == 0);
     for (const real bad :
          {std::numeric_limits<real>::quiet_NaN(), std::numeric_limits<real>::infinity()}) {
         INFO("bad value " << bad);
         Tensor actual = expected.clone();
         actual.data()[1] = bad;
-        CHECK(std::isinf(relative_error(actual, expected)));
-        CHECK(std::isinf(relative_error(expected, actual)));
-        CHECK(std::isinf(relative_error(Tensor::full({3}, bad), expected)));
+        CHECK(std::isinf(parity_relative_error(actual, expected)));
+        CHECK(std::isinf(parity_relative_error(expected, actual)));
+        CHECK(std::isinf(parity_relative_error(Tensor::full({3}, bad), expected)));
     }
 }

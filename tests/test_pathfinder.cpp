@@ -21,7 +21,7 @@ using Catch::Contains;
 
 namespace {
 
-PathfinderOptions small_options(uint64_t seed = 1) {
+PathfinderOptions small_pathfinder(uint64_t seed = 1) {
     PathfinderOptions options;
     options.size = 1000;
     options.seed = seed;
@@ -117,7 +117,7 @@ void check_against_picture(const PathfinderSample& s, size_t contours) {
 
 TEST_CASE("pathfinder: images are fixed by the seed and the index, whatever the threads",
           "[data][pathfinder]") {
-    const Pathfinder a(small_options(1)), again(small_options(1)), other(small_options(2));
+    const Pathfinder a(small_pathfinder(1)), again(small_pathfinder(1)), other(small_pathfinder(2));
     CHECK(a.name() == "pathfinder");
     CHECK(a.vocab_size() == 257);
     CHECK(a.num_classes() == 2);
@@ -146,7 +146,7 @@ TEST_CASE("pathfinder: images are fixed by the seed and the index, whatever the 
 
 TEST_CASE("pathfinder: labels are balanced exactly", "[data][pathfinder]") {
     for (int64_t size : {1, 2, 7, 200}) {
-        PathfinderOptions options = small_options(5);
+        PathfinderOptions options = small_pathfinder(5);
         options.size = size;
         const Pathfinder data(options);
         int64_t positive = 0;
@@ -157,7 +157,7 @@ TEST_CASE("pathfinder: labels are balanced exactly", "[data][pathfinder]") {
 
 TEST_CASE("pathfinder: the dots are joined by the drawing exactly when the label is 1",
           "[data][pathfinder]") {
-    const PathfinderOptions options = small_options(3);
+    const PathfinderOptions options = small_pathfinder(3);
     const Pathfinder data(options);
     for (int64_t i = 0; i < 120; ++i) {
         INFO("example " << i);
@@ -170,7 +170,7 @@ TEST_CASE("pathfinder: the dots are joined by the drawing exactly when the label
 }
 
 TEST_CASE("pathfinder: the contour options shape the contours", "[data][pathfinder]") {
-    PathfinderOptions options = small_options(4);
+    PathfinderOptions options = small_pathfinder(4);
     options.contour_length = 6;  // Linsley's easiest
     options.distractors = 5;
     options.distractor_length = 3;
@@ -196,7 +196,7 @@ TEST_CASE("pathfinder: the contour options shape the contours", "[data][pathfind
 }
 
 TEST_CASE("pathfinder: Path-X (side 128) generates 16,384 tokens", "[data][pathfinder]") {
-    PathfinderOptions options = small_options(6);
+    PathfinderOptions options = small_pathfinder(6);
     options.side = 128;
     options.paddle_length = 4;
     options.gap = 2;
@@ -238,7 +238,7 @@ TEST_CASE("pathfinder: bad options are one-line errors naming the key, value and
     CHECK(config_error("data.train_size=0") ==
           "config: \"data.train_size\" must be positive, got 0");
     // Contours that cannot fit: a clear error when drawing, naming what to relax.
-    options = small_options();
+    options = small_pathfinder();
     options.side = 8;
     options.contour_length = 40;
     const Pathfinder crowded(options);
@@ -248,7 +248,7 @@ TEST_CASE("pathfinder: bad options are one-line errors naming the key, value and
 
 TEST_CASE("pathfinder: the sample sheet puts label 1 on top, and the CLI draws it",
           "[data][pathfinder][cli]") {
-    const Pathfinder data(small_options(8));
+    const Pathfinder data(small_pathfinder(8));
     const Heatmap map = pathfinder_picture(data, 3);
     REQUIRE(map.rows == 2 * 34 + 2);
     REQUIRE(map.cols == 3 * 34 + 2);

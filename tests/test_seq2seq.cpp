@@ -20,7 +20,7 @@ namespace {
 
 constexpr int32_t kBos = 1, kEos = 2;  // 0 is padding; symbols start at 3
 
-Seq2SeqConfig tiny(const std::string& kind) {
+Seq2SeqConfig tiny_seq2seq(const std::string& kind) {
     Seq2SeqConfig config;
     config.stack.vocab = 7;
     config.stack.d_model = 8;
@@ -62,7 +62,7 @@ TEST_CASE("seq2seq: loss gradients w.r.t. every parameter", "[seq2seq][grad]") {
     for (const std::string kind : {"vanilla", "random", "dense+vanilla", "performer"}) {
         INFO(kind);
         Rng rng(3);
-        Seq2SeqConfig config = tiny(kind);
+        Seq2SeqConfig config = tiny_seq2seq(kind);
         config.decoder_layers = 1;
         Seq2Seq model(config, rng);
         const Batch batch = tiny_batch(rng);
@@ -82,7 +82,7 @@ TEST_CASE("seq2seq: decoder logits at positions <= t ignore decoder tokens after
     for (const std::string kind : {"vanilla", "random", "performer"}) {
         INFO(kind);
         Rng rng(4);
-        Seq2Seq model(tiny(kind), rng);
+        Seq2Seq model(tiny_seq2seq(kind), rng);
         Batch batch = tiny_batch(rng);
         const std::vector<real> before = seq2seq_logits(model, batch).to_vector();  // [2, 5, 7]
         const int64_t t = 1, T = 5, V = 7;
@@ -103,7 +103,7 @@ TEST_CASE("seq2seq: padded source tokens never change the logits", "[seq2seq]") 
     for (const std::string kind : {"vanilla", "random", "performer"}) {
         INFO(kind);
         Rng rng(5);
-        Seq2Seq model(tiny(kind), rng);
+        Seq2Seq model(tiny_seq2seq(kind), rng);
         Batch batch = tiny_batch(rng);
         const std::vector<real> before = seq2seq_logits(model, batch).to_vector();
         batch.input.values[4 + 2] = 5;  // row 1 is padded from position 2 (S = 4)
@@ -166,7 +166,7 @@ TEST_CASE("seq2seq: parameter names, one tied embedding, documented counts", "[s
     for (const std::string kind : {"vanilla", "random"}) {
         INFO(kind);
         Rng rng(7);
-        const Seq2SeqConfig config = tiny(kind);
+        const Seq2SeqConfig config = tiny_seq2seq(kind);
         Seq2Seq model(config, rng);
         std::vector<std::string> names;
         for (const Parameter& p : model.parameters()) names.push_back(p.name);
@@ -203,7 +203,7 @@ TEST_CASE("seq2seq: parameter names, one tied embedding, documented counts", "[s
 
 TEST_CASE("seq2seq: input and decoding errors", "[seq2seq]") {
     Rng rng(8);
-    Seq2Seq model(tiny("vanilla"), rng);
+    Seq2Seq model(tiny_seq2seq("vanilla"), rng);
     Batch batch = tiny_batch(rng);
     batch.target = IntTensor({2, 4}, std::vector<int32_t>(8, 3));
     CHECK_THROWS_WITH(seq2seq_loss(model, batch),
@@ -217,14 +217,14 @@ TEST_CASE("seq2seq: input and decoding errors", "[seq2seq]") {
                       Catch::Contains("max_steps 7 outside [1, max_len = 6]"));
     CHECK_THROWS_WITH(model.greedy_decode(source, Tensor(), 7, kEos, 3),
                       Catch::Contains("bos 7 and eos 2 must be token ids in [0, 7)"));
-    Seq2SeqConfig no_decoder = tiny("vanilla");
+    Seq2SeqConfig no_decoder = tiny_seq2seq("vanilla");
     no_decoder.decoder_layers = 0;
     CHECK_THROWS_WITH(Seq2Seq(no_decoder, rng), Catch::Contains("decoder_layers must be positive"));
 }
 
 TEST_CASE("seq2seq: greedy decoding stops at EOS or max_steps and restores the mode", "[seq2seq]") {
     Rng rng(9);
-    Seq2Seq model(tiny("random"), rng);
+    Seq2Seq model(tiny_seq2seq("random"), rng);
     const Batch batch = tiny_batch(rng);
     for (const int64_t max_steps : {1, 4, 6}) {
         INFO("max_steps " << max_steps);
@@ -243,7 +243,7 @@ TEST_CASE("seq2seq: greedy decoding stops at EOS or max_steps and restores the m
 }
 
 TEST_CASE("seq2seq: a tiny model learns to copy, then greedy decoding copies", "[seq2seq][optim]") {
-    Seq2SeqConfig config = tiny("vanilla");
+    Seq2SeqConfig config = tiny_seq2seq("vanilla");
     config.stack.vocab = 8;
     config.stack.d_model = 32;
     config.stack.layers = 1;

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "cli_helpers.h"
 #include "engine/autograd.h"
 #include "temp_dir.h"
 #include "train/classifier_task.h"
@@ -17,6 +18,8 @@
 #include "train/trainer.h"
 
 using namespace attnlab;
+using attnlab::testing::cli;
+using attnlab::testing::CliResult;
 using Catch::Contains;
 using Catch::StartsWith;
 
@@ -63,8 +66,8 @@ std::vector<std::string> small_data(const std::string& task, const testing::Temp
 }
 
 // The resolved config of `task` with a tiny model, a 2-step run and `extra` overrides.
-json tiny_config(const std::string& task, const testing::TempDir& dir,
-                 const std::vector<std::string>& extra = {}) {
+json tasks_tiny_config(const std::string& task, const testing::TempDir& dir,
+                       const std::vector<std::string>& extra = {}) {
     std::vector<std::string> overrides = {
         "data.task=" + task,        "model.d_model=16",   "model.heads=2",
         "model.layers=1",           "model.d_ff=32",      "train.steps=2",
@@ -88,17 +91,6 @@ std::vector<std::string> family_metrics(ModelFamily family) {
     return {};
 }
 
-struct CliResult {
-    int status;
-    std::string out, err;
-};
-
-CliResult cli(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int status = run_cli(args, out, err);
-    return {status, out.str(), err.str()};
-}
-
 }  // namespace
 
 TEST_CASE("tasks: every registered task trains two steps and evaluates to finite metrics",
@@ -113,7 +105,7 @@ TEST_CASE("tasks: every registered task trains two steps and evaluates to finite
         DYNAMIC_SECTION(info.name) {
             testing::TempDir dir;
             REQUIRE_FALSE(small_data(info.name, dir).empty());  // a new task needs an entry
-            const json trainer_config = tiny_config(info.name, dir);
+            const json trainer_config = tasks_tiny_config(info.name, dir);
             Trainer trainer(trainer_config);
             CHECK(trainer.run());
             CHECK(trainer.step() == 2);
@@ -136,7 +128,7 @@ TEST_CASE("tasks: every registered task trains two steps and evaluates to finite
 
 TEST_CASE("tasks: classifier accuracy and loss equal a hand count on a fixed batch", "[tasks]") {
     testing::TempDir dir;
-    const json config = tiny_config("listops", dir, {"model.pooling=cls"});
+    const json config = tasks_tiny_config("listops", dir, {"model.pooling=cls"});
     std::unique_ptr<Task> made = make_task(config);
     auto* task = dynamic_cast<ClassifierTask*>(made.get());
     REQUIRE(task);
@@ -172,7 +164,7 @@ TEST_CASE("tasks: classifier accuracy and loss equal a hand count on a fixed bat
 
 TEST_CASE("tasks: kjv_retrieval builds two towers", "[tasks]") {
     testing::TempDir dir;
-    std::unique_ptr<Task> made = make_task(tiny_config("kjv_retrieval", dir));
+    std::unique_ptr<Task> made = make_task(tasks_tiny_config("kjv_retrieval", dir));
     auto* task = dynamic_cast<ClassifierTask*>(made.get());
     REQUIRE(task);
     CHECK(task->classifier().config().towers == 2);
@@ -183,7 +175,7 @@ TEST_CASE("tasks: kjv_retrieval builds two towers", "[tasks]") {
 TEST_CASE("tasks: seq2seq exact_match counts greedy decodes, and a short copy run learns it",
           "[tasks]") {
     testing::TempDir dir;
-    const json config = tiny_config(
+    const json config = tasks_tiny_config(
         "copy", dir,
         {"model.d_model=32", "model.d_ff=64", "data.train_size=2000", "data.min_length=1",
          "data.max_length=3", "data.alphabet_size=3", "train.steps=150", "train.batch_size=16",

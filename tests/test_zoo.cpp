@@ -14,7 +14,7 @@ using namespace attnlab::testing;
 
 namespace {
 
-AttentionConfig tiny(const std::string& kind, bool causal) {
+AttentionConfig tiny_zoo(const std::string& kind, bool causal) {
     AttentionConfig config;
     config.d_model = 8;
     config.heads = 2;
@@ -37,7 +37,7 @@ LmConfig tiny_lm(const std::string& kind, int64_t layers, double dropout) {
     config.stack.d_ff = 16;
     config.stack.max_len = 6;
     config.stack.dropout = dropout;
-    config.stack.attention = tiny(kind, true);
+    config.stack.attention = tiny_zoo(kind, true);
     return config;
 }
 
@@ -48,15 +48,16 @@ TEST_CASE("zoo: every kind name builds a layer mapping [B, L, d] to [B, L, d]", 
         INFO(kind);
         Rng rng(2);
         const bool causal = kind != "linformer";
-        auto mixer = make_token_mixer(tiny(kind, causal), rng);
+        auto mixer = make_token_mixer(tiny_zoo(kind, causal), rng);
         const Tensor y = mixer->forward(normal_leaf({2, 5, 8}, rng));
         CHECK(y.shape() == Shape({2, 5, 8}));
         CHECK(mixer->count_parameters(true) > 0);
     }
     Rng rng(2);
-    CHECK(dynamic_cast<PerformerAttention*>(make_token_mixer(tiny("performer", true), rng).get()));
+    CHECK(dynamic_cast<PerformerAttention*>(
+        make_token_mixer(tiny_zoo("performer", true), rng).get()));
     CHECK(dynamic_cast<MultiHeadAttention*>(
-        make_token_mixer(tiny("random+vanilla", true), rng).get()));
+        make_token_mixer(tiny_zoo("random+vanilla", true), rng).get()));
 }
 
 TEST_CASE("zoo: unknown and unmixable kinds name the valid ones", "[zoo]") {
@@ -64,11 +65,11 @@ TEST_CASE("zoo: unknown and unmixable kinds name the valid ones", "[zoo]") {
     std::string valid = "valid kinds: ";
     for (size_t i = 0; i < token_mixer_kind_names().size(); ++i)
         valid += (i ? ", " : "") + token_mixer_kind_names()[i];
-    CHECK_THROWS_WITH(make_token_mixer(tiny("softmax", false), rng),
+    CHECK_THROWS_WITH(make_token_mixer(tiny_zoo("softmax", false), rng),
                       Catch::Contains("unknown kind \"softmax\"") && Catch::Contains(valid));
-    CHECK_THROWS_WITH(make_token_mixer(tiny("dense+vanila", false), rng),
+    CHECK_THROWS_WITH(make_token_mixer(tiny_zoo("dense+vanila", false), rng),
                       Catch::Contains("unknown kind \"vanila\" in \"dense+vanila\""));
-    CHECK_THROWS_WITH(make_token_mixer(tiny("performer+vanilla", false), rng),
+    CHECK_THROWS_WITH(make_token_mixer(tiny_zoo("performer+vanilla", false), rng),
                       Catch::Contains("\"performer\" in \"performer+vanilla\" cannot be mixed"));
 }
 

@@ -20,7 +20,7 @@ using json = nlohmann::json;
 
 const std::string kModelPrefix = "model.", kOptimizerPrefix = "optimizer.", kTaskPrefix = "task.";
 
-[[noreturn]] void fail(const std::string& path, const std::string& problem) {
+[[noreturn]] void checkpoint_fail(const std::string& path, const std::string& problem) {
     throw Error(cat("checkpoint ", path, ": ", problem));
 }
 
@@ -36,7 +36,7 @@ uint32_t payload_crc(const NamedTensors& tensors) {
 // CRC32 of the file's byte buffer (everything after the 8-byte length and the header).
 uint32_t file_payload_crc(const std::string& path) {
     FILE* file = std::fopen(path.c_str(), "rb");
-    if (!file) fail(path, "cannot reopen to check the payload");
+    if (!file) checkpoint_fail(path, "cannot reopen to check the payload");
     uint8_t length_bytes[8];
     uint64_t header_length = 0;
     bool ok = std::fread(length_bytes, 1, 8, file) == 8;
@@ -49,7 +49,7 @@ uint32_t file_payload_crc(const std::string& path) {
         crc = crc32_z(crc, chunk.data(), got);
     ok = ok && !std::ferror(file);
     std::fclose(file);
-    if (!ok) fail(path, "cannot read the payload");
+    if (!ok) checkpoint_fail(path, "cannot read the payload");
     return uint32_t(crc);
 }
 
@@ -79,7 +79,7 @@ uint32_t metadata_crc(const Metadata& metadata) {
 
 const std::string& entry(const std::string& path, const Metadata& metadata, const char* key) {
     auto found = metadata.find(key);
-    if (found == metadata.end()) fail(path, cat("metadata lacks \"", key, "\""));
+    if (found == metadata.end()) checkpoint_fail(path, cat("metadata lacks \"", key, "\""));
     return found->second;
 }
 
@@ -87,7 +87,7 @@ json parse_entry(const std::string& path, const Metadata& metadata, const char* 
     try {
         return parse_json_strict(entry(path, metadata, key));
     } catch (const Error& e) {
-        fail(path, cat("metadata \"", key, "\" ", e.what()));
+        checkpoint_fail(path, cat("metadata \"", key, "\" ", e.what()));
     }
 }
 
@@ -97,13 +97,15 @@ void check_finite(const std::string& path, const std::string& name, const Tensor
     const real* values = tensor.data();
     for (int64_t i = 0; i < tensor.numel(); ++i)
         if (!std::isfinite(values[i]))
-            fail(path, cat("tensor \"", name, "\" holds ", double(values[i]), " at element ", i,
-                           " of shape ", shape_str(tensor.shape()), " (expected finite values)"));
+            checkpoint_fail(
+                path, cat("tensor \"", name, "\" holds ", double(values[i]), " at element ", i,
+                          " of shape ", shape_str(tensor.shape()), " (expected finite values)"));
 }
 
 int64_t integer_entry(const std::string& path, const Metadata& metadata, const char* key) {
     const json value = parse_entry(path, metadata, key);
-    if (!value.is_number_integer()) fail(path, cat("metadata \"", key, "\" is not an integer"));
+    if (!value.is_number_integer())
+        checkpoint_fail(path, cat("metadata \"", key, "\" is not an integer"));
     return value.get<int64_t>();
 }
 
@@ -146,29 +148,32 @@ Checkpoint read_checkpoint(const std::string& path) {
         checkpoint.file = load_safetensors(path);
     } catch (const Error& e) {  // "safetensors: <path>: <problem>" → "<problem>"
         const std::string message = e.what(), prefix = "safetensors: " + path + ": ";
-        fail(path, message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size())
-                                                                  : message);
+        checkpoint_fail(path, message.compare(0, prefix.size(), prefix) == 0
+                                  ? message.substr(prefix.size())
+                                  : message);
     }
     const Metadata& metadata = checkpoint.file.metadata;
     auto format = metadata.find("format");
     if (format == metadata.end() || format->second != "attnlab-checkpoint")
-        fail(path, "not an attnlab checkpoint (metadata \"format\" is not \"attnlab-checkpoint\")");
+        checkpoint_fail(
+            path, "not an attnlab checkpoint (metadata \"format\" is not \"attnlab-checkpoint\")");
     const std::string& version = entry(path, metadata, "format_version");
     if (version != std::to_string(kCheckpointFormatVersion))
-        fail(path,
-             cat("format version ", version, " is not the supported ", kCheckpointFormatVersion));
+        checkpoint_fail(path, cat("format version ", version, " is not the supported ",
+                                  kCheckpointFormatVersion));
     if (entry(path, metadata, "metadata_crc32") != std::to_string(metadata_crc(metadata)))
-        fail(path, "metadata checksum mismatch (the file is corrupted)");
+        checkpoint_fail(path, "metadata checksum mismatch (the file is corrupted)");
     if (entry(path, metadata, "payload_crc32") != std::to_string(file_payload_crc(path)))
-        fail(path, "tensor data checksum mismatch (the file is corrupted)");
+        checkpoint_fail(path, "tensor data checksum mismatch (the file is corrupted)");
     // Checkpoints written before layout_crc32 existed load without it (names unchecked).
     auto layout = metadata.find("layout_crc32");
     if (layout != metadata.end() &&
         layout->second !=
             std::to_string(layout_crc(checkpoint.file.tensors, checkpoint.file.byte_ranges)))
-        fail(path,
-             "tensor layout checksum mismatch (names, shapes or byte ranges were changed, e.g. "
-             "two tensors swapped)");
+        checkpoint_fail(
+            path,
+            "tensor layout checksum mismatch (names, shapes or byte ranges were changed, e.g. "
+            "two tensors swapped)");
 
     TrainingState& state = checkpoint.state;
     state.config = parse_entry(path, metadata, "config");
@@ -179,17 +184,17 @@ Checkpoint read_checkpoint(const std::string& path) {
     const json counters = parse_entry(path, metadata, "random_counters");
     const json best = parse_entry(path, metadata, "best_metric");
     const json wall = parse_entry(path, metadata, "wall_seconds");
-    if (!state.config.is_object()) fail(path, "metadata \"config\" is not an object");
-    if (!counters.is_array()) fail(path, "metadata \"random_counters\" is not an array");
+    if (!state.config.is_object()) checkpoint_fail(path, "metadata \"config\" is not an object");
+    if (!counters.is_array()) checkpoint_fail(path, "metadata \"random_counters\" is not an array");
     for (const json& counter : counters) {
         if (!counter.is_number_unsigned())
-            fail(path, "metadata \"random_counters\" holds a non-counter");
+            checkpoint_fail(path, "metadata \"random_counters\" holds a non-counter");
         state.random_counters.push_back(counter.get<uint64_t>());
     }
     if (!best.is_null() && !best.is_number())
-        fail(path, "metadata \"best_metric\" is not a number");
+        checkpoint_fail(path, "metadata \"best_metric\" is not a number");
     if (best.is_number()) state.best_metric = best.get<double>();
-    if (!wall.is_number()) fail(path, "metadata \"wall_seconds\" is not a number");
+    if (!wall.is_number()) checkpoint_fail(path, "metadata \"wall_seconds\" is not a number");
     state.wall_seconds = wall.get<double>();
     checkpoint.has_optimizer = metadata.count("optimizer_kind") > 0;
     for (const auto& [key, value] : metadata)
@@ -207,23 +212,24 @@ void load_model(const Checkpoint& checkpoint, Module& model) {
         expected.insert(name);
         auto tensor = checkpoint.file.tensors.find(name);
         if (tensor == checkpoint.file.tensors.end())
-            fail(path, cat("missing tensor \"", name, "\" of the model"));
+            checkpoint_fail(path, cat("missing tensor \"", name, "\" of the model"));
         if (tensor->second.shape() != p.tensor.shape())
-            fail(path, cat("tensor \"", name, "\" has shape ", shape_str(tensor->second.shape()),
-                           " but the model's is ", shape_str(p.tensor.shape())));
+            checkpoint_fail(
+                path, cat("tensor \"", name, "\" has shape ", shape_str(tensor->second.shape()),
+                          " but the model's is ", shape_str(p.tensor.shape())));
     }
     for (const auto& named : checkpoint.file.tensors)
         if (named.first.compare(0, kModelPrefix.size(), kModelPrefix) == 0 &&
             !expected.count(named.first))
-            fail(path,
-                 cat("unexpected tensor \"", named.first, "\" (not a parameter of the model)"));
+            checkpoint_fail(path, cat("unexpected tensor \"", named.first,
+                                      "\" (not a parameter of the model)"));
     for (const Parameter& p : params)
         check_finite(path, kModelPrefix + p.name,
                      checkpoint.file.tensors.at(kModelPrefix + p.name));
     const size_t counters = model.random_counters().size();
     if (checkpoint.state.random_counters.size() != counters)
-        fail(path, cat("holds ", checkpoint.state.random_counters.size(),
-                       " random counters but the model has ", counters));
+        checkpoint_fail(path, cat("holds ", checkpoint.state.random_counters.size(),
+                                  " random counters but the model has ", counters));
     for (const Parameter& p : params) {
         const Tensor& source = checkpoint.file.tensors.at(kModelPrefix + p.name);
         std::memcpy(p.tensor.data(), source.data(), size_t(source.numel()) * sizeof(real));
@@ -233,7 +239,7 @@ void load_model(const Checkpoint& checkpoint, Module& model) {
 
 void load_optimizer(const Checkpoint& checkpoint, Optimizer& optimizer) {
     const Metadata& metadata = checkpoint.file.metadata;
-    if (!checkpoint.has_optimizer) fail(checkpoint.path, "holds no optimizer state");
+    if (!checkpoint.has_optimizer) checkpoint_fail(checkpoint.path, "holds no optimizer state");
     OptimizerState state;
     state.kind = entry(checkpoint.path, metadata, "optimizer_kind");
     state.step = integer_entry(checkpoint.path, metadata, "optimizer_step");
@@ -245,7 +251,7 @@ void load_optimizer(const Checkpoint& checkpoint, Optimizer& optimizer) {
     try {
         optimizer.load_state_dict(state);
     } catch (const Error& e) {
-        fail(checkpoint.path, e.what());
+        checkpoint_fail(checkpoint.path, e.what());
     }
 }
 
@@ -253,16 +259,18 @@ void check_task_metadata(const Checkpoint& checkpoint, const Metadata& expected)
     for (const auto& [key, value] : expected) {
         auto found = checkpoint.state.task.find(key);
         if (found == checkpoint.state.task.end())
-            fail(checkpoint.path,
-                 cat("metadata lacks \"", kTaskPrefix, key,
-                     "\", which its task needs to check that what it rebuilt from the data (\"",
-                     value, "\") is what the model was trained with"));
+            checkpoint_fail(
+                checkpoint.path,
+                cat("metadata lacks \"", kTaskPrefix, key,
+                    "\", which its task needs to check that what it rebuilt from the data (\"",
+                    value, "\") is what the model was trained with"));
         if (found->second != value)
-            fail(checkpoint.path,
-                 cat("metadata \"", kTaskPrefix, key, "\" is \"", found->second,
-                     "\" but the task rebuilt from its config and data has \"", value,
-                     "\" (the data or the code that builds it changed since the checkpoint was "
-                     "written)"));
+            checkpoint_fail(
+                checkpoint.path,
+                cat("metadata \"", kTaskPrefix, key, "\" is \"", found->second,
+                    "\" but the task rebuilt from its config and data has \"", value,
+                    "\" (the data or the code that builds it changed since the checkpoint was "
+                    "written)"));
     }
 }
 

@@ -15,7 +15,7 @@
 namespace attnlab {
 namespace {
 
-const char* kHelp =
+const char* kAttentionMapHelp =
     R"(usage: attnlab attention-map CHECKPOINT [--input TEXT | --example N [--split NAME]]
                              [--out DIR] [--what auto|weights|alignment] [--layers LIST]
                              [--heads LIST] [--threads N]
@@ -149,7 +149,7 @@ int cli_attention_map(const std::vector<std::string>& args, std::ostream& out, s
                       {"input", "example", "split", "out", "what", "layers", "heads", "threads"},
                       {}, 1);
     if (parsed.has("help")) {
-        out << kHelp;
+        out << kAttentionMapHelp;
         return kExitOk;
     }
     if (parsed.positional().empty())

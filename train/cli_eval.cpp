@@ -8,7 +8,8 @@
 namespace attnlab {
 namespace {
 
-const char* kHelp = R"(usage: attnlab eval CHECKPOINT [--split NAME] [--batches N] [--batch-size N]
+const char* kEvalHelp =
+    R"(usage: attnlab eval CHECKPOINT [--split NAME] [--batches N] [--batch-size N]
                     [--threads N]
 
 Evaluates CHECKPOINT on a split of the data its config names and prints the task's metrics:
@@ -33,7 +34,7 @@ example:
 int cli_eval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const Args parsed("eval", args, {"split", "batches", "batch-size", "threads"}, {}, 1);
     if (parsed.has("help")) {
-        out << kHelp;
+        out << kEvalHelp;
         return kExitOk;
     }
     if (parsed.positional().empty())

@@ -7,7 +7,7 @@
 namespace attnlab {
 namespace {
 
-const char* kHelp = R"(usage: attnlab inspect CHECKPOINT
+const char* kInspectHelp = R"(usage: attnlab inspect CHECKPOINT
        attnlab inspect --config FILE [--set KEY=VALUE]...
 
 Prints the resolved config, then every parameter's name, shape and element count and the total.
@@ -35,7 +35,7 @@ void print_parameter(std::ostream& out, const std::string& name, const Shape& sh
 int cli_inspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const Args parsed("inspect", args, {"config", "set"}, {}, 1);
     if (parsed.has("help")) {
-        out << kHelp;
+        out << kInspectHelp;
         return kExitOk;
     }
     if (parsed.positional().empty() == !parsed.has("config"))

@@ -7,7 +7,7 @@
 namespace attnlab {
 namespace {
 
-const char* kHelp =
+const char* kPathfinderHelp =
     R"(usage: attnlab pathfinder-samples --out PNG [--config FILE] [--set KEY=VALUE]...
                                  [--split NAME] [--count N]
 
@@ -29,7 +29,7 @@ int cli_pathfinder_samples(const std::vector<std::string>& args, std::ostream& o
     const Args parsed("pathfinder-samples", args, {"out", "config", "set", "split", "count"}, {},
                       0);
     if (parsed.has("help")) {
-        out << kHelp;
+        out << kPathfinderHelp;
         return kExitOk;
     }
     if (!parsed.has("out"))

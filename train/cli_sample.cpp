@@ -9,7 +9,7 @@
 namespace attnlab {
 namespace {
 
-const char* kHelp =
+const char* kSampleHelp =
     R"(usage: attnlab sample CHECKPOINT [--prompt TEXT] [--length N] [--temperature T]
                       [--top-k K] [--seed S] [--threads N] [--whole-prefix]
 
@@ -39,7 +39,7 @@ int cli_sample(const std::vector<std::string>& args, std::ostream& out, std::ost
                       {"prompt", "length", "temperature", "top-k", "seed", "threads"},
                       {"whole-prefix"}, 1);
     if (parsed.has("help")) {
-        out << kHelp;
+        out << kSampleHelp;
         return kExitOk;
     }
     if (parsed.positional().empty())

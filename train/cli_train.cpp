@@ -10,7 +10,7 @@
 namespace attnlab {
 namespace {
 
-const char* kHelp =
+const char* kTrainHelp =
     R"(usage: attnlab train [--config FILE] [--set KEY=VALUE]... [--resume | --overwrite] [--quiet]
 
 Trains a model on a task as the JSON config says. Every key has a default (attnlab inspect
@@ -44,7 +44,7 @@ example:
 int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const Args parsed("train", args, {"config", "set"}, {"resume", "overwrite", "quiet"}, 0);
     if (parsed.has("help")) {
-        out << kHelp;
+        out << kTrainHelp;
         return kExitOk;
     }
     const json config = load_config(parsed.get("config", ""), parsed.all("set"));

@@ -163,8 +163,8 @@ void backward_inputs(const real* v, const real* out, const real* denom, const re
 }
 
 // --- causal, chunked: the scan above regrouped into gemms ---------------------------------------
-// Positions are cut into chunks of n ≤ kChunk rows. For a chunk starting at r with state G =
-// G_{r−1} (everything before the chunk) and T = tril(φq_c φk_cᵀ) [n, n] (entries j > i zeroed):
+// Positions are cut into chunks of n ≤ kPositionChunk rows. For a chunk starting at r with state G
+// = G_{r−1} (everything before the chunk) and T = tril(φq_c φk_cᵀ) [n, n] (entries j > i zeroed):
 //     Y_c = φq_c G + T C_c,    then  G += φk_cᵀ C_c.
 // The backward regroups the same way, with A = tril(Ĝ_c C_cᵀ) [n, n] (A_ij = ĝ_i · c_j, j ≤ i):
 //     dφq_c += Ĝ_c Gᵀ + A φk_c                   (forward sweep, G before the chunk)
@@ -172,11 +172,11 @@ void backward_inputs(const real* v, const real* out, const real* denom, const re
 //     φq_iᵀ ĝ_i, then R += φq_cᵀ Ĝ_c).
 // Same O(L·m·dv) work as the scan plus O(L·n·(m + dv)) for the triangles, but all of it in
 // cache-friendly gemms instead of rank-1 updates of an m × (dv+1) state per position.
-constexpr int64_t kChunk = 64;
+constexpr int64_t kPositionChunk = 64;
 
 // One slice's scratch, carved from the caller's workspace (linear_attention_workspace reals):
 // C = [v 1] and Y (the outputs Y, or Ĝ in the backward) [L, dv+1], the states G and R [m, dv+1],
-// and a chunk's triangle T [kChunk, kChunk].
+// and a chunk's triangle T [kPositionChunk, kPositionChunk].
 struct Scratch {
     real *C, *Y, *G, *R, *T;
 };
@@ -202,8 +202,8 @@ void causal_forward_chunked(const real* q, const real* k, const real* v, int64_t
     real *C = sc.C, *G = sc.G, *Y = sc.Y, *T = sc.T;
     augment(v, L, dv, C);
     std::fill(G, G + m * w, real(0));
-    for (int64_t r = 0; r < L; r += kChunk) {
-        const int64_t n = std::min(kChunk, L - r);
+    for (int64_t r = 0; r < L; r += kPositionChunk) {
+        const int64_t n = std::min(kPositionChunk, L - r);
         const real *qc = q + r * m, *kc = k + r * m, *Cc = C + r * w;
         gemm(false, false, n, w, m, 1, qc, m, G, w, 0, Y, w);  // Y = φq_c G
         lower_triangle_product(qc, kc, n, m, T);
@@ -222,8 +222,8 @@ void causal_backward_chunked(const real* q, const real* k, const real* v, const 
     backward_inputs(v, out, denom, dout, L, dv, C, Gy);
     if (dq) {  // forward sweep: state = G before the chunk
         std::fill(state, state + m * w, real(0));
-        for (int64_t r = 0; r < L; r += kChunk) {
-            const int64_t n = std::min(kChunk, L - r);
+        for (int64_t r = 0; r < L; r += kPositionChunk) {
+            const int64_t n = std::min(kPositionChunk, L - r);
             const real *kc = k + r * m, *Cc = C + r * w, *Gyc = Gy + r * w;
             real* dqc = dq + r * m;
             gemm(false, true, n, m, w, 1, Gyc, w, state, w, 1, dqc, m);  // += Ĝ_c Gᵀ
@@ -234,9 +234,10 @@ void causal_backward_chunked(const real* q, const real* k, const real* v, const 
     }
     if (!dk && !dv_grad) return;
     std::fill(state, state + m * w, real(0));
-    const int64_t last = (L - 1) / kChunk * kChunk;
-    for (int64_t r = last; r >= 0; r -= kChunk) {  // reverse sweep: state = R after the chunk
-        const int64_t n = std::min(kChunk, L - r);
+    const int64_t last = (L - 1) / kPositionChunk * kPositionChunk;
+    for (int64_t r = last; r >= 0;
+         r -= kPositionChunk) {  // reverse sweep: state = R after the chunk
+        const int64_t n = std::min(kPositionChunk, L - r);
         const real *qc = q + r * m, *kc = k + r * m, *Cc = C + r * w, *Gyc = Gy + r * w;
         if (dk) {
             real* dkc = dk + r * m;
@@ -286,7 +287,7 @@ void bidirectional_backward_slice(const real* q, const real* k, const real* v, c
 }  // namespace
 
 int64_t linear_attention_workspace(int64_t L, int64_t m, int64_t dv) {
-    return 2 * L * (dv + 1) + 2 * m * (dv + 1) + kChunk * kChunk;
+    return 2 * L * (dv + 1) + 2 * m * (dv + 1) + kPositionChunk * kPositionChunk;
 }
 
 void linear_attention_forward(const real* q, const real* k, const real* v, int64_t slices,

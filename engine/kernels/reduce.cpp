@@ -13,8 +13,8 @@
 namespace attnlab::kernels {
 namespace {
 
-constexpr int64_t kChunk = 4096;  // elements per partial sum in sum_all
-constexpr int64_t kBlock = 256;   // accumulators per work item when inner > 1
+constexpr int64_t kReduceChunk = 4096;  // elements per partial sum in sum_all
+constexpr int64_t kBlock = 256;         // accumulators per work item when inner > 1
 
 real row_sum(const real* row, int64_t n) {
     real s = 0;
@@ -26,11 +26,11 @@ real row_sum(const real* row, int64_t n) {
 }  // namespace
 
 real sum_all(const real* x, int64_t n) {
-    const int64_t chunks = (n + kChunk - 1) / kChunk;
+    const int64_t chunks = (n + kReduceChunk - 1) / kReduceChunk;
     std::vector<double> partial(static_cast<size_t>(chunks));
 #pragma omp parallel for schedule(static) if (n > kParallelMinWork)
     for (int64_t c = 0; c < chunks; ++c)
-        partial[c] = row_sum(x + c * kChunk, std::min(kChunk, n - c * kChunk));
+        partial[c] = row_sum(x + c * kReduceChunk, std::min(kReduceChunk, n - c * kReduceChunk));
     double total = 0;
     for (double p : partial) total += p;
     return real(total);
