@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/kernels/parallel.h"
 #include "engine/launch.h"
 #include "experiments/lib/measure.h"
 #include "experiments/lib/options.h"
@@ -367,6 +368,9 @@ int child(int argc, char** argv) {
         std::printf("{}\n");
         return 0;
     }
+    // One thread: a decoding step is a chain of small ops, and with more threads OpenMP's barriers,
+    // not the decoding path, would dominate what the incremental cells measure.
+    const kernels::ScopedThreads one_thread(1);
     const Preset preset = make_preset(std::strcmp(argv[2], "full") == 0);
     if (mode == "--lm" && argc == 6)
         return measure_lm(preset, argv[3], parse_decoding(argv[4]), std::atol(argv[5]));
