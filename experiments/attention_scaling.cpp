@@ -44,8 +44,8 @@ const char* const kHelp =
     "\n"
     "Forward + backward of one layer (batch 1, d = 256, 4 heads, m = 256, Linformer k = 256) for\n"
     "vanilla (fused, unfused, causal), performer (bidirectional and causal), linformer, random,\n"
-    "dense, dynamic_conv, and the block-sparse local, longformer, bigbird and sparse_transformer\n"
-    "(LRA's block sizes).\n"
+    "dense, dynamic_conv, the block-sparse local, longformer, bigbird and sparse_transformer\n"
+    "(LRA's block sizes), and reformer (2 hashes, chunks of 32).\n"
     "Each cell runs in its own process to measure its peak RSS. Writes\n"
     "results/attention_scaling/{results.json,table.md,time.png,memory.png}.\n";
 
@@ -65,7 +65,8 @@ const std::vector<Arm> kArms = {{"vanilla", "vanilla", false, true},
                                 {"local", "local", false, true},
                                 {"longformer", "longformer", false, true},
                                 {"bigbird", "bigbird", false, true},
-                                {"sparse_transformer", "sparse_transformer", false, true}};
+                                {"sparse_transformer", "sparse_transformer", false, true},
+                                {"reformer", "reformer", false, true}};
 
 const Arm& arm(const std::string& label) {
     for (const Arm& candidate : kArms)

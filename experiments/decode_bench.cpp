@@ -63,7 +63,7 @@ const std::vector<Decoding> kDecodings = {Decoding::Incremental, Decoding::Whole
 std::vector<std::string> causal_kinds() {
     std::vector<std::string> kinds;
     for (const KindInfo* kind : registered_kinds())
-        if (kind->causal) kinds.push_back(kind->name);
+        if (kind->causal && kind->decodes) kinds.push_back(kind->name);
     kinds.push_back("random+vanilla");
     return kinds;
 }

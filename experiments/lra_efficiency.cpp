@@ -54,6 +54,7 @@ const std::vector<Arm> kArms = {
     {"Transformer", "vanilla", {}},
     {"Local Attention", "local", {}},
     {"Linformer (k = 16)", "linformer", {{"linformer_k", 16}}},
+    {"Reformer", "reformer", {}},
     {"Synthesizer (random + vanilla, learned mix)", "random+vanilla", {}},
     {"BigBird", "bigbird", {}},
     {"Linear Trans.", "linear_transformer", {}},
@@ -67,6 +68,7 @@ const std::map<std::string, std::vector<double>> kLra = {
     {"Transformer", {8.1, 4.9, 2.3, 1.4, 0.85, 2.65, 5.51, 9.48}},
     {"Local Attention", {9.2, 8.4, 7.4, 7.4, 0.42, 0.76, 1.06, 1.37}},
     {"Linformer (k = 16)", {9.3, 9.1, 8.5, 7.7, 0.37, 0.55, 0.99, 0.99}},
+    {"Reformer", {4.4, 2.2, 1.5, 1.1, 0.48, 0.99, 1.53, 2.28}},
     {"BigBird", {7.4, 3.9, 2.7, 1.5, 0.77, 1.49, 2.18, 2.88}},
     {"Linear Trans.", {9.1, 9.3, 8.6, 7.8, 0.37, 0.57, 0.80, 1.03}},
     {"Performer (ReLU features)", {9.5, 9.4, 8.7, 8.0, 0.37, 0.59, 0.82, 1.06}}};

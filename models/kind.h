@@ -44,6 +44,8 @@ struct KindInfo {
     std::vector<OptionSpec> options;
     FlopsFormula flops;
     bool causal = true;  // false: bidirectional only, so no language model can use it
+    // false: no incremental decoding (token_mixer.h), so generation recomputes the whole prefix
+    bool decodes = true;
 };
 
 // A softmax-frame kind whose LogitSource is built as Source(config, rng).

@@ -7,6 +7,7 @@
 
 #include "engine/autograd.h"
 #include "engine/ops.h"
+#include "zoo.h"
 
 namespace attnlab {
 
@@ -180,7 +181,9 @@ std::vector<std::vector<int32_t>> Seq2Seq::greedy_decode(const IntTensor& source
     const int64_t B = source.shape[0];
     const Tensor memory = encode(source, source_mask);
     std::optional<Seq2SeqDecoding> incremental;
-    if (decoding == Decoding::Incremental) incremental.emplace(start_decoding(memory, source_mask));
+    // A kind without incremental decoding (KindInfo::decodes) takes the whole-prefix path.
+    if (decoding == Decoding::Incremental && decodes_incrementally(config_.stack.attention.kind))
+        incremental.emplace(start_decoding(memory, source_mask));
 
     // prefix holds BOS and every prediction so far, row after row; finished rows keep decoding
     // (their tokens are ignored) so the batch stays rectangular.

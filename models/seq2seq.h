@@ -158,7 +158,7 @@ class Seq2Seq : public Module {
     // Greedy decoding from BOS: at each step appends the arg max (first on ties) of the last
     // position's logits, from one incremental step (Seq2SeqDecoding) or, with
     // Decoding::WholePrefix, by rerunning the decoder over the whole prefix (the reference:
-    // O(steps²) rows per layer). The memory is encoded once. Runs without a graph and in eval mode
+    // O(steps²) rows per layer; also what a kind without incremental decoding always takes). The memory is encoded once. Runs without a graph and in eval mode
     // (dropout off), restoring the previous mode. Returns, per source row, the tokens after BOS up
     // to but excluding the first EOS, or max_steps tokens if EOS never comes. Rows that finished
     // keep decoding until every row has (their tokens are dropped). Needs 1 <= max_steps <=

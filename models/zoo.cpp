@@ -16,6 +16,7 @@
 #include "attn_mixture.h"
 #include "attn_performer.h"
 #include "attn_random.h"
+#include "attn_reformer.h"
 #include "attn_sparse_transformer.h"
 #include "attn_vanilla.h"
 
@@ -40,6 +41,7 @@ const std::vector<const KindInfo*>& registered_kinds() {
         &bigbird_kind(),
         &sparse_transformer_kind(),
         &linear_transformer_kind(),
+        &reformer_kind(),
     };
     return kinds;
 }
@@ -107,6 +109,12 @@ std::vector<const KindInfo*> parse_kind(const std::string& kind) {
         kinds.push_back(info);
     }
     return kinds;
+}
+
+bool decodes_incrementally(const std::string& kind) {
+    const std::vector<const KindInfo*> parts = parse_kind(kind);
+    return std::all_of(parts.begin(), parts.end(),
+                       [](const KindInfo* part) { return part->decodes; });
 }
 
 const std::vector<OptionSpec>& registered_options() {

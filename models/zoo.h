@@ -28,6 +28,8 @@ const std::vector<std::string>& logit_kind_names();
 // The kinds of a config.kind: "random+vanilla" → {random, vanilla}, "performer" → {performer}.
 // Throws an Error unless each part is registered, a mixture has only distinct softmax-frame kinds.
 std::vector<const KindInfo*> parse_kind(const std::string& kind);
+// Whether every part of config.kind decodes incrementally (KindInfo::decodes).
+bool decodes_incrementally(const std::string& kind);
 
 // The softmax frame's option "fused" (attention.h), then every option key any kind declares (each
 // key once, in the table's order), and one by key (an unknown key throws an Error listing the

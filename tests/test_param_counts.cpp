@@ -59,6 +59,7 @@ Count expected_count(const std::string& kind, const AttentionConfig& c) {
                Count{random ? c.integer("performer_features") * dh : 0, 0};
     }
     if (kind == "linear_transformer") return trainable(4 * (d * d + d));
+    if (kind == "reformer") return trainable(3 * (d * d + d));
     if (kind == "linformer")
         return trainable(4 * (d * d + d) + c.integer("linformer_k") * c.max_len);
     // attn_lightweight_conv.h / attn_dynamic_conv.h: GLU in (d → 2d), out (d → d), the kernel.

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engine/autograd.h"
+#include "models/zoo.h"
 #include "train/data/dataset.h"
 
 namespace attnlab {
@@ -43,7 +44,12 @@ int32_t draw(const real* logits, int64_t V, const SamplingOptions& options, Rng&
 // pass over the whole window.
 class NextLogits {
   public:
-    NextLogits(LanguageModel& model, Decoding decoding) : model_(model), decoding_(decoding) {}
+    // A kind without incremental decoding (KindInfo::decodes) takes the whole-prefix path.
+    NextLogits(LanguageModel& model, Decoding decoding)
+        : model_(model),
+          decoding_(decodes_incrementally(model.config().stack.attention.kind)
+                        ? decoding
+                        : Decoding::WholePrefix) {}
 
     // `needed` false: only advance (the whole-prefix path then does nothing).
     Tensor operator()(const std::vector<std::vector<int32_t>>& tokens, int64_t start, int64_t last,

@@ -3,7 +3,8 @@
 //
 // Decoding (SamplingOptions::decoding): incremental by default (LmDecoding, models/lm.h), one row
 // per layer for each new token; Decoding::WholePrefix reruns the model over the whole context for
-// every token, the reference: the same tokens, at O(context) times the cost.
+// every token, the reference: the same tokens, at O(context) times the cost. A model whose kind
+// cannot decode incrementally (KindInfo::decodes: Reformer) always takes the whole-prefix path.
 //
 // Batches: every row is at the same position at every step. A row with a shorter prompt starts
 // drawing earlier while the others still read their prompts, so no padding is needed and each row
