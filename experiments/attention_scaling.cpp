@@ -19,7 +19,7 @@
 
 #include "engine/launch.h"
 #include "engine/ops.h"
-#include "experiments/lib/measure.h"
+#include "experiments/lib/child_cells.h"
 #include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
@@ -132,12 +132,6 @@ std::string targets_table(const std::string& title, const std::vector<Target>& t
     return "\n## " + title + "\n\n" + table.markdown();
 }
 
-std::string format(const char* pattern, double a, double b = 0) {
-    char text[96];
-    std::snprintf(text, sizeof text, pattern, a, b);
-    return text;
-}
-
 // Issue 19's check on the block-sparse kinds (LRA's block sizes, attn_*.h): time and memory
 // linear in L from 1024 to 16384, i.e. each 16× longer input costing at most 1.5 × 16× more.
 std::vector<Target> sparse_targets(const CellValue& value) {
@@ -149,8 +143,8 @@ std::vector<Target> sparse_targets(const CellValue& value) {
             const double growth = long_input / short_input / 16;  // 1 = exactly linear
             targets.push_back({std::string(label) + ": " + (metric[0] == 's' ? "time" : "memory") +
                                    "(16384) / (1024) within 1.5× of 16 (linear)",
-                               format("%.2f × linear", growth), short_input > 0 && long_input > 0,
-                               growth <= 1.5});
+                               formatted("%.2f × linear", growth),
+                               short_input > 0 && long_input > 0, growth <= 1.5});
         }
     return targets;
 }
@@ -165,23 +159,23 @@ std::vector<Target> favor_targets(const CellValue& value, const std::vector<int6
         if (L < 1024) continue;
         const double v = value("vanilla", L, "seconds"), p = value("performer", L, "seconds");
         targets.push_back({"bidirectional faster than vanilla at L = " + std::to_string(L),
-                           v == -2 ? "vanilla out of memory" : format("%.2f× faster", v / p),
+                           v == -2 ? "vanilla out of memory" : formatted("%.2f× faster", v / p),
                            p > 0 && v != -1, v == -2 || p < v});
     }
     const double v8 = value("vanilla", 8192, "seconds"), p8 = value("performer", 8192, "seconds");
     const double vm8 = value("vanilla", 8192, "peak_mib"),
                  pm8 = value("performer", 8192, "peak_mib");
     targets.push_back({"L = 8192: ≥ 8× faster, ≥ 10× less memory than vanilla",
-                       format("%.1f× faster, %.1f× less memory", v8 / p8, vm8 / pm8),
+                       formatted("%.1f× faster, %.1f× less memory", v8 / p8, vm8 / pm8),
                        v8 > 0 && p8 > 0, v8 / p8 >= 8 && vm8 / pm8 >= 10});
     const double c16 = value("performer causal", 16384, "seconds"),
                  cm16 = value("performer causal", 16384, "peak_mib"),
                  c2 = value("performer causal", 2048, "seconds");
-    targets.push_back({"causal, L = 16384: peak RSS under 2 GiB", format("%.0f MiB", cm16),
+    targets.push_back({"causal, L = 16384: peak RSS under 2 GiB", formatted("%.0f MiB", cm16),
                        cm16 > 0, cm16 < 2048});
     const double growth = c16 / c2 / 8;  // 1 = exactly linear
     targets.push_back({"causal: time(16384) / time(2048) within 20% of 8 (linear)",
-                       format("%.2f × linear", growth), c16 > 0 && c2 > 0,
+                       formatted("%.2f × linear", growth), c16 > 0 && c2 > 0,
                        growth >= 0.8 && growth <= 1.2});
     return targets;
 }
@@ -194,23 +188,23 @@ std::vector<Target> fused_targets(const CellValue& value, const std::vector<int6
     const double fm8 = value("vanilla", 8192, "peak_mib"),
                  um8 = value("vanilla unfused", 8192, "peak_mib");
     targets.push_back({"L = 8192: peak memory ≥ 10× below unfused",
-                       format("%.0f MiB against %.0f MiB", fm8, um8), fm8 > 0 && um8 > 0,
+                       formatted("%.0f MiB against %.0f MiB", fm8, um8), fm8 > 0 && um8 > 0,
                        um8 / fm8 >= 10});
     const double fm16 = value("vanilla", 16384, "peak_mib");
     targets.push_back(
-        {"L = 16384: peak memory under 1 GiB", format("%.0f MiB", fm16), fm16 > 0, fm16 < 1024});
+        {"L = 16384: peak memory under 1 GiB", formatted("%.0f MiB", fm16), fm16 > 0, fm16 < 1024});
     for (int64_t L : lengths) {
         const double f = value("vanilla", L, "seconds"), u = value("vanilla unfused", L, "seconds");
         const double needed = L >= 4096 ? 1.3 : 1.0;
-        targets.push_back({format(L >= 4096 ? "L = %.0f: ≥ 1.3× faster than unfused"
-                                            : "L = %.0f: no slower than unfused",
-                                  double(L)),
-                           u == -2 ? "unfused out of memory" : format("%.2f×", u / f),
+        targets.push_back({formatted(L >= 4096 ? "L = %.0f: ≥ 1.3× faster than unfused"
+                                               : "L = %.0f: no slower than unfused",
+                                     double(L)),
+                           u == -2 ? "unfused out of memory" : formatted("%.2f×", u / f),
                            f > 0 && u != -1, u == -2 || u / f >= needed});
     }
     for (const char* label : {"random", "dense"}) {
         const double seconds = value(label, 16384, "seconds");
-        targets.push_back({std::string(label) + " runs at L = 16384", format("%.1f s", seconds),
+        targets.push_back({std::string(label) + " runs at L = 16384", formatted("%.1f s", seconds),
                            seconds != -1, seconds > 0});
     }
     return targets;
@@ -238,41 +232,27 @@ void measure_arm(ResultStore& store, const std::string& preset_name, const Prese
                  const Arm& arm, const ChildResult& baseline) {
     for (int64_t L : preset.lengths) {
         const std::string key = cell_key(preset_name, arm, L);
-        if (!store.has(key)) {
-            std::fprintf(stderr, "%s: %-17s L = %5ld ...\n", kName, arm.label.c_str(), long(L));
-            const ChildResult child =
-                run_isolated({"--measure", arm.kind, std::to_string(L), arm.causal ? "1" : "0",
-                              arm.fused ? "1" : "0", std::to_string(preset.repeats)},
-                             kMemoryLimitMib);
-            json metrics = {{"status", child.exit_status == 0 ? "ok" : "failed"},
-                            {"exit_status", child.exit_status}};
-            if (child.exit_status == 0) {
-                metrics["seconds"] = json::parse(child.output)["seconds"];
-                metrics["peak_mib"] = child.peak_rss_mib - baseline.peak_rss_mib;
-            }
-            store.put(key, metrics,
-                      {{"kind", arm.kind},
-                       {"fused", arm.fused},
-                       {"causal", arm.causal},
-                       {"L", L},
-                       {"d", 256},
-                       {"heads", 4},
-                       {"batch", 1},
-                       {"repeats", preset.repeats},
-                       {"memory_limit_mib", kMemoryLimitMib}},
-                      0);
-        }
-        const json& metrics = store.cell(key)["metrics"];
+        const json metrics =
+            measure_child_cell(store, kName, key,
+                               {"--measure", arm.kind, std::to_string(L), arm.causal ? "1" : "0",
+                                arm.fused ? "1" : "0", std::to_string(preset.repeats)},
+                               {{"kind", arm.kind},
+                                {"fused", arm.fused},
+                                {"causal", arm.causal},
+                                {"L", L},
+                                {"d", 256},
+                                {"heads", 4},
+                                {"batch", 1},
+                                {"repeats", preset.repeats},
+                                {"memory_limit_mib", kMemoryLimitMib}},
+                               baseline, kMemoryLimitMib);
         if (metrics["status"] != "ok" || metrics["seconds"].get<double>() > preset.time_budget_s)
             break;
     }
 }
 
 double CellValue::operator()(const Arm& arm, int64_t L, const char* metric) const {
-    const std::string key = cell_key(preset, arm, L);
-    if (!store.has(key)) return -1;
-    const json& m = store.cell(key)["metrics"];
-    return m["status"] == "ok" ? m[metric].get<double>() : -2;
+    return child_cell_metric(store, cell_key(preset, arm, L), metric);
 }
 
 Table scaling_table(const CellValue& value, const std::vector<int64_t>& lengths) {

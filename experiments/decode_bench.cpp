@@ -23,7 +23,7 @@
 
 #include "engine/kernels/parallel.h"
 #include "engine/launch.h"
-#include "experiments/lib/measure.h"
+#include "experiments/lib/child_cells.h"
 #include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
@@ -178,50 +178,26 @@ std::string seq2seq_key(const std::string& preset, const std::string& kind, Deco
     return preset + "/seq2seq/" + kind + "/" + decoding_name(decoding);
 }
 
-// Runs one child measurement unless its cell exists; returns the cell's metrics.
-json measure_cell(ResultStore& store, const std::string& key, std::vector<std::string> arguments,
-                  const json& config, const ChildResult& baseline) {
-    if (!store.has(key)) {
-        std::fprintf(stderr, "%s: %s ...\n", kName, key.c_str());
-        const auto started = std::chrono::steady_clock::now();
-        const ChildResult child = run_isolated(arguments, kMemoryLimitMib);
-        json metrics = {{"status", child.exit_status == 0 ? "ok" : "failed"},
-                        {"exit_status", child.exit_status}};
-        if (child.exit_status == 0) {
-            metrics.update(json::parse(child.output));
-            metrics["peak_mib"] = child.peak_rss_mib - baseline.peak_rss_mib;
-        }
-        store.put(key, metrics, config, seconds_since(started));
-    }
-    return store.cell(key)["metrics"];
-}
-
 void measure_all(ResultStore& store, const std::string& preset_name, const Preset& preset,
                  const ChildResult& baseline) {
     for (const std::string& kind : causal_kinds())
         for (Decoding decoding : kDecodings)
             for (int64_t context : preset.contexts) {
                 const std::string key = lm_key(preset_name, kind, decoding, context);
-                const json metrics = measure_cell(
-                    store, key,
+                const json metrics = measure_child_cell(
+                    store, kName, key,
                     {"--lm", preset_name, kind, decoding_name(decoding), std::to_string(context)},
                     {{"kind", kind}, {"decoding", decoding_name(decoding)}, {"context", context}},
-                    baseline);
+                    baseline, kMemoryLimitMib);
                 if (metrics["status"] != "ok" || store.cell(key)["wall_s"] > preset.time_budget_s)
                     break;
             }
     for (const std::string& kind : causal_kinds())
         for (Decoding decoding : kDecodings)
-            measure_cell(store, seq2seq_key(preset_name, kind, decoding),
-                         {"--seq2seq", preset_name, kind, decoding_name(decoding)},
-                         {{"kind", kind}, {"decoding", decoding_name(decoding)}}, baseline);
-}
-
-// A metric of a finished cell, or -1 when the cell was not run or failed.
-double metric(const ResultStore& store, const std::string& key, const char* name) {
-    if (!store.has(key)) return -1;
-    const json& m = store.cell(key)["metrics"];
-    return m["status"] == "ok" ? m[name].get<double>() : -1;
+            measure_child_cell(store, kName, seq2seq_key(preset_name, kind, decoding),
+                               {"--seq2seq", preset_name, kind, decoding_name(decoding)},
+                               {{"kind", kind}, {"decoding", decoding_name(decoding)}}, baseline,
+                               kMemoryLimitMib);
 }
 
 std::string format(const char* pattern, double value) {
@@ -240,13 +216,14 @@ std::string lm_table(const ResultStore& store, const std::string& preset_name,
         for (int64_t context : preset.contexts) {
             const std::string inc = lm_key(preset_name, kind, Decoding::Incremental, context),
                               whole = lm_key(preset_name, kind, Decoding::WholePrefix, context);
-            const double a = metric(store, inc, "seconds_per_token"),
-                         b = metric(store, whole, "seconds_per_token");
-            table.rows.push_back({kind, std::to_string(context), format("%.3f", a * 1e3),
-                                  format("%.3f", b * 1e3), format("%.1f×", a > 0 ? b / a : -1),
-                                  format("%.0f", metric(store, inc, "peak_mib")),
-                                  format("%.0f", metric(store, whole, "peak_mib")),
-                                  format("%.2f", metric(store, inc, "prefill_seconds"))});
+            const double a = child_cell_metric(store, inc, "seconds_per_token"),
+                         b = child_cell_metric(store, whole, "seconds_per_token");
+            table.rows.push_back(
+                {kind, std::to_string(context), format("%.3f", a * 1e3), format("%.3f", b * 1e3),
+                 format("%.1f×", a > 0 ? b / a : -1),
+                 format("%.0f", child_cell_metric(store, inc, "peak_mib")),
+                 format("%.0f", child_cell_metric(store, whole, "peak_mib")),
+                 format("%.2f", child_cell_metric(store, inc, "prefill_seconds"))});
         }
     return table.markdown();
 }
@@ -256,10 +233,10 @@ std::string seq2seq_table(const ResultStore& store, const std::string& preset_na
     Table table{{"kind", "whole-prefix s", "incremental s", "speedup"}, {}};
     worst_speedup = -1;
     for (const std::string& kind : causal_kinds()) {
-        const double whole =
-            metric(store, seq2seq_key(preset_name, kind, Decoding::WholePrefix), "seconds");
-        const double inc =
-            metric(store, seq2seq_key(preset_name, kind, Decoding::Incremental), "seconds");
+        const double whole = child_cell_metric(
+            store, seq2seq_key(preset_name, kind, Decoding::WholePrefix), "seconds");
+        const double inc = child_cell_metric(
+            store, seq2seq_key(preset_name, kind, Decoding::Incremental), "seconds");
         const double speedup = whole > 0 && inc > 0 ? whole / inc : -1;
         if (speedup > 0 && (worst_speedup < 0 || speedup < worst_speedup)) worst_speedup = speedup;
         table.rows.push_back(
@@ -273,19 +250,20 @@ std::string targets(const ResultStore& store, const std::string& preset_name, co
                     double seq2seq_speedup) {
     double fastest = -1, slowest = -1;
     for (int64_t context : preset.contexts) {
-        const double s =
-            metric(store, lm_key(preset_name, "performer", Decoding::Incremental, context),
-                   "seconds_per_token");
+        const double s = child_cell_metric(
+            store, lm_key(preset_name, "performer", Decoding::Incremental, context),
+            "seconds_per_token");
         if (s < 0) continue;
         fastest = fastest < 0 ? s : std::min(fastest, s);
         slowest = std::max(slowest, s);
     }
     const double flat = fastest > 0 ? slowest / fastest : -1;
-    const double whole = metric(store, lm_key(preset_name, "vanilla", Decoding::WholePrefix, 2048),
-                                "seconds_per_token"),
-                 incremental =
-                     metric(store, lm_key(preset_name, "vanilla", Decoding::Incremental, 2048),
-                            "seconds_per_token");
+    const double whole = child_cell_metric(
+                     store, lm_key(preset_name, "vanilla", Decoding::WholePrefix, 2048),
+                     "seconds_per_token"),
+                 incremental = child_cell_metric(
+                     store, lm_key(preset_name, "vanilla", Decoding::Incremental, 2048),
+                     "seconds_per_token");
     const double vanilla = whole > 0 && incremental > 0 ? whole / incremental : -1;
     auto verdict = [](double measured, bool met) {
         return measured < 0 ? "not measured" : met ? "yes" : "no";
@@ -318,8 +296,8 @@ void write_per_token_plot(const ResultStore& store, const std::string& preset_na
             Series series{
                 kind + (decoding == Decoding::WholePrefix ? " (whole prefix)" : ""), {}, {}, {}};
             for (int64_t context : preset.contexts)
-                if (const double s = metric(store, lm_key(preset_name, kind, decoding, context),
-                                            "seconds_per_token");
+                if (const double s = child_cell_metric(
+                        store, lm_key(preset_name, kind, decoding, context), "seconds_per_token");
                     s > 0) {
                     series.x.push_back(double(context));
                     series.y.push_back(s * 1e3);

@@ -17,7 +17,7 @@
 
 #include "engine/launch.h"
 #include "engine/optim.h"
-#include "experiments/lib/measure.h"
+#include "experiments/lib/child_cells.h"
 #include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
 #include "experiments/lib/table.h"
@@ -137,49 +137,22 @@ std::string cell_key(const std::string& preset, const Arm& arm, int64_t L) {
 void measure_arm(ResultStore& store, const std::string& preset_name, const Preset& preset,
                  const Arm& arm, const ChildResult& baseline) {
     for (int64_t L : preset.lengths) {
-        const std::string key = cell_key(preset_name, arm, L);
-        if (!store.has(key)) {
-            std::fprintf(stderr, "%s: %-44s L = %5ld ...\n", kName, arm.label.c_str(), long(L));
-            const ChildResult child = run_isolated(
-                {"--measure", preset_name, arm.label, std::to_string(L)}, kMemoryLimitMib);
-            json metrics = {{"status", child.exit_status == 0 ? "ok" : "failed"},
-                            {"exit_status", child.exit_status}};
-            if (child.exit_status == 0) {
-                metrics["seconds_per_step"] = json::parse(child.output)["seconds_per_step"];
-                metrics["peak_mib"] = child.peak_rss_mib - baseline.peak_rss_mib;
-            }
-            store.put(key, metrics,
-                      {{"kind", arm.kind},
-                       {"arm", arm.label},
-                       {"L", L},
-                       {"batch", preset.batch},
-                       {"d", preset.d_model},
-                       {"layers", preset.layers},
-                       {"steps", preset.steps},
-                       {"memory_limit_mib", kMemoryLimitMib}},
-                      0);
-        }
-        const json& metrics = store.cell(key)["metrics"];
+        const json metrics =
+            measure_child_cell(store, kName, cell_key(preset_name, arm, L),
+                               {"--measure", preset_name, arm.label, std::to_string(L)},
+                               {{"kind", arm.kind},
+                                {"arm", arm.label},
+                                {"L", L},
+                                {"batch", preset.batch},
+                                {"d", preset.d_model},
+                                {"layers", preset.layers},
+                                {"steps", preset.steps},
+                                {"memory_limit_mib", kMemoryLimitMib}},
+                               baseline, kMemoryLimitMib);
         if (metrics["status"] != "ok" ||
             metrics["seconds_per_step"].get<double>() > preset.time_budget_s)
             break;
     }
-}
-
-// A metric of a cell: -1 not run, -2 failed (its exit status is in results.json; out of memory
-// under the limit, most often).
-double cell_value(const ResultStore& store, const std::string& preset, const Arm& arm, int64_t L,
-                  const char* metric) {
-    const std::string key = cell_key(preset, arm, L);
-    if (!store.has(key)) return -1;
-    const json& m = store.cell(key)["metrics"];
-    return m["status"] == "ok" ? m[metric].get<double>() : -2;
-}
-
-std::string format(const char* pattern, double a, double b = 0) {
-    char text[96];
-    std::snprintf(text, sizeof text, pattern, a, b);
-    return text;
 }
 
 // Steps/s (× the Transformer's) and peak memory per length, LRA's figures in brackets.
@@ -193,19 +166,22 @@ Table efficiency_table(const ResultStore& store, const std::string& preset_name,
         const auto lra = kLra.find(arm.label);
         for (size_t i = 0; i < preset.lengths.size(); ++i) {
             const int64_t L = preset.lengths[i];
-            const double s = cell_value(store, preset_name, arm, L, "seconds_per_step");
-            const double v = cell_value(store, preset_name, kArms[0], L, "seconds_per_step");
-            std::string text = s == -2 ? "failed" : s < 0 ? "–" : format("%.3f", 1 / s);
-            if (s > 0 && v > 0) text += format(" (%.1f×)", v / s);
+            const double s =
+                child_cell_metric(store, cell_key(preset_name, arm, L), "seconds_per_step");
+            const double v =
+                child_cell_metric(store, cell_key(preset_name, kArms[0], L), "seconds_per_step");
+            std::string text = s == -2 ? "failed" : s < 0 ? "–" : formatted("%.3f", 1 / s);
+            if (s > 0 && v > 0) text += formatted(" (%.1f×)", v / s);
             if (lra != kLra.end() && preset_name == "full")
-                text += format(" [%.1f]", lra->second[i]);
+                text += formatted(" [%.1f]", lra->second[i]);
             row.push_back(text);
         }
         for (size_t i = 0; i < preset.lengths.size(); ++i) {
-            const double mib = cell_value(store, preset_name, arm, preset.lengths[i], "peak_mib");
-            std::string text = mib == -2 ? "failed" : mib < 0 ? "–" : format("%.0f", mib);
+            const double mib =
+                child_cell_metric(store, cell_key(preset_name, arm, preset.lengths[i]), "peak_mib");
+            std::string text = mib == -2 ? "failed" : mib < 0 ? "–" : formatted("%.0f", mib);
             if (lra != kLra.end() && preset_name == "full")
-                text += format(" [%.2f GB]", lra->second[4 + i]);
+                text += formatted(" [%.2f GB]", lra->second[4 + i]);
             row.push_back(text);
         }
         table.rows.push_back(row);

@@ -2,6 +2,7 @@
 #include "table.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "engine/common.h"
 
@@ -36,6 +37,12 @@ std::string Table::markdown() const {
     out += "\n";
     for (const auto& row : rows) out += line(row);
     return out;
+}
+
+std::string formatted(const char* pattern, double a, double b) {
+    char text[128];
+    std::snprintf(text, sizeof text, pattern, a, b);
+    return text;
 }
 
 }  // namespace attnlab::experiments

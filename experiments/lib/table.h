@@ -13,4 +13,7 @@ struct Table {
     std::string markdown() const;
 };
 
+// snprintf of one or two numbers into a table cell, e.g. formatted("%.1f× faster", ratio).
+std::string formatted(const char* pattern, double a, double b = 0);
+
 }  // namespace attnlab::experiments
