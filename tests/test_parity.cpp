@@ -282,6 +282,15 @@ TEST_CASE("parity: linear transformer (bidirectional) encoder with key padding m
     check_parity("encoder_linear_transformer");
 }
 
+TEST_CASE("parity: block-sparse LMs (local, Longformer, BigBird) match PyTorch", "[parity]") {
+    for (const char* name : {"local", "longformer", "bigbird"}) check_parity(name);
+}
+
+TEST_CASE("parity: block-sparse encoders with key padding match PyTorch", "[parity]") {
+    for (const char* name : {"encoder_local", "encoder_longformer", "encoder_bigbird"})
+        check_parity(name);
+}
+
 TEST_CASE("parity: a perturbed weight is detected", "[parity]") {
     const SafetensorsFile fixture = load_fixture(kFixtureDir + "vanilla.safetensors");
     auto model = model_from<LanguageModel>(fixture);

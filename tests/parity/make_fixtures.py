@@ -57,6 +57,9 @@ FIXTURES = {
     "linear_transformer": (10, "linear_transformer", {}),
     "performer_relu_deterministic": (15, "performer", {
         "performer_feature_kind": "relu_deterministic"}),
+    "local": (17, "local", {"local_block": 3}),
+    "longformer": (18, "longformer", {"longformer_window": 4, "longformer_global": 1}),
+    "bigbird": (19, "bigbird", {"bigbird_block": 2, "bigbird_random": 1}),
 }
 
 # fixture name → factor on its query and key projections. Large |q·k| makes the queries' per-token
@@ -74,7 +77,12 @@ ENCODER_FIXTURES = {
         "performer_features": 8, "performer_feature_kind": "softmax",
         "performer_key_stabilizer": "none"}),
     "encoder_linear_transformer": (16, "linear_transformer", {}),
+    "encoder_local": (20, "local", {"local_block": 3}),
+    "encoder_longformer": (21, "longformer", {"longformer_window": 4, "longformer_global": 1}),
+    "encoder_bigbird": (22, "bigbird", {"bigbird_block": 2, "bigbird_random": 1}),
 }
+# The block-sparse kinds: vanilla's logits with some entries removed (block_sparse_allowed).
+BLOCK_SPARSE = ("local", "longformer", "bigbird")
 PADDED = 3
 
 
@@ -84,8 +92,12 @@ def logit_kind_shapes(kind, config, options):
     """{name: shape} of one logit kind's own parameters (the kind's header), names relative."""
     d, h, n = config["d_model"], config["heads"], config["max_len"]
     hidden = options.get("dense_hidden", 0) or d // h
-    if kind == "vanilla":
-        return {"w_q.weight": [d, d], "w_q.bias": [d], "w_k.weight": [d, d], "w_k.bias": [d]}
+    if kind in ("vanilla",) + BLOCK_SPARSE:
+        shapes = {"w_q.weight": [d, d], "w_q.bias": [d], "w_k.weight": [d, d], "w_k.bias": [d]}
+        if kind == "bigbird":  # block indices, not trained (attn_bigbird.h)
+            blocks = -(-n // options["bigbird_block"])
+            shapes["random_blocks"] = [blocks, options["bigbird_random"]]
+        return shapes
     if kind == "dense":
         return {"w1": [d, h * hidden], "b1": [h * hidden], "w2": [h, hidden, n], "b2": [h, n]}
     if kind == "factorized_dense":
@@ -163,13 +175,15 @@ def init_parameters(shapes, generator):
             # Tables: σ = 0.5, so the tied logits LN(h) · Eᵀ are O(1), not saturated.
             fan_in = 4 if name in ("embed.weight", "pos.weight") else shape[-2]
             value = torch.randn(shape, generator=generator, dtype=DTYPE) / math.sqrt(fan_in)
+        elif leaf == "random_blocks":  # any block index: out-of-range ones are skipped
+            value = torch.randint(0, shape[0], shape, generator=generator).to(DTYPE)
         elif leaf in ("r", "r1", "r2"):
             value = torch.randn(shape, generator=generator, dtype=DTYPE)
             if leaf != "r":
                 value = value / shape[-1] ** 0.25  # logits R1 R2ᵀ of unit variance
         else:
             raise ValueError(f"no initialiser for {name}")
-        params[name] = value.requires_grad_(leaf != "projection")  # ω is frozen
+        params[name] = value.requires_grad_(leaf not in ("projection", "random_blocks"))
     return params
 
 
@@ -198,7 +212,7 @@ def dense_hidden(p, prefix, x, heads):
 def logits_of(kind, p, prefix, x, heads):
     """S [B or 1, h, L, L] of one logit kind (attention.h)."""
     L = x.shape[1]
-    if kind == "vanilla":  # Vaswani et al. eq. 1: q kᵀ / √(d/h)
+    if kind in ("vanilla",) + BLOCK_SPARSE:  # Vaswani et al. eq. 1: q kᵀ / √(d/h)
         q = split_heads(linear(p, prefix + "w_q", x), heads)
         k = split_heads(linear(p, prefix + "w_k", x), heads)
         return q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
@@ -220,10 +234,42 @@ def logits_of(kind, p, prefix, x, heads):
     raise ValueError(kind)
 
 
-def synthesizer_attention(kind, p, prefix, x, heads, keep=None):
+def bigbird_blocks(q, blocks, causal, random_row):
+    """The key blocks query block q keeps (attn_bigbird.h): window, global, and its random blocks
+    that lie inside the input (and before q when causal)."""
+    if not causal and q in (0, blocks - 1):
+        return set(range(blocks))
+    kept = {0, q, q - 1} if causal else {0, q, q - 1, q + 1, blocks - 1}
+    kept |= {int(k) for k in random_row if 0 <= k < blocks and (not causal or k < q)}
+    return {k for k in kept if 0 <= k < blocks}
+
+
+def block_sparse_allowed(kind, L, causal, options, p, prefix):
+    """[L, L]: True where the kind keeps entry (i, j) (the headers' definitions)."""
+    i = torch.arange(L)[:, None]
+    j = torch.arange(L)[None, :]
+    if kind == "local":  # the query's own block of b positions
+        b = options["local_block"]
+        return (i // b) == (j // b)
+    if kind == "longformer":  # |i − j| ≤ w/2, or a global row or column
+        w, g = options["longformer_window"], options["longformer_global"]
+        return ((i - j).abs() <= w // 2) | (i < g) | (j < g)
+    b = options["bigbird_block"]
+    blocks = -(-L // b)
+    table = p[prefix + kind + ".random_blocks"]
+    allowed = torch.zeros(L, L, dtype=torch.bool)
+    for q in range(blocks):
+        for k in bigbird_blocks(q, blocks, causal, table[q].tolist()):
+            allowed[q * b:(q + 1) * b, k * b:(k + 1) * b] = True
+    return allowed
+
+
+def synthesizer_attention(kind, p, prefix, x, heads, keep=None, options=None):
     """Y = softmax(S + mask) G(X) W_o + b_o; a mixture mixes S by softmax(α) first.
 
-    The mask is causal when keep is None, else it removes the padded keys (keep [B, L], 0 = pad)."""
+    The mask is causal when keep is None, else it removes the padded keys (keep [B, L], 0 = pad);
+    a block-sparse kind also removes what its pattern leaves out. A row with nothing left gets
+    zero weights (attention.h)."""
     parts = kind.split("+")
     if len(parts) == 1:
         S = logits_of(kind, p, prefix + kind + ".", x, heads)
@@ -236,7 +282,13 @@ def synthesizer_attention(kind, p, prefix, x, heads, keep=None):
         masked = torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)
     else:
         masked = (keep == 0)[:, None, None, :]  # [B, 1, 1, L]: padded keys
-    P = torch.softmax(S.masked_fill(masked, float("-inf")), dim=-1)
+    if kind in BLOCK_SPARSE:
+        masked = masked | ~block_sparse_allowed(kind, L, keep is None, options, p, prefix)
+    shape = torch.broadcast_shapes(S.shape, masked.shape)
+    S, masked = S.expand(shape), masked.expand(shape)
+    empty = masked.all(-1, keepdim=True)
+    S = S.masked_fill(masked, float("-inf")).masked_fill(empty, 0)
+    P = torch.softmax(S, dim=-1).masked_fill(empty, 0)
     values = split_heads(linear(p, prefix + "w_v", x), heads)
     return linear(p, prefix + "w_o", merge_heads(P @ values))
 
@@ -311,7 +363,7 @@ def lm_logits(config, kind, p, ids, options):
         elif kind == "performer":
             h = h + performer_attention(p, b + "attn.", x, config["heads"])
         else:
-            h = h + synthesizer_attention(kind, p, b + "attn.", x, config["heads"])
+            h = h + synthesizer_attention(kind, p, b + "attn.", x, config["heads"], None, options)
         x = layer_norm(p, b + "ln2", h)
         h = h + linear(p, b + "ffn.down", F.gelu(linear(p, b + "ffn.up", x), approximate="tanh"))
     return layer_norm(p, "ln_f", h) @ p["embed.weight"].T
@@ -344,7 +396,7 @@ def encoder_output(config, kind, p, ids, keep, options):
         elif kind == "performer":
             h = h + bidirectional_performer_attention(p, b + "attn.", x, config["heads"], keep)
         else:
-            h = h + synthesizer_attention(kind, p, b + "attn.", x, config["heads"], keep)
+            h = h + synthesizer_attention(kind, p, b + "attn.", x, config["heads"], keep, options)
         x = layer_norm(p, b + "ln2", h)
         h = h + linear(p, b + "ffn.down", F.gelu(linear(p, b + "ffn.up", x), approximate="tanh"))
     return layer_norm(p, "ln_f", h)
