@@ -19,7 +19,10 @@
 // Randomness: training draws new rotations on every forward call from the layer's counter stream
 // mix(mix(dropout_seed, 2), calls) (saved in checkpoints, so a resumed run hashes the same way);
 // eval uses one fixed draw, so evaluation is deterministic. The bucket choice has no gradient.
-// Not incrementally decodable (a new token can change every chunk).
+// Causal: no query attends to a later position, but which earlier keys share its chunks depends on
+// where the later positions hash, so with several chunks an output can still change when a later
+// input does (the sort is over the whole sequence); within one chunk it cannot. Not incrementally
+// decodable, for the same reason: a new token can change every chunk.
 //
 // Options: "reformer_hashes" n_r (default 2, in [1, 16]), "reformer_chunk" c (default 32, in
 // [1, 65536]).

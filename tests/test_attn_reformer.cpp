@@ -131,6 +131,18 @@ TEST_CASE("reformer: each query sees its sorted chunk and the one before", "[ref
         }
 }
 
+TEST_CASE("reformer: within one chunk, causal outputs ignore later inputs", "[reformer]") {
+    Rng rng(14), data(15);
+    ReformerAttention layer(reformer_config(8, 8, 2, true), rng);
+    layer.set_training(false);
+    const Tensor x = Tensor::randn({1, 8, 8}, data);
+    Tensor changed = x.clone();
+    for (int64_t c = 0; c < 8; ++c) changed.data()[5 * 8 + c] += 1;  // position 5
+    const Tensor before = layer.forward(x), after = layer.forward(changed);
+    CHECK(same_bits(slice(before, 1, 0, 5), slice(after, 1, 0, 5)));
+    CHECK_FALSE(same_bits(slice(before, 1, 5, 6), slice(after, 1, 5, 6)));
+}
+
 TEST_CASE("reformer: gradients match finite differences", "[reformer][grad]") {
     Rng rng(7), data(8);
     ReformerAttention layer(reformer_config(10, 4, 2, true), rng);
