@@ -56,10 +56,14 @@ bool same_bits(double a, double b) {
 
 TEST_CASE("trainer: a run stopped mid-way and resumed reproduces every loss bit for bit",
           "[trainer]") {
-    // Performer: the redraw state; vanilla: the attention-weight dropout counters.
-    const std::string kind = GENERATE(as<std::string>(), "performer", "vanilla");
+    // Performer: the redraw state (every 3 steps, or a fresh ω every call from a counter);
+    // vanilla: the attention-weight dropout counters.
+    const std::string kind = GENERATE(as<std::string>(), "performer", "vanilla", "redrawn");
     INFO("attention kind " << kind);
-    const std::vector<std::string> extra = {"model.attention.kind=" + kind};
+    std::vector<std::string> extra = {"model.attention.kind=" + kind};
+    if (kind == "redrawn")
+        extra = {"model.attention.kind=performer",
+                 "model.attention.performer_redraw_every_call=true"};
     testing::TempDir dir;
     Trainer straight(run_config(dir.file("straight"), extra));
     REQUIRE(straight.run());
