@@ -55,6 +55,7 @@ json train_defaults() {
             {"lr", 1e-3},
             {"schedule", {{"kind", "warmup_cosine"}, {"warmup", 100}, {"min_lr", 0.0}}},
             {"weight_decay", 0.01},
+            {"adam_beta2", 0.999},
             {"clip", 1.0},
             {"eval_every", 100},
             {"eval_batches", 10},

@@ -18,7 +18,8 @@
 // only creates the objects that are absent. Every integer size has a plausible range (sizes the
 // schema means positive start at 1; widths, lengths, counts and batches have upper limits that
 // keep derived sizes far from overflow, e.g. model.d_model <= 65536, train.batch_size <= 2^20, a
-// data length <= 2^24), and rates (lr, min_lr, weight_decay, clip, dropout) are finite and >= 0.
+// data length <= 2^24), rates (lr, min_lr, weight_decay, clip, dropout) are finite and >= 0, and
+// train.adam_beta2 (AdamW's β2, default 0.999; LRA uses 0.98) is in [0, 1).
 //
 // Resolution: defaults ← file ← overrides, in that order. Every mistake is a ConfigError with a
 // one-line message naming the key by its full path and what would be valid, e.g.
