@@ -8,6 +8,7 @@
 
 #include "temp_dir.h"
 #include "train/checkpoint.h"
+#include "train/cli_common.h"
 #include "train/config.h"
 #include "train/task.h"
 #include "train/trainer.h"
@@ -267,4 +268,30 @@ TEST_CASE("trainer: a checkpoint written before a config key existed resumes wit
         Trainer(run_config(dir.file("run"), {"train.steps=8", "model.positions=sinusoidal"}),
                 resume),
         Contains("\"model.positions\" differs from the checkpoint"));
+}
+
+TEST_CASE("trainer: a checkpoint rebuilds the model with the LRA options it was trained with",
+          "[trainer]") {
+    // What eval and sample do (load_task): the options travel in the checkpoint's config, so the
+    // rebuilt model computes the same loss as the trained one, bit for bit.
+    const std::vector<std::vector<std::string>> option_sets = {
+        {"model.positions=sinusoidal", "model.attention.performer_feature_kind=exp",
+         "model.attention.performer_redraw_every_call=true"},
+        {"model.attention.kind=random+vanilla", "model.attention.mixture_weights=ones",
+         "model.positions=sinusoidal"}};
+    for (const std::vector<std::string>& options : option_sets) {
+        INFO(options[0] << " " << options[1]);
+        testing::TempDir dir;
+        std::vector<std::string> extra = options;
+        extra.push_back("train.steps=2");
+        Trainer trainer(run_config(dir.file("run"), extra));
+        REQUIRE(trainer.run());
+        const std::unique_ptr<Task> rebuilt = load_task(trainer.last_path());
+        const Batch batch = make_batch(trainer.task().split("valid"), {0, 1, 2});
+        trainer.task().model().set_training(false);
+        rebuilt->model().set_training(false);
+        CHECK(trainer.task().model().count_parameters() == rebuilt->model().count_parameters());
+        CHECK(same_bits(double(trainer.task().loss(batch).item()),
+                        double(rebuilt->loss(batch).item())));
+    }
 }
