@@ -55,7 +55,7 @@ void copy_with_sinusoids(const Module& from, const Module& to,
     }
 }
 
-bool has_parameter(const Module& module, const std::string& name) {
+bool positions_has_parameter(const Module& module, const std::string& name) {
     for (const Parameter& p : module.parameters())
         if (p.name == name) return true;
     return false;
@@ -88,7 +88,7 @@ TEST_CASE("positions: sinusoidal stacks add the sinusoids and hold no position p
         LmConfig sinusoidal{positions_stack("sinusoidal")}, learned{positions_stack("learned")};
         Rng a(1), b(2);
         LanguageModel model(sinusoidal, a), reference(learned, b);
-        CHECK_FALSE(has_parameter(model, "pos.weight"));
+        CHECK_FALSE(positions_has_parameter(model, "pos.weight"));
         CHECK(reference.count_parameters() - model.count_parameters() == 5 * 6);
         copy_with_sinusoids(model, reference, {"pos.weight"}, 5, 6);
         CHECK(max_relative_difference(model.forward(ids), reference.forward(ids)) < 1e-5);
@@ -98,7 +98,7 @@ TEST_CASE("positions: sinusoidal stacks add the sinusoids and hold no position p
         ClassifierConfig learned{positions_stack("learned"), 3, "cls", 1};
         Rng a(1), b(2);
         Classifier model(sinusoidal, a), reference(learned, b);
-        CHECK_FALSE(has_parameter(model, "encoder.pos.weight"));
+        CHECK_FALSE(positions_has_parameter(model, "encoder.pos.weight"));
         CHECK(reference.count_parameters() - model.count_parameters() == 5 * 6);
         copy_with_sinusoids(model, reference, {"encoder.pos.weight"}, 5, 6);
         CHECK(max_relative_difference(model.forward(ids, Tensor()),
@@ -109,8 +109,8 @@ TEST_CASE("positions: sinusoidal stacks add the sinusoids and hold no position p
         Seq2SeqConfig learned{positions_stack("learned"), 1};
         Rng a(1), b(2);
         Seq2Seq model(sinusoidal, a), reference(learned, b);
-        CHECK_FALSE(has_parameter(model, "encoder.pos.weight"));
-        CHECK_FALSE(has_parameter(model, "decoder.pos.weight"));
+        CHECK_FALSE(positions_has_parameter(model, "encoder.pos.weight"));
+        CHECK_FALSE(positions_has_parameter(model, "decoder.pos.weight"));
         CHECK(reference.count_parameters() - model.count_parameters() == 2 * 5 * 6);
         copy_with_sinusoids(model, reference, {"encoder.pos.weight", "decoder.pos.weight"}, 5, 6);
         CHECK(max_relative_difference(model.forward(ids, Tensor(), second, Tensor()),
