@@ -22,7 +22,8 @@
 
 namespace attnlab {
 
-// φ(x) = elu(x) + 1 [..., dh] → [..., dh].
+// φ(x) = elu(x) + 1 [..., dh] → [..., dh]: the Performer's deterministic elu + 1 features
+// (performer_features.h) with epsilon 0.
 Tensor elu_plus_one_features(const Tensor& x);
 
 class LinearTransformerAttention : public LinearAttentionLayer {

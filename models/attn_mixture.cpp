@@ -1,15 +1,27 @@
-// attn_mixture.cpp — S = Σ_i softmax(α)_i · S_i over the component kinds.
+// attn_mixture.cpp — S = Σ_i softmax(α)_i · S_i (or Σ_i S_i) over the component kinds.
 #include "attn_mixture.h"
+
+#include <algorithm>
 
 #include "engine/ops.h"
 
 namespace attnlab {
 
-MixtureLogits::MixtureLogits(std::vector<std::unique_ptr<LogitSource>> components, int64_t heads)
+const OptionSpec& mixture_weights_option() {
+    static const OptionSpec option{"mixture_weights", "learned", 0, 0, {"learned", "ones"}};
+    return option;
+}
+
+MixtureLogits::MixtureLogits(std::vector<std::unique_ptr<LogitSource>> components, int64_t heads,
+                             const std::string& weights)
     : components_(std::move(components)), heads_(heads) {
     ATTNLAB_CHECK(components_.size() >= 2, "mixture: needs at least 2 components, got ",
                   components_.size());
-    alpha_ = register_parameter("alpha", Tensor::zeros({int64_t(components_.size())}));
+    const std::vector<std::string>& choices = mixture_weights_option().choices;
+    ATTNLAB_CHECK(std::find(choices.begin(), choices.end(), weights) != choices.end(),
+                  "mixture: unknown mixture_weights \"", weights, "\"; valid: ", join(choices));
+    if (weights == "learned")
+        alpha_ = register_parameter("alpha", Tensor::zeros({int64_t(components_.size())}));
     for (auto& component : components_) {
         ATTNLAB_CHECK(component->schedule(1, false).dense(), "mixture: \"", component->name(),
                       "\" keeps only some entries of the attention matrix and cannot be mixed");
@@ -23,12 +35,17 @@ std::vector<LogitSource*> MixtureLogits::parts() {
     return parts;
 }
 
+Tensor MixtureLogits::weights() const {
+    if (alpha_.defined()) return softmax(alpha_);
+    return Tensor::ones({int64_t(components_.size())});
+}
+
 Tensor MixtureLogits::weighted_sum(const std::function<Tensor(size_t)>& term) const {
-    const Tensor weights = softmax(alpha_);  // [N]
+    const Tensor w = weights();  // [N]
     Tensor total;
     for (size_t i = 0; i < components_.size(); ++i) {
         const int64_t n = int64_t(i);
-        const Tensor weighted = mul(slice(weights, 0, n, n + 1), term(i));
+        const Tensor weighted = mul(slice(w, 0, n, n + 1), term(i));
         total = total.defined() ? add(total, weighted) : weighted;  // [1, ...] broadcasts up to B
     }
     return total;
@@ -38,9 +55,9 @@ Tensor MixtureLogits::logits(const Tensor& x) {
     return weighted_sum([&](size_t i) { return components_[i]->logits(x); });
 }
 
-// Tiles of Σ_i w_i S_i over the components' own tiles; inputs: w = softmax(α), then theirs.
+// Tiles of Σ_i w_i S_i over the components' own tiles; inputs: w, then theirs.
 TiledLogits MixtureLogits::tiles(const Tensor& x) {
-    TiledLogits mixed{{softmax(alpha_)}, nullptr};
+    TiledLogits mixed{{weights()}, nullptr};
     std::vector<std::shared_ptr<const kernels::LogitTiles>> parts;
     for (auto& component : components_) {
         TiledLogits part = component->tiles(x);

@@ -17,7 +17,8 @@
 // Parameters: "cls" [d] (N(0, 0.02²), "cls" pooling only; listed first, as a module's own
 // parameters precede its children's), "encoder.*" (encoder.h),
 // "head.mlp.*", "head.mlp2.*" (two towers only), "head.logits.*" (Linear: "weight", "bias").
-// Count: encoder + (d if cls) + head, encoder = V·d + max_len·d + layers · block + 2d (encoder.h),
+// Count: encoder + (d if cls) + head,
+//   encoder           = V·d + max_len·d (learned positions only) + layers · block + 2d (encoder.h)
 //   head (one tower)  = d·F + F + F·C + C                              F = d_ff
 //   head (two towers) = 4d·F + F + F·(F/2) + F/2 + (F/2)·C + C
 #pragma once

@@ -14,7 +14,7 @@ static const StackConfig& checked(const StackConfig& config) {
 Encoder::Encoder(const StackConfig& config, Rng& rng)
     : config_(checked(config)),
       embed_(config.vocab, config.d_model, rng),
-      pos_(config.max_len, config.d_model, rng),
+      pos_(config.positions, config.max_len, config.d_model, rng),
       ln_f_(config.d_model) {
     for (int64_t i = 0; i < config.layers; ++i)
         blocks_.add(
@@ -38,7 +38,7 @@ Tensor Encoder::forward_embedded(const Tensor& x, const Tensor& key_padding) {
     ATTNLAB_CHECK(L >= 1 && L <= config_.max_len, "Encoder: sequence length ", L,
                   " exceeds max_len ", config_.max_len, " (or is empty)");
     if (key_padding.defined()) check_key_padding(key_padding, B, L, "Encoder", true);
-    Tensor h = add(x, embedding(pos_.weight(), position_ids(B, L)));
+    Tensor h = add(x, pos_.at(position_ids(B, L)));
     for (size_t i = 0; i < blocks_.size(); ++i) h = blocks_[i].forward(h, key_padding);
     return ln_f_.forward(h);
 }

@@ -1,7 +1,7 @@
 // encoder.h — the bidirectional Transformer encoder shared by the classifier (classifier.h) and
 // the encoder-decoder (seq2seq.h), configured by a StackConfig (stack_config.h): token embedding +
-// learned positions → N pre-LN blocks (block.h) of the configured attention kind, NOT causal, with
-// the key padding mask passed to every block → a final LayerNorm.
+// positions (learned or sinusoidal, positions.h) → N pre-LN blocks (block.h) of the configured
+// attention kind, NOT causal, with the key padding mask passed to every block → a final LayerNorm.
 //
 //     h = E[ids] + P[0 .. L)            [B, L, d]
 //     h = block_i(h, key_padding)       i = 0 .. layers − 1
@@ -12,10 +12,11 @@
 // tokens only. forward_embedded() takes ready token vectors so callers can prepend a learned
 // vector (the classifier's CLS) before the positions are added.
 //
-// Parameters: "embed.weight" [V, d] and "pos.weight" [max_len, d] (both N(0, 0.02²)),
+// Parameters: "embed.weight" [V, d] and "pos.weight" [max_len, d] (both N(0, 0.02²); "pos.weight"
+// with learned positions only),
 // "blocks.<i>.{ln1,attn,ln2,ffn}....", "ln_f.{gamma,beta}".
-// Count: V·d + max_len·d + layers · block + 2d, with block = attention's + 4d + 2·d·d_ff + d_ff + d
-// (block.h) and attention's from attention.h / the kind's header.
+// Count: V·d + max_len·d (learned positions) + layers · block + 2d, with block = attention's + 4d +
+// 2·d·d_ff + d_ff + d (block.h) and attention's from attention.h / the kind's header.
 #pragma once
 
 #include <memory>
@@ -61,7 +62,8 @@ class Encoder : public Module {
 
   private:
     StackConfig config_;
-    EmbeddingTable embed_, pos_;
+    EmbeddingTable embed_;
+    PositionTable pos_;
     ModuleList<TransformerBlock> blocks_;
     LayerNorm ln_f_;
 };

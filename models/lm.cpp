@@ -41,7 +41,7 @@ static const LmConfig& checked(const LmConfig& config) {
 LanguageModel::LanguageModel(const LmConfig& config, Rng& rng)
     : config_(checked(config)),
       embed_(config.stack.vocab, config.stack.d_model, rng),
-      pos_(config.stack.max_len, config.stack.d_model, rng),
+      pos_(config.stack.positions, config.stack.max_len, config.stack.d_model, rng),
       blocks_(config, rng),
       ln_f_(config.stack.d_model) {
     register_module("embed", embed_);
@@ -60,7 +60,7 @@ Tensor LanguageModel::forward(const IntTensor& ids) {
 }
 
 Tensor LanguageModel::embed(const IntTensor& ids, const IntTensor& positions) const {
-    return add(embedding(embed_.weight(), ids), embedding(pos_.weight(), positions));
+    return add(embedding(embed_.weight(), ids), pos_.at(positions));
 }
 
 Tensor LanguageModel::head(const Tensor& h) const {
@@ -85,7 +85,7 @@ Tensor LmDecoding::step(const std::vector<int32_t>& ids) {
                   " tokens for a batch of ", batch_, " sequences (expected one per sequence)");
     ATTNLAB_CHECK(position_ < max_len, "LanguageModel decoding: position ", position_,
                   " is past max_len ", max_len,
-                  " (the learned positions end there); start again from a shorter window");
+                  " (the position table ends there); start again from a shorter window");
     NoGradGuard no_grad;
     const IntTensor positions({batch_, 1}, std::vector<int32_t>(ids.size(), int32_t(position_)));
     Tensor h = model_.embed(IntTensor({batch_, 1}, ids), positions);  // [B, 1, d]

@@ -1,4 +1,5 @@
-// lm.h — a causal language model: tied token embedding, learned positions, N pre-LN blocks of
+// lm.h — a causal language model: tied token embedding, positions (learned or sinusoidal,
+// positions.h), N pre-LN blocks of
 // causal attention of the configured kind, a final LayerNorm and logits = h · Eᵀ.
 //
 // The output projection is the token embedding itself (weight tying, Press & Wolf 2017), so the
@@ -6,13 +7,14 @@
 //
 // Incremental decoding (LmDecoding below): every block's token mixer keeps a DecodeState
 // (token_mixer.h), so each new token costs one row per layer instead of a pass over the prefix.
-// Positions are learned, so a decoding stops at max_len: the step at position max_len throws
-// (train/sampling.h then starts again from a shorter window), whatever the kind.
+// The position table has max_len rows, so a decoding stops at max_len: the step at position max_len
+// throws (train/sampling.h then starts again from a shorter window), whatever the kind.
 //
-// Parameters: "embed.weight" [V, d] (N(0, 0.02²)), "pos.weight" [max_len, d] (N(0, 0.02²)),
+// Parameters: "embed.weight" [V, d] (N(0, 0.02²)), "pos.weight" [max_len, d] (N(0, 0.02²);
+// learned positions only),
 // "blocks.<i>.{ln1,attn,ln2,ffn}....", "ln_f.{gamma,beta}".
-// Count: V·d + max_len·d + layers · block + 2d, with block = attention's + 4d + 2·d·d_ff + d_ff + d
-// (block.h) and attention's from attention.h / the kind's header.
+// Count: V·d + max_len·d (learned positions) + layers · block + 2d, with block = attention's + 4d +
+// 2·d·d_ff + d_ff + d (block.h) and attention's from attention.h / the kind's header.
 #pragma once
 
 #include <memory>
@@ -105,7 +107,8 @@ class LanguageModel : public Module {
     Tensor head(const Tensor& h) const;
 
     LmConfig config_;
-    EmbeddingTable embed_, pos_;
+    EmbeddingTable embed_;
+    PositionTable pos_;
     BlockStack blocks_;
     LayerNorm ln_f_;
 };

@@ -135,14 +135,22 @@ Tensor trig_features(const Tensor& x, const Tensor& omega) {
     return mul(concat({sin(p.projection), cos(p.projection)}, -1), h);
 }
 
-Tensor relu_features(const Tensor& x, const Tensor& omega, real epsilon) {
-    check_features_args("relu_features", x, omega);
-    return add_scalar(relu(project(x, omega).projection), epsilon);
+Tensor generalized_features(const Tensor& x, const Tensor& omega, KernelFunction f, real epsilon) {
+    check_features_args("generalized_features", x, omega);
+    return deterministic_features(project(x, omega).projection, f, epsilon);
 }
 
-Tensor deterministic_relu_features(const Tensor& x, real epsilon) {
-    ATTNLAB_CHECK(x.ndim() >= 1, "deterministic_relu_features: x must have at least one dimension");
-    return add_scalar(relu(x), epsilon);
+Tensor deterministic_features(const Tensor& x, KernelFunction f, real epsilon) {
+    ATTNLAB_CHECK(x.ndim() >= 1, "deterministic_features: x must have at least one dimension");
+    switch (f) {
+        case KernelFunction::Relu:
+            return add_scalar(relu(x), epsilon);
+        case KernelFunction::EluPlusOne:
+            return add_scalar(elu(x), 1 + epsilon);
+        case KernelFunction::Exp:
+            break;
+    }
+    return add_scalar(exp(x), epsilon);
 }
 
 }  // namespace attnlab

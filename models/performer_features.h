@@ -49,10 +49,17 @@ Tensor hyperbolic_features(const Tensor& x, const Tensor& omega, Stabilizer stab
 // Trigonometric features: exp(‖x‖²/2) · [sin(ωᵀx) | cos(ωᵀx)] / √m → [..., 2m]. Unbiased but not
 // positive: the estimated row sums can be ≈ 0 or negative, so this map is an ablation arm only.
 Tensor trig_features(const Tensor& x, const Tensor& omega);
-// Generalised ReLU features: relu(ωᵀx) + epsilon → [..., m] (a different kernel, not softmax).
-Tensor relu_features(const Tensor& x, const Tensor& omega, real epsilon = real(1e-3));
-// Deterministic generalised ReLU features (§2.2 without a projection; the LRA Performer's default):
-// relu(x) + epsilon → [..., d], on x as given (no d^(−1/4) scale, no ω, nothing random).
-Tensor deterministic_relu_features(const Tensor& x, real epsilon = real(1e-3));
+// The function f of the generalised features (§2.2, "generalized attention"): f(z) = relu(z),
+// elu(z) + 1 (the Linear Transformer's map) or exp(z). exp is unbounded: large inputs overflow.
+enum class KernelFunction { Relu, EluPlusOne, Exp };
+
+// Generalised features with a random projection: f(d^(−1/4) ωᵀx) + epsilon → [..., m] (kernels
+// other than softmax; the official code's features_type "ortho" / "iid").
+Tensor generalized_features(const Tensor& x, const Tensor& omega, KernelFunction f,
+                            real epsilon = real(1e-3));
+// Deterministic generalised features (§2.2 without a projection; the official code's
+// features_type "deterministic", and with relu and epsilon 1e-3 the LRA Performer's default):
+// f(x) + epsilon → [..., d], on x as given (no d^(−1/4) scale, no ω, nothing random).
+Tensor deterministic_features(const Tensor& x, KernelFunction f, real epsilon = real(1e-3));
 
 }  // namespace attnlab

@@ -56,7 +56,7 @@ Tensor DecoderBlock::around_self_attention(const Tensor& x, const Tensor& mixed,
 
 Decoder::Decoder(const Seq2SeqConfig& config, Rng& rng)
     : max_len_(config.stack.max_len),
-      pos_(config.stack.max_len, config.stack.d_model, rng),
+      pos_(config.stack.positions, config.stack.max_len, config.stack.d_model, rng),
       ln_f_(config.stack.d_model) {
     for (int64_t i = 0; i < config.decoder_layers; ++i)
         blocks_.add(
@@ -83,7 +83,7 @@ Tensor Decoder::forward(const Tensor& embedding_weight, const IntTensor& ids,
 
 Tensor Decoder::embed(const Tensor& embedding_weight, const IntTensor& ids,
                       const IntTensor& positions) const {
-    return add(embedding(embedding_weight, ids), embedding(pos_.weight(), positions));
+    return add(embedding(embedding_weight, ids), pos_.at(positions));
 }
 
 // Checks the sizes before the members are built.

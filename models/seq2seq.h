@@ -19,9 +19,11 @@
 // weights, Press & Wolf 2017): source and target share the vocabulary. It is the encoder's
 // "encoder.embed.weight"; the decoder has no table of its own.
 //
-// Parameters: "encoder.*" (encoder.h), "decoder.pos.weight" [max_len, d] (N(0, 0.02²)),
+// Parameters: "encoder.*" (encoder.h), "decoder.pos.weight" [max_len, d] (N(0, 0.02²); learned
+// positions only, as the encoder's),
 // "decoder.blocks.<i>.{ln1,attn,ln_cross,cross,ln2,ffn}....", "decoder.ln_f.{gamma,beta}".
-// Count: V·d + 2·max_len·d + layers · enc_block + decoder_layers · dec_block + 4d, with
+// Count: V·d + 2·max_len·d (learned positions; 0 sinusoidal) + layers · enc_block + decoder_layers
+// · dec_block + 4d, with
 //   enc_block = attention's + 4d + 2·d·d_ff + d_ff + d                   (block.h)
 //   dec_block = attention's + 4(d² + d) + 6d + 2·d·d_ff + d_ff + d       (+ cross, one more LN)
 // and attention's from attention.h / the kind's header (the same kind in both stacks).
@@ -102,7 +104,7 @@ class Decoder : public Module {
     Tensor embed(const Tensor& embedding, const IntTensor& ids, const IntTensor& positions) const;
 
     int64_t max_len_;
-    EmbeddingTable pos_;
+    PositionTable pos_;
     ModuleList<DecoderBlock> blocks_;
     LayerNorm ln_f_;
 };

@@ -3,13 +3,15 @@
 // seq2seq.h), which nest one StackConfig each (as they nest the AttentionConfig inside it) rather
 // than repeat its fields.
 //
-// A stack is: token embedding [vocab, d_model] + learned positions [max_len, d_model] → `layers`
+// A stack is: token embedding [vocab, d_model] + positions [max_len, d_model] (learned or
+// sinusoidal, positions.h) → `layers`
 // pre-LN blocks (block.h) of width d_model with `heads` heads and an FFN of width d_ff → a final
 // LayerNorm. The blocks' attention is `attention` with its sizes, dropout, causality and seed set
 // by block_attention().
 #pragma once
 
 #include "attention.h"
+#include "positions.h"
 
 namespace attnlab {
 
@@ -21,7 +23,8 @@ struct StackConfig {
     int64_t d_ff = 256;
     int64_t max_len = 128;
     double dropout = 0;  // attention weights and both residual branches, training only
-    uint64_t seed = 0;   // dropout seed; block i uses seed + i
+    std::string positions = "learned";  // or "sinusoidal" (positions.h)
+    uint64_t seed = 0;                  // dropout seed; block i uses seed + i
     // The attention kind and its options (attention.h). Its d_model, heads, max_len, dropout,
     // causal and dropout_seed are ignored: block_attention() sets them from the fields above.
     AttentionConfig attention;
@@ -30,7 +33,8 @@ struct StackConfig {
     // given causality and dropout seed `seed + layer`.
     AttentionConfig block_attention(int64_t layer, bool causal) const;
 
-    // Throws unless vocab, layers, max_len and d_ff are positive, naming `who` (the model being
+    // Throws unless vocab, layers, max_len and d_ff are positive and positions is a kind of
+    // position_kinds(), naming `who` (the model being
     // built) in the message. The models call it before building their members, which would
     // otherwise fail with less helpful messages.
     void check(const char* who) const;

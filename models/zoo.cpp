@@ -119,9 +119,10 @@ bool decodes_incrementally(const std::string& kind) {
 
 const std::vector<OptionSpec>& registered_options() {
     static const std::vector<OptionSpec> options = [] {
-        // The shared frame's own option first (attention.h): the fused path, or the unfused
-        // reference. Kinds with their own path ignore it.
-        std::vector<OptionSpec> all{{"fused", true, 0, 0, {}}};
+        // The shared frame's own options first (attention.h): the fused path, or the unfused
+        // reference; how a mixture weighs its components (attn_mixture.h). Kinds with their own
+        // path ignore them.
+        std::vector<OptionSpec> all{{"fused", true, 0, 0, {}}, mixture_weights_option()};
         for (const KindInfo* kind : registered_kinds())
             for (const OptionSpec& option : kind->options)
                 if (std::none_of(all.begin(), all.end(),
@@ -152,7 +153,8 @@ std::unique_ptr<LogitSource> make_logit_source(const AttentionConfig& config, Rn
         sources.push_back(kind->make_logits(config, rng));
     }
     if (sources.size() == 1) return std::move(sources[0]);
-    return std::make_unique<MixtureLogits>(std::move(sources), config.heads);
+    return std::make_unique<MixtureLogits>(std::move(sources), config.heads,
+                                           config.text("mixture_weights"));
 }
 
 std::unique_ptr<TokenMixer> make_token_mixer(const AttentionConfig& config, Rng& rng) {

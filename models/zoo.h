@@ -31,9 +31,9 @@ std::vector<const KindInfo*> parse_kind(const std::string& kind);
 // Whether every part of config.kind decodes incrementally (KindInfo::decodes).
 bool decodes_incrementally(const std::string& kind);
 
-// The softmax frame's option "fused" (attention.h), then every option key any kind declares (each
-// key once, in the table's order), and one by key (an unknown key throws an Error listing the
-// valid ones).
+// The softmax frame's options "fused" (attention.h) and "mixture_weights" (attn_mixture.h), then
+// every option key any kind declares (each key once, in the table's order), and one by key (an
+// unknown key throws an Error listing the valid ones).
 const std::vector<OptionSpec>& registered_options();
 const OptionSpec& find_option(const std::string& key);
 

@@ -303,3 +303,66 @@ TEST_CASE("attention: parameter counts match the documented formulas", "[attenti
         CHECK(attention.count_parameters(true) == e.trainable);
     }
 }
+
+TEST_CASE("attention: mixture_weights=ones sums the logits with weight 1 and holds no α",
+          "[attention]") {
+    // LRA's Synthesizer: S = q kᵀ/√dh + R, the plain sum of "random+vanilla"'s components.
+    Rng rng(2);
+    AttentionConfig config = tiny("random+vanilla", false);
+    config.set("mixture_weights", "ones");
+    MultiHeadAttention attention(config, rng);
+    const Tensor x = input(2, 4, 9);
+    const Tensor mixed = attention.source().logits(x);
+    Tensor r, wq, bq, wk, bk;
+    for (const Parameter& p : attention.parameters()) {
+        CHECK(p.name != "mixture.alpha");
+        if (p.name == "mixture.random.r") r = p.tensor;
+        if (p.name == "mixture.vanilla.w_q.weight") wq = p.tensor;
+        if (p.name == "mixture.vanilla.w_q.bias") bq = p.tensor;
+        if (p.name == "mixture.vanilla.w_k.weight") wk = p.tensor;
+        if (p.name == "mixture.vanilla.w_k.bias") bk = p.tensor;
+    }
+    REQUIRE((r.defined() && wq.defined() && bq.defined() && wk.defined() && bk.defined()));
+    const Tensor q = split_heads(add(matmul(x, wq), bq), 2),
+                 k = split_heads(add(matmul(x, wk), bk), 2);
+    const Tensor dot = scale(matmul(q, k, false, true), real(1 / std::sqrt(4.0)));
+    const Tensor random = reshape(slice(slice(r, 1, 0, 4), 2, 0, 4), {1, 2, 4, 4});
+    CHECK(max_relative_difference(mixed, add(dot, random)) < 1e-5);
+
+    const int64_t d = 8, h = 2, max_len = 6;
+    CHECK(attention.count_parameters() == 4 * (d * d + d) + h * max_len * max_len);
+
+    // The fused frame reads the same weights as the unfused reference.
+    for (bool causal : {false, true}) {
+        AttentionConfig unfused = config;
+        unfused.causal = causal;
+        unfused.set("fused", false);
+        AttentionConfig fused = unfused;
+        fused.set("fused", true);
+        Rng a(5), b(5);
+        MultiHeadAttention reference(unfused, a), tiled(fused, b);
+        CHECK(max_relative_difference(tiled.forward(x), reference.forward(x)) < 1e-5);
+    }
+
+    config.set("mixture_weights", "fixed");
+    CHECK_THROWS_WITH(MultiHeadAttention(config, rng),
+                      Catch::Contains("unknown mixture_weights \"fixed\"; valid: learned, ones"));
+}
+
+TEST_CASE("attention: gradients of the plain-sum mixture", "[attention][grad]") {
+    for (bool fused : {false, true})
+        for (bool causal : {false, true}) {
+            INFO((fused ? "fused" : "unfused") << (causal ? " causal" : " bidirectional"));
+            AttentionConfig config = tiny("random+vanilla", causal);
+            config.set("mixture_weights", "ones").set("fused", fused);
+            Rng rng(7);
+            MultiHeadAttention attention(config, rng);
+            Tensor x = input(2, 4, 11).set_requires_grad(true);
+            std::vector<Tensor> inputs = {x};
+            for (const Parameter& p : attention.parameters()) inputs.push_back(p.tensor);
+            auto r = gradcheck(
+                [&](const std::vector<Tensor>& in) { return attention.forward(in[0]); }, inputs);
+            INFO(r.report);
+            CHECK(r.ok);
+        }
+}

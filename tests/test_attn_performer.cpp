@@ -124,12 +124,21 @@ double kink_margin(const std::string& features, const PerformerAttention& attent
     return INFINITY;
 }
 
-const std::vector<std::string> kEveryFeatureMap = {"softmax", "hyperbolic", "trig", "relu",
-                                                   "relu_deterministic"};
+const std::vector<std::string> kEveryFeatureMap = {"softmax",
+                                                   "hyperbolic",
+                                                   "trig",
+                                                   "relu",
+                                                   "elu_plus_one",
+                                                   "exp",
+                                                   "relu_deterministic",
+                                                   "elu_plus_one_deterministic",
+                                                   "exp_deterministic"};
 
-double relu_plus_epsilon(double x) {
-    return std::max(x, 0.0) + 1e-3;
-}
+// The deterministic maps and their f(x) + 0.001, one scalar at a time.
+const std::vector<std::pair<std::string, double (*)(double)>> kDeterministicMaps = {
+    {"relu_deterministic", [](double x) { return std::max(x, 0.0) + 1e-3; }},
+    {"elu_plus_one_deterministic", [](double x) { return (x > 0 ? x : std::expm1(x)) + 1 + 1e-3; }},
+    {"exp_deterministic", [](double x) { return std::exp(x) + 1e-3; }}};
 
 }  // namespace
 
@@ -299,7 +308,9 @@ TEST_CASE("performer: configuration errors", "[performer]") {
     AttentionConfig bad = tiny_performer(false, "cosine");
     CHECK_THROWS_WITH(PerformerAttention(bad, rng),
                       Catch::Contains("unknown feature kind \"cosine\"") &&
-                          Catch::Contains("softmax, hyperbolic, trig, relu, relu_deterministic"));
+                          Catch::Contains("softmax, hyperbolic, trig, relu, elu_plus_one, exp, "
+                                          "relu_deterministic, elu_plus_one_deterministic, "
+                                          "exp_deterministic"));
     AttentionConfig leaky = tiny_performer(true);
     leaky.set("performer_key_stabilizer", "per_sequence");
     CHECK_THROWS_WITH(PerformerAttention(leaky, rng), Catch::Contains("not allowed when causal"));
@@ -334,49 +345,118 @@ TEST_CASE("performer: the implicit attention matrix reproduces the linear path",
     }
 }
 
-TEST_CASE("performer: deterministic relu features match the O(L²) definition, with key padding",
+TEST_CASE("performer: deterministic features match the O(L²) definition, with key padding",
           "[performer]") {
     const double tolerance = sizeof(real) == sizeof(float) ? 1e-5 : 1e-12;
-    for (bool causal : {false, true})
-        for (bool padded : {false, true}) {
-            INFO((causal ? "causal" : "bidirectional") << (padded ? ", padded" : ""));
-            Rng rng(3);
-            PerformerAttention attention(tiny_performer(causal, "relu_deterministic"), rng);
-            const Tensor x = performer_input(2, 4, 4);
-            Tensor keep;
-            if (padded) {
-                keep = Tensor::ones({2, 4});
-                keep.data()[1 * 4 + 3] = 0;
+    for (const auto& [features, phi] : kDeterministicMaps)
+        for (bool causal : {false, true})
+            for (bool padded : {false, true}) {
+                INFO(features << (causal ? ", causal" : ", bidirectional")
+                              << (padded ? ", padded" : ""));
+                Rng rng(3);
+                PerformerAttention attention(tiny_performer(causal, features), rng);
+                const Tensor x = performer_input(2, 4, 4);
+                Tensor keep;
+                if (padded) {
+                    keep = Tensor::ones({2, 4});
+                    keep.data()[1 * 4 + 3] = 0;
+                }
+                const Tensor expected =
+                    testing::reference_linear_attention(attention, x, 2, causal, phi, keep);
+                const double error = max_relative_difference(attention.forward(x, keep), expected);
+                INFO("relative error " << error);
+                CHECK(error < tolerance);
             }
-            const Tensor expected = testing::reference_linear_attention(attention, x, 2, causal,
-                                                                        relu_plus_epsilon, keep);
-            const double error = max_relative_difference(attention.forward(x, keep), expected);
-            INFO("relative error " << error);
-            CHECK(error < tolerance);
-        }
 }
 
-TEST_CASE("performer: deterministic relu features hold no ω, ignore m and redraw nothing",
+TEST_CASE("performer: deterministic features hold no ω, ignore m and redraw nothing",
           "[performer]") {
     const Tensor x = performer_input(2, 4, 9);
-    Tensor first_output;
-    for (int64_t m : {8, 64}) {
-        AttentionConfig config = tiny_performer(true, "relu_deterministic");
-        config.set("performer_features", m);
-        config.set("performer_orthogonal", m == 8);
-        Rng rng(2);
-        PerformerAttention attention(config, rng);
-        CHECK_FALSE(attention.projection().defined());
-        CHECK(attention.count_parameters() == 4 * (8 * 8 + 8));
-        CHECK(attention.count_parameters(true) == 4 * (8 * 8 + 8));
-        const Tensor y = attention.forward(x);
-        CHECK_FALSE(attention.redraw_features(5));
-        CHECK(same_bits(y, attention.forward(x)));
-        if (first_output.defined()) CHECK(same_bits(first_output, y));  // m changes nothing
-        first_output = y;
-        // 8d² + 4·dh·d: no feature projection, m' = dh.
-        CHECK(mixer_forward_flops(config, 10).per_token == 8 * 8 * 8 + 4 * 4 * 8);
+    for (const auto& map : kDeterministicMaps) {
+        INFO(map.first);
+        Tensor first_output;
+        for (int64_t m : {8, 64}) {
+            AttentionConfig config = tiny_performer(true, map.first);
+            config.set("performer_features", m);
+            config.set("performer_orthogonal", m == 8);
+            config.set("performer_redraw_every_call", m == 8);
+            Rng rng(2);
+            PerformerAttention attention(config, rng);
+            CHECK_FALSE(attention.projection().defined());
+            CHECK(attention.count_parameters() == 4 * (8 * 8 + 8));
+            CHECK(attention.count_parameters(true) == 4 * (8 * 8 + 8));
+            const Tensor y = attention.forward(x);
+            CHECK_FALSE(attention.redraw_features(5));
+            CHECK(same_bits(y, attention.forward(x)));
+            if (first_output.defined()) CHECK(same_bits(first_output, y));  // m changes nothing
+            first_output = y;
+            // 8d² + 4·dh·d: no feature projection, m' = dh.
+            CHECK(mixer_forward_flops(config, 10).per_token == 8 * 8 * 8 + 4 * 4 * 8);
+        }
     }
     AttentionConfig random_relu = tiny_performer(true, "relu");
     CHECK(mixer_forward_flops(random_relu, 10).per_token == 8 * 8 * 8 + 4 * 8 * 8 + 4 * 8 * 8);
+}
+
+TEST_CASE("performer: redraw_every_call draws a fresh ω per training call, reproducibly",
+          "[performer]") {
+    for (const std::string features : {"softmax", "relu"}) {
+        INFO(features);
+        AttentionConfig config = tiny_performer(false, features);
+        config.set("performer_redraw_every_call", true);
+        const Tensor x = performer_input(2, 4, 1);
+        Rng rng(2), same(2);
+        PerformerAttention attention(config, rng), twin(config, same);
+        REQUIRE(attention.random_counters() == std::vector<uint64_t>{0});
+        const Tensor first_omega = attention.projection().clone();
+        std::vector<Tensor> outputs;
+        for (int call = 0; call < 3; ++call) outputs.push_back(attention.forward(x));
+        CHECK_FALSE(same_bits(outputs[0], outputs[1]));
+        CHECK_FALSE(same_bits(outputs[1], outputs[2]));
+        CHECK_FALSE(same_bits(first_omega, attention.projection()));
+        CHECK(attention.random_counters() == std::vector<uint64_t>{3});
+
+        // The last call's ω stays in the parameter: eval mode computes with it and draws nothing.
+        attention.set_training(false);
+        const Tensor evaluated = attention.forward(x);
+        CHECK(same_bits(evaluated, attention.forward(x)));
+        CHECK(same_bits(evaluated, outputs[2]));
+        CHECK(attention.random_counters() == std::vector<uint64_t>{3});
+
+        // A layer built from the same seed and set to the counter draws the same ω (a resume).
+        twin.set_random_counters({2});
+        CHECK(same_bits(twin.forward(x), outputs[2]));
+        CHECK(same_bits(twin.projection(), attention.projection()));
+    }
+    // Without the option the layer has no counter and training calls keep ω (the default).
+    Rng rng(2);
+    PerformerAttention fixed(tiny_performer(false), rng);
+    CHECK(fixed.random_counters().empty());
+}
+
+TEST_CASE("performer: with redraw_every_call each call back-propagates through its own ω",
+          "[performer][grad]") {
+    // Two calls before one backward (two towers through one encoder): the first call's graph must
+    // keep its ω although the second call draws another. The counter is reset before every
+    // evaluation, so the finite differences see the same two draws as the backward.
+    AttentionConfig config = tiny_performer(false, "softmax");
+    config.set("performer_redraw_every_call", true);
+    Rng rng(3);
+    PerformerAttention attention(config, rng);
+    Tensor x = performer_input(2, 4, 5).set_requires_grad(true);
+    std::vector<Tensor> inputs = {x};
+    for (const Parameter& p : attention.parameters())
+        if (p.trainable) inputs.push_back(p.tensor);
+    GradcheckOptions options;
+    options.max_checks_per_input = 16;
+    auto r = gradcheck(
+        [&](const std::vector<Tensor>& in) {
+            attention.set_random_counters({0});
+            const Tensor first = attention.forward(in[0]);
+            const Tensor second = attention.forward(scale(in[0], real(0.5)));
+            return add(first, scale(second, real(2)));
+        },
+        inputs, options);
+    INFO(r.report);
+    CHECK(r.ok);
 }

@@ -42,6 +42,8 @@ std::vector<Variant> variants() {
     all.push_back({"performer", {{"performer_feature_kind", "hyperbolic"}}});
     all.push_back({"performer", {{"performer_feature_kind", "relu"}}});
     all.push_back({"performer", {{"performer_feature_kind", "relu_deterministic"}}});
+    all.push_back({"performer", {{"performer_feature_kind", "exp"}}});
+    all.push_back({"performer", {{"performer_feature_kind", "elu_plus_one_deterministic"}}});
     // Trigonometric features are not positive: a row's normaliser φq·z sums terms of both signs
     // and magnifies rounding (their documented instability), so two exact orders of the same sums
     // differ by up to ~1e-5 of a row in float, whether decoding or not.

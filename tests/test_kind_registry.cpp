@@ -51,7 +51,8 @@ TEST_CASE("kind registry: options reach the config schema, and typed access chec
                       Contains("option \"performer_features\" must be an integer"));
     CHECK_THROWS_WITH(
         load_config("", {"model.attention.performer_feature_kind=cosine"}),
-        Contains("valid choices: softmax, hyperbolic, trig, relu, relu_deterministic"));
+        Contains("valid choices: softmax, hyperbolic, trig, relu, elu_plus_one, exp, "
+                 "relu_deterministic, elu_plus_one_deterministic, exp_deterministic"));
     CHECK_THROWS_WITH(load_config("", {"model.attention.linformer_k=0"}),
                       Contains("must be in [1, "));
 }

@@ -53,8 +53,9 @@ std::map<std::string, Count> formulas(const AttentionConfig& c) {
 Count expected_count(const std::string& kind, const AttentionConfig& c) {
     const int64_t d = c.d_model, dh = c.d_model / c.heads;
     // Standalone layers (their own headers).
-    if (kind == "performer") {  // relu_deterministic holds no ω
-        const bool random = c.text("performer_feature_kind") != "relu_deterministic";
+    if (kind == "performer") {  // the *_deterministic maps hold no ω
+        const std::string map = c.text("performer_feature_kind");
+        const bool random = map.find("_deterministic") == std::string::npos;
         return trainable(4 * (d * d + d)) +
                Count{random ? c.integer("performer_features") * dh : 0, 0};
     }
@@ -67,7 +68,8 @@ Count expected_count(const std::string& kind, const AttentionConfig& c) {
         return trainable(3 * d * d + 3 * d + c.heads * c.integer("conv_kernel"));
     if (kind == "dynamic_conv")
         return trainable(3 * d * d + 3 * d + d * c.heads * c.integer("conv_kernel"));
-    // Logit kinds and "+" mixtures (attn_mixture.h: N alphas + Σ components), inside the frame.
+    // Logit kinds and "+" mixtures (attn_mixture.h: N alphas, learned weights only, + Σ
+    // components), inside the frame.
     std::vector<std::string> parts;
     for (size_t start = 0;;) {
         const size_t plus = kind.find('+', start);
@@ -84,7 +86,8 @@ Count expected_count(const std::string& kind, const AttentionConfig& c) {
                                                           << "\": add its header's formula here");
         total = total + it->second;
     }
-    if (parts.size() > 1) total = total + trainable(int64_t(parts.size()));
+    if (parts.size() > 1 && c.text("mixture_weights") == "learned")
+        total = total + trainable(int64_t(parts.size()));
     return total;
 }
 
@@ -120,9 +123,12 @@ TEST_CASE("parameter counts: every kind and mixture matches its header's formula
     wide.set("linformer_k", 4);
 
     AttentionConfig deterministic = base;
-    deterministic.set("performer_feature_kind", "relu_deterministic");
+    deterministic.set("performer_feature_kind", "elu_plus_one_deterministic");
+    deterministic.set("mixture_weights", "ones");
+    AttentionConfig generalized = wide;
+    generalized.set("performer_feature_kind", "exp");
 
-    for (const AttentionConfig& config : {base, wide, deterministic})
+    for (const AttentionConfig& config : {base, wide, deterministic, generalized})
         for (const std::string& kind : kinds) {
             INFO(kind << " with d = " << config.d_model << ", h = " << config.heads
                       << ", max_len = " << config.max_len);

@@ -248,10 +248,30 @@ TEST_CASE("performer feature maps: gradients and shapes", "[performer][grad]") {
         for (real value : projection.to_vector()) clear = clear && std::abs(value) > 0.05;
         if (clear) break;
     }
-    auto relu_map = [&](const std::vector<Tensor>& in) { return relu_features(in[0], omega); };
+    auto relu_map = [&](const std::vector<Tensor>& in) {
+        return generalized_features(in[0], omega, KernelFunction::Relu);
+    };
     auto rr = gradcheck(relu_map, {x_relu});
     INFO(rr.report);
     CHECK(rr.ok);
+    // elu + 1 (C¹ at 0, so no kink to avoid) and exp, projected and deterministic.
+    for (KernelFunction f : {KernelFunction::EluPlusOne, KernelFunction::Exp}) {
+        INFO("kernel function " << int(f));
+        auto projected = [&](const std::vector<Tensor>& in) {
+            return generalized_features(in[0], omega, f);
+        };
+        auto deterministic = [&](const std::vector<Tensor>& in) {
+            return deterministic_features(in[0], f);
+        };
+        auto rp = gradcheck(projected, {x});
+        INFO(rp.report);
+        CHECK(rp.ok);
+        auto rd = gradcheck(deterministic, {x});
+        INFO(rd.report);
+        CHECK(rd.ok);
+        CHECK(generalized_features(x, omega, f).shape() == Shape{2, 3, m});
+        CHECK(deterministic_features(x, f).shape() == Shape{2, 3, d});
+    }
 
     CHECK(softmax_features(x, omega, Stabilizer::PerToken).shape() == Shape{2, 3, m});
     CHECK(hyperbolic_features(x, omega, Stabilizer::None).shape() == Shape{2, 3, 2 * m});
@@ -266,12 +286,29 @@ TEST_CASE("performer feature maps: closed-form values", "[performer]") {
     const Tensor zero = Tensor::zeros({1, 2});
     check_values(softmax_features(zero, omega, Stabilizer::None), {1});
     check_values(trig_features(zero, omega), {0, 1});
-    check_values(relu_features(zero, omega, real(0.5)), {0.5});
+    check_values(generalized_features(zero, omega, KernelFunction::Relu, real(0.5)), {0.5});
     // With d = 2, x = (2^(1/4), 0) scales by d^(−1/4) to (1, 0): ωᵀx = 1, ‖x‖²/2 = ½.
     const Tensor x = Tensor::from_vector({1, 2}, {real(std::pow(2.0, 0.25)), 0});
     check_values(softmax_features(x, omega, Stabilizer::None), {std::exp(1.0 - 0.5)});
     check_values(hyperbolic_features(x, omega, Stabilizer::None),
                  {std::exp(0.5) / std::sqrt(2.0), std::exp(-1.5) / std::sqrt(2.0)});
+    // The generalised maps at ωᵀ(d^(−1/4) x) = ±1, and without a projection on x as given.
+    const Tensor minus_x = scale(x, -1);
+    const real eps = real(0.25);
+    check_values(generalized_features(x, omega, KernelFunction::Relu, eps), {1.25});
+    check_values(generalized_features(minus_x, omega, KernelFunction::Relu, eps), {0.25});
+    check_values(generalized_features(x, omega, KernelFunction::EluPlusOne, eps), {2.25});
+    check_values(generalized_features(minus_x, omega, KernelFunction::EluPlusOne, eps),
+                 {std::exp(-1.0) + 0.25});
+    check_values(generalized_features(x, omega, KernelFunction::Exp, eps), {std::exp(1.0) + 0.25});
+    check_values(generalized_features(minus_x, omega, KernelFunction::Exp, eps),
+                 {std::exp(-1.0) + 0.25});
+    const Tensor raw = Tensor::from_vector({1, 2}, {-1, 0.5});
+    check_values(deterministic_features(raw, KernelFunction::Relu, eps), {0.25, 0.75});
+    check_values(deterministic_features(raw, KernelFunction::EluPlusOne, eps),
+                 {std::exp(-1.0) + 0.25, 1.75});
+    check_values(deterministic_features(raw, KernelFunction::Exp, eps),
+                 {std::exp(-1.0) + 0.25, std::exp(0.5) + 0.25});
 }
 
 TEST_CASE("softmax_features: causal-safe stabilisers keep causal FAVOR+ causal", "[performer]") {

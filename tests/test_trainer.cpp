@@ -8,6 +8,7 @@
 
 #include "temp_dir.h"
 #include "train/checkpoint.h"
+#include "train/cli_common.h"
 #include "train/config.h"
 #include "train/task.h"
 #include "train/trainer.h"
@@ -56,10 +57,14 @@ bool same_bits(double a, double b) {
 
 TEST_CASE("trainer: a run stopped mid-way and resumed reproduces every loss bit for bit",
           "[trainer]") {
-    // Performer: the redraw state; vanilla: the attention-weight dropout counters.
-    const std::string kind = GENERATE(as<std::string>(), "performer", "vanilla");
+    // Performer: the redraw state (every 3 steps, or a fresh ω every call from a counter);
+    // vanilla: the attention-weight dropout counters.
+    const std::string kind = GENERATE(as<std::string>(), "performer", "vanilla", "redrawn");
     INFO("attention kind " << kind);
-    const std::vector<std::string> extra = {"model.attention.kind=" + kind};
+    std::vector<std::string> extra = {"model.attention.kind=" + kind};
+    if (kind == "redrawn")
+        extra = {"model.attention.kind=performer",
+                 "model.attention.performer_redraw_every_call=true"};
     testing::TempDir dir;
     Trainer straight(run_config(dir.file("straight"), extra));
     REQUIRE(straight.run());
@@ -206,4 +211,87 @@ TEST_CASE("trainer: a resume that fails its checks leaves every file of the run 
 
     CHECK(testing::read_file(dir.file("metrics.jsonl")) == metrics);
     CHECK(testing::read_file(dir.file("config.json")) == written_config);
+}
+
+TEST_CASE("trainer: train.adam_beta2 reaches AdamW's second moment", "[trainer]") {
+    // After one step from the same start, v = (1 − β2) g² for every gradient g.
+    testing::TempDir dir;
+    const std::vector<std::string> one_step = {"train.steps=1", "train.grad_accum=1",
+                                               "train.eval_every=0", "train.redraw_every=0"};
+    std::vector<std::string> lra = one_step;
+    lra.push_back("train.adam_beta2=0.98");
+    Trainer standard(run_config(dir.file("standard"), one_step));
+    Trainer lra_beta(run_config(dir.file("lra"), lra));
+    REQUIRE(standard.run());
+    REQUIRE(lra_beta.run());
+    const std::string key = "adamw.v.blocks.0.ffn.up.weight";
+    const NamedTensors a = standard.optimizer().state_dict().tensors;
+    const NamedTensors b = lra_beta.optimizer().state_dict().tensors;
+    REQUIRE((a.count(key) && b.count(key)));
+    const Tensor& v_standard = a.at(key);
+    const Tensor& v_lra = b.at(key);
+    double largest = 0;
+    for (int64_t i = 0; i < v_standard.numel(); ++i) {
+        const double g2 = double(v_standard.data()[i]) / (1 - 0.999);
+        CHECK(double(v_lra.data()[i]) == Approx(g2 * (1 - 0.98)).epsilon(1e-4).margin(1e-20));
+        largest = std::max(largest, g2);
+    }
+    CHECK(largest > 0);
+    CHECK_THROWS_WITH(run_config(dir.file("bad"), {"train.adam_beta2=1"}),
+                      Contains("\"train.adam_beta2\" must be a number in [0, 1), got 1"));
+}
+
+TEST_CASE("trainer: a checkpoint written before a config key existed resumes with its default",
+          "[trainer]") {
+    // Rewrites a run's last checkpoint with the keys of this session's LRA options removed, as an
+    // older attnlab wrote it; the resume must read them as their defaults, not as differences.
+    testing::TempDir dir;
+    const std::vector<std::string> short_run = {"train.steps=4", "train.checkpoint_every=2"};
+    Trainer first(run_config(dir.file("run"), short_run));
+    REQUIRE(first.run());
+    Checkpoint checkpoint = read_checkpoint(first.last_path());
+    json& config = checkpoint.state.config;
+    config["model"].erase("positions");
+    config["model"]["attention"].erase("mixture_weights");
+    config["model"]["attention"].erase("performer_redraw_every_call");
+    config["train"].erase("adam_beta2");
+    save_checkpoint(first.last_path(), first.task().model(), &first.optimizer(), checkpoint.state);
+
+    TrainerOptions resume;
+    resume.resume = true;
+    Trainer second(run_config(dir.file("run"), {"train.steps=6", "train.checkpoint_every=2"}),
+                   resume);
+    CHECK(second.step() == 4);
+    CHECK(second.run());
+    // A key that really differs is still refused.
+    CHECK_THROWS_WITH(
+        Trainer(run_config(dir.file("run"), {"train.steps=8", "model.positions=sinusoidal"}),
+                resume),
+        Contains("\"model.positions\" differs from the checkpoint"));
+}
+
+TEST_CASE("trainer: a checkpoint rebuilds the model with the LRA options it was trained with",
+          "[trainer]") {
+    // What eval and sample do (load_task): the options travel in the checkpoint's config, so the
+    // rebuilt model computes the same loss as the trained one, bit for bit.
+    const std::vector<std::vector<std::string>> option_sets = {
+        {"model.positions=sinusoidal", "model.attention.performer_feature_kind=exp",
+         "model.attention.performer_redraw_every_call=true"},
+        {"model.attention.kind=random+vanilla", "model.attention.mixture_weights=ones",
+         "model.positions=sinusoidal"}};
+    for (const std::vector<std::string>& options : option_sets) {
+        INFO(options[0] << " " << options[1]);
+        testing::TempDir dir;
+        std::vector<std::string> extra = options;
+        extra.push_back("train.steps=2");
+        Trainer trainer(run_config(dir.file("run"), extra));
+        REQUIRE(trainer.run());
+        const std::unique_ptr<Task> rebuilt = load_task(trainer.last_path());
+        const Batch batch = make_batch(trainer.task().split("valid"), {0, 1, 2});
+        trainer.task().model().set_training(false);
+        rebuilt->model().set_training(false);
+        CHECK(trainer.task().model().count_parameters() == rebuilt->model().count_parameters());
+        CHECK(same_bits(double(trainer.task().loss(batch).item()),
+                        double(rebuilt->loss(batch).item())));
+    }
 }

@@ -32,16 +32,18 @@ OptionValue from_json(const json& value) {
     return value.get<std::string>();
 }
 
-// The "model.*" schema: the keys every family shares, plus "pooling" for classifiers. Under
-// "attention": the kind, and every option some kind declares (models/zoo.h), with its default.
+// The "model.*" schema: the keys every family shares (positions: models/positions.h), plus
+// "pooling" for classifiers. Under "attention": the kind, and every option some kind declares
+// (models/zoo.h), with its default.
 json model_defaults(ModelFamily family) {
     const StackConfig stack;
     json attention = {{"kind", stack.attention.kind}};
     for (const OptionSpec& option : registered_options())
         attention[option.key] = to_json(option.default_value);
-    json model = {{"d_model", stack.d_model}, {"heads", stack.heads}, {"layers", stack.layers},
-                  {"d_ff", stack.d_ff},       {"max_len", 0},         {"dropout", stack.dropout},
-                  {"attention", attention}};
+    json model = {
+        {"d_model", stack.d_model},     {"heads", stack.heads},  {"layers", stack.layers},
+        {"d_ff", stack.d_ff},           {"max_len", 0},          {"dropout", stack.dropout},
+        {"positions", stack.positions}, {"attention", attention}};
     if (family == ModelFamily::Classifier) model["pooling"] = "mean";
     return model;
 }
@@ -53,6 +55,7 @@ json train_defaults() {
             {"lr", 1e-3},
             {"schedule", {{"kind", "warmup_cosine"}, {"warmup", 100}, {"min_lr", 0.0}}},
             {"weight_decay", 0.01},
+            {"adam_beta2", 0.999},
             {"clip", 1.0},
             {"eval_every", 100},
             {"eval_batches", 10},
@@ -71,6 +74,7 @@ std::vector<std::string> choices_of(const std::string& path) {
     if (path.compare(0, attention.size(), attention) == 0 && path != "model.attention.kind")
         return find_option(path.substr(attention.size())).choices;
     if (path == "model.pooling") return {"mean", "cls"};
+    if (path == "model.positions") return position_kinds();
     if (path == "train.schedule.kind") return {"constant", "warmup_cosine", "inverse_sqrt"};
     if (path == "data.task") return task_names();
     return {};
@@ -304,6 +308,7 @@ StackConfig stack_config_from(const json& config, int64_t vocab, int64_t data_ma
                    cat("0 or at least the data's longest sequence (", data_max_length, ")"));
     stack.max_len = max_len == 0 ? data_max_length : max_len;
     stack.dropout = config_real(config, "model.dropout");
+    stack.positions = config_string(config, "model.positions");
     config_require(stack.dropout >= 0 && stack.dropout < 1, config, "model.dropout", "in [0, 1)");
     for (const char* key : {"model.d_model", "model.heads", "model.layers", "model.d_ff"})
         config_require(config_int(config, key) > 0, config, key, "positive");

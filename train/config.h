@@ -5,9 +5,10 @@
 // type (an integer default only accepts integers; a real one any number; strings and booleans
 // their own kind), its objects the valid keys. "data.*" depends on the task: the schema of "data"
 // is {"task": name} plus that task's options (task.h). "model.*" depends on the task's model
-// family (task.h ModelFamily): every family shares d_model, heads, layers, d_ff, max_len, dropout
-// and attention.*; classifiers add "pooling" ("mean" or "cls"), which the others reject. For
-// seq2seq models "layers" is the depth of the encoder and of the decoder each. max_len 0 derives
+// family (task.h ModelFamily): every family shares d_model, heads, layers, d_ff, max_len, dropout,
+// positions ("learned" or "sinusoidal", models/positions.h) and attention.*; classifiers add
+// "pooling" ("mean" or "cls"), which the others reject. For seq2seq models "layers" is the depth
+// of the encoder and of the decoder each. max_len 0 derives
 // the positions from the data (the dataset's max_length(), + 1 with CLS pooling); the Random and
 // Dense Synthesizers' L×L patterns are sized by it too. A few string keys also have a closed set
 // of choices (the attention kind, the pooling, the schedule kind, ...).
@@ -17,7 +18,8 @@
 // only creates the objects that are absent. Every integer size has a plausible range (sizes the
 // schema means positive start at 1; widths, lengths, counts and batches have upper limits that
 // keep derived sizes far from overflow, e.g. model.d_model <= 65536, train.batch_size <= 2^20, a
-// data length <= 2^24), and rates (lr, min_lr, weight_decay, clip, dropout) are finite and >= 0.
+// data length <= 2^24), rates (lr, min_lr, weight_decay, clip, dropout) are finite and >= 0, and
+// train.adam_beta2 (AdamW's β2, default 0.999; LRA uses 0.98) is in [0, 1).
 //
 // Resolution: defaults ← file ← overrides, in that order. Every mistake is a ConfigError with a
 // one-line message naming the key by its full path and what would be valid, e.g.

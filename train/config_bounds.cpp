@@ -73,6 +73,11 @@ bool is_non_negative_real(const std::string& path) {
            path == "train.clip" || path == "model.dropout";
 }
 
+// Real keys in [0, 1) checked here (model.dropout has its own check where the stack is built).
+bool is_fraction(const std::string& path) {
+    return path == "train.adam_beta2";
+}
+
 // Checks every leaf of a resolved config against its plausible range (a ConfigError otherwise).
 void check_bounds(const json& node, const std::string& prefix) {
     for (const auto& [key, value] : node.items()) {
@@ -84,6 +89,11 @@ void check_bounds(const json& node, const std::string& prefix) {
             if (!(std::isfinite(v) && v >= 0))
                 throw ConfigError(
                     cat("config: \"", path, "\" must be a finite number >= 0, got ", value.dump()));
+        } else if (value.is_number() && is_fraction(path)) {
+            const double v = value.get<double>();
+            if (!(v >= 0 && v < 1))
+                throw ConfigError(
+                    cat("config: \"", path, "\" must be a number in [0, 1), got ", value.dump()));
         } else if (value.is_number_integer()) {
             const std::optional<Bounds> bounds = integer_bounds(path);
             if (!bounds) continue;

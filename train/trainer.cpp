@@ -170,6 +170,8 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     AdamOptions adam;
     adam.weight_decay = config_real(config, "train.weight_decay");
     config_require(adam.weight_decay >= 0, config, "train.weight_decay", "0 (off) or positive");
+    adam.beta2 = config_real(config, "train.adam_beta2");
+    config_require(adam.beta2 >= 0 && adam.beta2 < 1, config, "train.adam_beta2", "in [0, 1)");
     optimizer_ = std::make_unique<AdamW>(params_, adam);
     schedule_ = make_schedule(config, steps_);
     sampler_ =
@@ -194,15 +196,23 @@ Trainer::Trainer(const json& config, TrainerOptions options)
 }
 
 std::vector<std::string> Trainer::restore(const Checkpoint& checkpoint) {
+    // Resolved, so a key added to the schema after the checkpoint was written counts as its
+    // default (which is what the run used) instead of as a difference.
+    json saved;
+    try {
+        saved = resolve_config(checkpoint.state.config);
+    } catch (const ConfigError& e) {
+        throw ConfigError(cat("config: the checkpoint ", last_path(),
+                              " being resumed holds an invalid config: ", e.what()));
+    }
     for (const char* section : {"model", "data"}) {
-        const std::string key =
-            first_difference(checkpoint.state.config[section], config_[section], section);
+        const std::string key = first_difference(saved[section], config_[section], section);
         if (!key.empty())
             throw ConfigError(cat("config: \"", key, "\" differs from the checkpoint ", last_path(),
                                   " being resumed"));
     }
     for (const char* key : {"seed", "batch_size", "grad_accum"})
-        if (checkpoint.state.config["train"][key] != config_["train"][key])
+        if (saved["train"][key] != config_["train"][key])
             throw ConfigError(cat("config: \"train.", key, "\" differs from the checkpoint ",
                                   last_path(), " being resumed"));
     const int64_t step = checkpoint.state.step;

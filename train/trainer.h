@@ -6,7 +6,8 @@
 //     redraw Performer features if redraw_every divides the step index (never at index 0)
 //     grad_accum times: batch = next batch_size examples; loss.backward() scaled by 1/grad_accum
 //     ‖g‖ = clip_grad_norm(clip)   (clip 0: the norm is measured, nothing is clipped)
-//     AdamW step with lr = schedule(step index)   (warmup_cosine caps the warmup at train.steps)
+//     AdamW step with lr = schedule(step index)   (warmup_cosine caps the warmup at train.steps;
+//     β2 = train.adam_beta2, decoupled decay train.weight_decay; β1 0.9, ε 1e-8)
 // then, when due: evaluate eval_batches batches of the valid split (and save best.safetensors when
 // the task's primary metric improves), save last.safetensors (every checkpoint_every steps and at
 // the end). out_dir also gets config.json (the resolved config) and metrics.jsonl.
