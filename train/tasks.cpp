@@ -6,6 +6,7 @@
 // train split from data.seed and the valid and test splits from mix(data.seed, 1) and
 // mix(data.seed, 2), so the three never share an example stream (listops.h). KJV tasks split the
 // text itself (kjv.h).
+#include <array>
 #include <fstream>
 #include <sstream>
 
@@ -81,6 +82,19 @@ uint64_t split_seed(const json& config, uint64_t index) {
 }
 
 const char* const kSplits[] = {"train", "valid", "test"};
+
+// The train, valid and test splits of a generated task: the same options for all three, each
+// with its own size (data.<split>_size) and seed (split_seed).
+template <class Generated, class Options>
+std::array<std::unique_ptr<Dataset>, 3> generated_splits(const json& config, Options options) {
+    std::array<std::unique_ptr<Dataset>, 3> splits;
+    for (uint64_t i = 0; i < 3; ++i) {
+        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
+        options.seed = split_seed(config, i);
+        splits[i] = std::make_unique<Generated>(options);
+    }
+    return splits;
+}
 
 std::unique_ptr<Task> make_kjv_char(const json& config) {
     KjvLanguageModelOptions options;
@@ -169,82 +183,62 @@ std::unique_ptr<Task> make_kjv_transduce(const json& config) {
 }
 
 std::unique_ptr<Task> make_listops(const json& config) {
-    std::unique_ptr<Dataset> splits[3];
-    for (uint64_t i = 0; i < 3; ++i) {
-        ListOpsOptions options;
-        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
-        options.seed = split_seed(config, i);
-        options.min_length = positive_int(config, "data.min_length");
-        options.max_length = positive_int(config, "data.max_length");
-        options.max_depth = int(positive_int(config, "data.max_depth"));
-        options.max_args = int(config_int(config, "data.max_args"));
-        config_require(options.max_args >= 2, config, "data.max_args", "at least 2");
-        config_require(options.max_length >= options.min_length, config, "data.max_length",
-                       "at least data.min_length");
-        splits[i] = std::make_unique<ListOps>(options);
-    }
+    ListOpsOptions options;
+    options.min_length = positive_int(config, "data.min_length");
+    options.max_length = positive_int(config, "data.max_length");
+    options.max_depth = int(positive_int(config, "data.max_depth"));
+    options.max_args = int(config_int(config, "data.max_args"));
+    config_require(options.max_args >= 2, config, "data.max_args", "at least 2");
+    config_require(options.max_length >= options.min_length, config, "data.max_length",
+                   "at least data.min_length");
+    auto splits = generated_splits<ListOps>(config, options);
     return std::make_unique<ClassifierTask>("listops", config, std::move(splits[0]),
                                             std::move(splits[1]), std::move(splits[2]));
 }
 
 std::unique_ptr<Task> make_associative_recall(const json& config) {
-    std::unique_ptr<Dataset> splits[3];
-    for (uint64_t i = 0; i < 3; ++i) {
-        AssociativeRecallOptions options;
-        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
-        options.seed = split_seed(config, i);
-        options.min_pairs = positive_int(config, "data.min_pairs");
-        options.max_pairs = positive_int(config, "data.max_pairs");
-        options.key_alphabet = int(positive_int(config, "data.key_alphabet"));
-        options.value_alphabet = int(positive_int(config, "data.value_alphabet"));
-        config_require(options.max_pairs >= options.min_pairs, config, "data.max_pairs",
-                       "at least data.min_pairs");
-        config_require(options.key_alphabet >= options.max_pairs, config, "data.key_alphabet",
-                       "at least data.max_pairs (the keys of an example are distinct)");
-        splits[i] = std::make_unique<AssociativeRecall>(options);
-    }
+    AssociativeRecallOptions options;
+    options.min_pairs = positive_int(config, "data.min_pairs");
+    options.max_pairs = positive_int(config, "data.max_pairs");
+    options.key_alphabet = int(positive_int(config, "data.key_alphabet"));
+    options.value_alphabet = int(positive_int(config, "data.value_alphabet"));
+    config_require(options.max_pairs >= options.min_pairs, config, "data.max_pairs",
+                   "at least data.min_pairs");
+    config_require(options.key_alphabet >= options.max_pairs, config, "data.key_alphabet",
+                   "at least data.max_pairs (the keys of an example are distinct)");
+    auto splits = generated_splits<AssociativeRecall>(config, options);
     return std::make_unique<ClassifierTask>("associative_recall", config, std::move(splits[0]),
                                             std::move(splits[1]), std::move(splits[2]));
 }
 
 std::unique_ptr<Task> make_mqar(const json& config) {
-    std::unique_ptr<Dataset> splits[3];
-    for (uint64_t i = 0; i < 3; ++i) {
-        MqarOptions options;
-        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
-        options.seed = split_seed(config, i);
-        options.pairs = config_int(config, "data.pairs");
-        options.length = config_int(config, "data.length");
-        options.key_alphabet = config_int(config, "data.key_alphabet");
-        options.value_alphabet = config_int(config, "data.value_alphabet");
-        options.queries = config_int(config, "data.queries");
-        options.gap_power = config_real(config, "data.gap_power");
-        options.random_fillers = config_bool(config, "data.random_fillers");
-        if (const auto problem = mqar_option_problem(options))
-            config_require(false, config, "data." + problem->option, problem->expectation);
-        splits[i] = std::make_unique<Mqar>(options);
-    }
+    MqarOptions options;
+    options.pairs = config_int(config, "data.pairs");
+    options.length = config_int(config, "data.length");
+    options.key_alphabet = config_int(config, "data.key_alphabet");
+    options.value_alphabet = config_int(config, "data.value_alphabet");
+    options.queries = config_int(config, "data.queries");
+    options.gap_power = config_real(config, "data.gap_power");
+    options.random_fillers = config_bool(config, "data.random_fillers");
+    if (const auto problem = mqar_option_problem(options))
+        config_require(false, config, "data." + problem->option, problem->expectation);
+    auto splits = generated_splits<Mqar>(config, options);
     return std::make_unique<LmTask>("mqar", config, std::move(splits[0]), std::move(splits[1]),
                                     std::move(splits[2]));
 }
 
 std::unique_ptr<Task> make_pathfinder(const json& config) {
-    std::unique_ptr<Dataset> splits[3];
-    for (uint64_t i = 0; i < 3; ++i) {
-        PathfinderOptions options;
-        options.size = positive_int(config, cat("data.", kSplits[i], "_size"));
-        options.seed = split_seed(config, i);
-        options.side = config_int(config, "data.side");
-        options.contour_length = config_int(config, "data.contour_length");
-        options.distractors = config_int(config, "data.distractors");
-        options.distractor_length = config_int(config, "data.distractor_length");
-        options.paddle_length = config_int(config, "data.paddle_length");
-        options.gap = config_int(config, "data.gap");
-        options.max_turn = config_real(config, "data.max_turn");
-        if (const auto problem = pathfinder_option_problem(options))
-            config_require(false, config, "data." + problem->option, problem->expectation);
-        splits[i] = std::make_unique<Pathfinder>(options);
-    }
+    PathfinderOptions options;
+    options.side = config_int(config, "data.side");
+    options.contour_length = config_int(config, "data.contour_length");
+    options.distractors = config_int(config, "data.distractors");
+    options.distractor_length = config_int(config, "data.distractor_length");
+    options.paddle_length = config_int(config, "data.paddle_length");
+    options.gap = config_int(config, "data.gap");
+    options.max_turn = config_real(config, "data.max_turn");
+    if (const auto problem = pathfinder_option_problem(options))
+        config_require(false, config, "data." + problem->option, problem->expectation);
+    auto splits = generated_splits<Pathfinder>(config, options);
     return std::make_unique<ClassifierTask>("pathfinder", config, std::move(splits[0]),
                                             std::move(splits[1]), std::move(splits[2]));
 }
