@@ -13,7 +13,7 @@ static const StackConfig& checked(const StackConfig& config) {
 
 Encoder::Encoder(const StackConfig& config, Rng& rng)
     : config_(checked(config)),
-      embed_(config.vocab, config.d_model, rng),
+      embed_(config.vocab, config.d_model, config.embedding_std, rng),
       pos_(config.positions, config.max_len, config.d_model, rng),
       ln_f_(config.d_model) {
     for (int64_t i = 0; i < config.layers; ++i)

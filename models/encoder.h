@@ -12,8 +12,8 @@
 // tokens only. forward_embedded() takes ready token vectors so callers can prepend a learned
 // vector (the classifier's CLS) before the positions are added.
 //
-// Parameters: "embed.weight" [V, d] and "pos.weight" [max_len, d] (both N(0, 0.02²); "pos.weight"
-// with learned positions only),
+// Parameters: "embed.weight" [V, d] (N(0, embedding_std²), default 0.02) and "pos.weight"
+// [max_len, d] (N(0, 0.02²); learned positions only),
 // "blocks.<i>.{ln1,attn,ln2,ffn}....", "ln_f.{gamma,beta}".
 // Count: V·d + max_len·d (learned positions) + layers · block + 2d, with block = attention's + 4d +
 // 2·d·d_ff + d_ff + d (block.h) and attention's from attention.h / the kind's header.

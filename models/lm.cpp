@@ -13,9 +13,9 @@ IntTensor position_ids(int64_t B, int64_t L) {
     return IntTensor({B, L}, positions);
 }
 
-EmbeddingTable::EmbeddingTable(int64_t rows, int64_t d_model, Rng& rng) {
+EmbeddingTable::EmbeddingTable(int64_t rows, int64_t d_model, double std, Rng& rng) {
     weight_ = register_parameter("weight", Tensor::empty({rows, d_model}));
-    init::normal(weight_, rng, 0, 0.02);
+    init::normal(weight_, rng, 0, std);
 }
 
 BlockStack::BlockStack(const LmConfig& config, Rng& rng) {
@@ -40,7 +40,7 @@ static const LmConfig& checked(const LmConfig& config) {
 
 LanguageModel::LanguageModel(const LmConfig& config, Rng& rng)
     : config_(checked(config)),
-      embed_(config.stack.vocab, config.stack.d_model, rng),
+      embed_(config.stack.vocab, config.stack.d_model, config.stack.embedding_std, rng),
       pos_(config.stack.positions, config.stack.max_len, config.stack.d_model, rng),
       blocks_(config, rng),
       ln_f_(config.stack.d_model) {

@@ -10,9 +10,8 @@
 // The position table has max_len rows, so a decoding stops at max_len: the step at position max_len
 // throws (train/sampling.h then starts again from a shorter window), whatever the kind.
 //
-// Parameters: "embed.weight" [V, d] (N(0, 0.02²)), "pos.weight" [max_len, d] (N(0, 0.02²);
-// learned positions only),
-// "blocks.<i>.{ln1,attn,ln2,ffn}....", "ln_f.{gamma,beta}".
+// Parameters: "embed.weight" [V, d] (N(0, embedding_std²), default 0.02), "pos.weight" [max_len, d]
+// (N(0, 0.02²); learned positions only), "blocks.<i>.{ln1,attn,ln2,ffn}....", "ln_f.{gamma,beta}".
 // Count: V·d + max_len·d (learned positions) + layers · block + 2d, with block = attention's + 4d +
 // 2·d·d_ff + d_ff + d (block.h) and attention's from attention.h / the kind's header.
 #pragma once
@@ -36,10 +35,11 @@ struct LmConfig {
     }
 };
 
-// A [rows, d] lookup table ("weight", N(0, 0.02²)), looked up by embedding().
+// A [rows, d] lookup table ("weight", N(0, std²); the stacks pass StackConfig::embedding_std),
+// looked up by embedding().
 class EmbeddingTable : public Module {
   public:
-    EmbeddingTable(int64_t rows, int64_t d_model, Rng& rng);
+    EmbeddingTable(int64_t rows, int64_t d_model, double std, Rng& rng);
     const Tensor& weight() const { return weight_; }
 
   private:

@@ -24,7 +24,9 @@ struct StackConfig {
     int64_t max_len = 128;
     double dropout = 0;  // attention weights and both residual branches, training only
     std::string positions = "learned";  // or "sinusoidal" (positions.h)
-    uint64_t seed = 0;                  // dropout seed; block i uses seed + i
+    // The token embedding's initial N(0, std²). LRA draws N(0, 1), the scale of its sinusoids.
+    double embedding_std = 0.02;
+    uint64_t seed = 0;  // dropout seed; block i uses seed + i
     // The attention kind and its options (attention.h). Its d_model, heads, max_len, dropout,
     // causal and dropout_seed are ignored: block_attention() sets them from the fields above.
     AttentionConfig attention;
@@ -33,8 +35,8 @@ struct StackConfig {
     // given causality and dropout seed `seed + layer`.
     AttentionConfig block_attention(int64_t layer, bool causal) const;
 
-    // Throws unless vocab, layers, max_len and d_ff are positive and positions is a kind of
-    // position_kinds(), naming `who` (the model being
+    // Throws unless vocab, layers, max_len, d_ff and embedding_std are positive and positions is
+    // a kind of position_kinds(), naming `who` (the model being
     // built) in the message. The models call it before building their members, which would
     // otherwise fail with less helpful messages.
     void check(const char* who) const;

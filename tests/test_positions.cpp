@@ -1,7 +1,7 @@
 // Positions (models/positions.h): the sinusoid table against Vaswani et al.'s formula, the
 // sinusoidal option of the LM, the classifier's encoder and the encoder–decoder against the same
 // models with the sinusoids written into a learned table, no parameters, a gradient check, and
-// the errors naming a bad kind.
+// the errors naming a bad kind; and the token embedding's initial scale (model.embedding_std).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
@@ -150,4 +150,38 @@ TEST_CASE("positions: a bad kind is one line naming it and the valid ones", "[po
     const json config = load_config("", {"model.positions=sinusoidal"});
     CHECK(stack_config_from(config, 7, 5).positions == "sinusoidal");
     CHECK(stack_config_from(load_config(""), 7, 5).positions == "learned");
+}
+
+TEST_CASE("positions: model.embedding_std sets the token embedding's initial scale",
+          "[positions]") {
+    auto embedding_std = [](double std) {
+        StackConfig stack = positions_stack("sinusoidal");
+        stack.vocab = 4000;  // 24,000 draws: the sample std is within 2% of std
+        stack.embedding_std = std;
+        Rng rng(3);
+        LanguageModel model(LmConfig{stack}, rng);
+        for (const Parameter& p : model.parameters())
+            if (p.name == "embed.weight") {
+                double sum = 0, squares = 0;
+                for (int64_t i = 0; i < p.tensor.numel(); ++i) {
+                    sum += double(p.tensor.data()[i]);
+                    squares += double(p.tensor.data()[i]) * double(p.tensor.data()[i]);
+                }
+                const double n = double(p.tensor.numel()), mean = sum / n;
+                return std::sqrt(squares / n - mean * mean);
+            }
+        FAIL("no embed.weight");
+        return 0.0;
+    };
+    CHECK(embedding_std(1.0) == Approx(1.0).epsilon(0.02));
+    CHECK(embedding_std(0.02) == Approx(0.02).epsilon(0.02));
+    CHECK(stack_config_from(load_config(""), 7, 5).embedding_std == 0.02);
+    CHECK(stack_config_from(load_config("", {"model.embedding_std=1"}), 7, 5).embedding_std == 1.0);
+    CHECK_THROWS_WITH(stack_config_from(load_config("", {"model.embedding_std=0"}), 7, 5),
+                      Catch::Contains("model.embedding_std") && Catch::Contains("positive"));
+    Rng rng(1);
+    StackConfig bad = positions_stack("learned");
+    bad.embedding_std = -1;
+    CHECK_THROWS_WITH(LanguageModel(LmConfig{bad}, rng),
+                      Catch::Contains("embedding_std must be positive and finite, got -1"));
 }

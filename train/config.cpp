@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -40,10 +41,15 @@ json model_defaults(ModelFamily family) {
     json attention = {{"kind", stack.attention.kind}};
     for (const OptionSpec& option : registered_options())
         attention[option.key] = to_json(option.default_value);
-    json model = {
-        {"d_model", stack.d_model},     {"heads", stack.heads},  {"layers", stack.layers},
-        {"d_ff", stack.d_ff},           {"max_len", 0},          {"dropout", stack.dropout},
-        {"positions", stack.positions}, {"attention", attention}};
+    json model = {{"d_model", stack.d_model},
+                  {"heads", stack.heads},
+                  {"layers", stack.layers},
+                  {"d_ff", stack.d_ff},
+                  {"max_len", 0},
+                  {"dropout", stack.dropout},
+                  {"positions", stack.positions},
+                  {"embedding_std", stack.embedding_std},
+                  {"attention", attention}};
     if (family == ModelFamily::Classifier) model["pooling"] = "mean";
     return model;
 }
@@ -309,6 +315,9 @@ StackConfig stack_config_from(const json& config, int64_t vocab, int64_t data_ma
     stack.max_len = max_len == 0 ? data_max_length : max_len;
     stack.dropout = config_real(config, "model.dropout");
     stack.positions = config_string(config, "model.positions");
+    stack.embedding_std = config_real(config, "model.embedding_std");
+    config_require(std::isfinite(stack.embedding_std) && stack.embedding_std > 0, config,
+                   "model.embedding_std", "positive");
     config_require(stack.dropout >= 0 && stack.dropout < 1, config, "model.dropout", "in [0, 1)");
     for (const char* key : {"model.d_model", "model.heads", "model.layers", "model.d_ff"})
         config_require(config_int(config, key) > 0, config, key, "positive");
