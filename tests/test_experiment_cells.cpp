@@ -8,6 +8,8 @@
 #include "experiments/lib/size_sweep.h"
 #include "experiments/lib/training_cell.h"
 #include "tests/temp_dir.h"
+#include "train/config.h"
+#include "train/trainer.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;
@@ -131,4 +133,55 @@ TEST_CASE("size sweep: the learning rate of lowest validation loss; deficits pai
     const std::string report = size_sweep_report(store, sweep);
     CHECK_THAT(report, Catch::Contains("15.0 ± 7.1%"));
     CHECK_THAT(report, Catch::Contains("2.5000") && Catch::Contains("✓ (grid edge"));
+}
+
+TEST_CASE("train_cell: an interrupted cell continues from its checkpoint; another run starts over",
+          "[experiments]") {
+    const json user = load_config(
+        "", {"data.symbols=4", "data.length=3", "data.train_size=40", "data.valid_size=16",
+             "data.test_size=16", "model.d_model=16", "model.heads=2", "model.layers=1",
+             "model.d_ff=32", "model.dropout=0.1", "train.steps=12", "train.batch_size=6",
+             "train.lr=0.01", "train.eval_every=4", "train.eval_batches=2",
+             "train.checkpoint_every=5", "train.log_every=1", "train.threads=1"});
+    TempDir dir;
+    const TrainedCell straight = train_cell(user, dir.file("straight"));
+    CHECK(straight.metrics["train_curve"].size() == 12);
+    CHECK(straight.metrics["valid_curve"].size() == 3);
+
+    // Stop after step 7 (checkpoint at 5, and at the stop), as the end of a session would.
+    json interrupted = straight.resolved;
+    interrupted["train"]["out_dir"] = dir.file("resumed");
+    TrainerOptions options;
+    options.before_step = [](int64_t step, Trainer&) {
+        if (step == 6) request_stop();
+    };
+    Trainer first(interrupted, options);
+    REQUIRE_FALSE(first.run());
+    clear_stop_request();
+    const TrainedCell resumed = train_cell(user, dir.file("resumed"));
+    CHECK(resumed.metrics["accuracy"] == straight.metrics["accuracy"]);
+    CHECK(resumed.metrics["final_train_loss"] == straight.metrics["final_train_loss"]);
+    CHECK(resumed.metrics["train_curve"] == straight.metrics["train_curve"]);
+    CHECK(resumed.metrics["valid_curve"] == straight.metrics["valid_curve"]);
+
+    // Continued, not retrained: a run whose weights were disturbed before it was stopped ends
+    // elsewhere than the straight one.
+    json disturbed = straight.resolved;
+    disturbed["train"]["out_dir"] = dir.file("disturbed");
+    options.before_step = [](int64_t step, Trainer& trainer) {
+        if (step == 0)
+            for (const Parameter& p : trainer.task().model().parameters()) p.tensor.data()[0] += 1;
+        if (step == 6) request_stop();
+    };
+    Trainer disturbed_run(disturbed, options);
+    REQUIRE_FALSE(disturbed_run.run());
+    clear_stop_request();
+    CHECK(train_cell(user, dir.file("disturbed")).metrics["final_train_loss"] !=
+          straight.metrics["final_train_loss"]);
+
+    // A finished run of another config in the directory is replaced, not continued.
+    json other = user;
+    other["train"]["steps"] = 6;
+    const TrainedCell replaced = train_cell(other, dir.file("resumed"));
+    CHECK(replaced.metrics["train_curve"].size() == 6);
 }

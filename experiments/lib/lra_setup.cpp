@@ -34,6 +34,13 @@ json lra_model(int64_t d, int64_t heads, int64_t layers, int64_t d_ff, const cha
             {"positions", positions}, {"embedding_std", 1.0}};
 }
 
+// LRA's released base config per task (papers.md §3.4), for the settings table.
+const char* const kLraListOps = "4 layers, d 512, 8 heads, d_ff 1024; 5K steps × 32";
+const char* const kLraText = "4 layers, d 256, 4 heads, d_ff 1024; 20K steps × 32";
+const char* const kLraRetrieval = "4 layers, d 128, 4 heads, d_ff 512; 5K steps × 32";
+const char* const kLraImage = "1 layer, d 128, 8 heads, d_ff 128; 200 epochs × 256 (35K steps)";
+const char* const kLraPathfinder = "4 layers, d 32, 4 heads, d_ff 32; 200 epochs × 512 (62K steps)";
+
 json task_config(json data, json model, json train) {
     return {{"data", std::move(data)}, {"model", std::move(model)}, {"train", std::move(train)}};
 }
@@ -48,7 +55,7 @@ std::vector<LraTask> full_tasks() {
                                   {"max_depth", 10},
                                   {"max_args", 10}},
                                  text_model, lra_train(1500, 1e-3, true, 8)),
-                     "4 layers, d 512, 8 heads, d_ff 1024; 5K steps × 32"});
+                     kLraListOps});
     auto text = [&](const char* id, const char* title, int64_t bytes, int64_t steps) {
         return LraTask{id,
                        title,
@@ -59,24 +66,24 @@ std::vector<LraTask> full_tasks() {
                                     {"min_length", bytes},
                                     {"max_length", bytes}},
                                    text_model, lra_train(steps, 1e-3, true, 8)),
-                       "4 layers, d 256, 4 heads, d_ff 1024; 20K steps × 32"};
+                       kLraText};
     };
     tasks.push_back(text("text", "Text", 1000, 1000));
     tasks.push_back(
         {"retrieval", "Retrieval", 2, "2 × 4K",
          task_config({{"task", "kjv_retrieval"}, {"min_length", 4000}, {"max_length", 4000}},
                      text_model, lra_train(1000, 1e-3, true, 8)),
-         "4 layers, d 128, 4 heads, d_ff 512; 5K steps × 32"});
+         kLraRetrieval});
     tasks.push_back(
         {"image", "Image", 3, "1K (32 × 32)",
          task_config({{"task", "fashion_mnist"}, {"downsample", 1}},
                      lra_model(128, 8, 1, 128, "cls", "learned"), lra_train(1500, 1e-3, false, 8)),
-         "1 layer, d 128, 8 heads, d_ff 128; 200 epochs × 256 (35K steps)"});
+         kLraImage});
     tasks.push_back({"pathfinder", "Pathfinder", 4, "1K (32 × 32)",
                      task_config({{"task", "pathfinder"}, {"side", 32}, {"train_size", 40000}},
                                  lra_model(32, 4, 4, 32, "mean", "sinusoidal"),
                                  lra_train(3000, 1e-3, false, 8)),
-                     "4 layers, d 32, 4 heads, d_ff 32; 200 epochs × 512 (62K steps)"});
+                     kLraPathfinder});
     tasks.push_back(text("text4k", "Text 4K", 4000, 1000));
     return tasks;
 }
@@ -90,27 +97,27 @@ std::vector<LraTask> quick_tasks() {
          task_config(
              {{"task", "listops"}, {"min_length", 51}, {"max_length", 199}, {"train_size", 2000}},
              model, train),
-         ""},
+         kLraListOps},
         {"text", "Text", 1, "1K",
          task_config({{"task", "kjv_classify"},
                       {"label", "testament"},
                       {"min_length", 100},
                       {"max_length", 100}},
                      model, train),
-         ""},
+         kLraText},
         {"retrieval", "Retrieval", 2, "2 × 4K",
          task_config({{"task", "kjv_retrieval"}, {"min_length", 400}, {"max_length", 400}}, model,
                      train),
-         ""},
+         kLraRetrieval},
         {"image", "Image", 3, "1K",
          task_config({{"task", "fashion_mnist"}, {"downsample", 2}},
                      lra_model(32, 4, 1, 64, "cls", "learned"), train),
-         ""},
+         kLraImage},
         {"pathfinder", "Pathfinder", 4, "1K",
          task_config(
              {{"task", "pathfinder"}, {"side", 24}, {"contour_length", 6}, {"train_size", 2000}},
              lra_model(32, 4, 1, 32, "mean", "sinusoidal"), train),
-         ""}};
+         kLraPathfinder}};
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include "engine/common.h"
 #include "experiments/lib/measure.h"
@@ -20,6 +22,39 @@ double median(std::vector<double> values) {
     return values[values.size() / 2];
 }
 
+// Whether run_dir holds an interrupted run of exactly `resolved` (its config.json and a
+// checkpoint), which the cell then continues: cells of hours survive the end of a session.
+bool resumable(const std::string& run_dir, const json& resolved) {
+    std::ifstream saved(run_dir + "/config.json");
+    if (!saved || !std::filesystem::exists(run_dir + "/last.safetensors")) return false;
+    const json config = json::parse(saved, nullptr, false);
+    return !config.is_discarded() && config == resolved;
+}
+
+// The training loss by step, at most 100 points: this session's steps (`history`) after the
+// logged steps of the sessions before a resume (metrics.jsonl keeps them, every log_every steps);
+// and the validation metrics at every evaluation, from the log.
+void add_curves(const std::string& run_dir, const std::vector<StepRecord>& history, json& metrics) {
+    const int64_t first = history.empty() ? INT64_MAX : history.front().step;
+    std::vector<json> train;
+    json valid = json::array();
+    std::ifstream log(run_dir + "/metrics.jsonl");
+    for (std::string line; std::getline(log, line);) {
+        const json entry = json::parse(line, nullptr, false);
+        if (!entry.is_object() || !entry.contains("step")) continue;
+        if (entry.contains("grad_norm") && entry["step"].get<int64_t>() < first)
+            train.push_back({entry["step"], entry["loss"]});
+        if (entry.value("split", "") == "valid")
+            valid.push_back({entry["step"], entry.value("accuracy", entry["loss"])});
+    }
+    for (const StepRecord& record : history) train.push_back({record.step, record.loss});
+    json curve = json::array();
+    const size_t stride = std::max<size_t>(1, train.size() / 100);
+    for (size_t i = 0; i < train.size(); i += stride) curve.push_back(train[i]);
+    metrics["train_curve"] = curve;
+    metrics["valid_curve"] = valid;
+}
+
 }  // namespace
 
 TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches) {
@@ -27,7 +62,8 @@ TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t tes
     TrainedCell cell;
     cell.resolved = resolve_config(user_config);
     TrainerOptions trainer_options;
-    trainer_options.overwrite = true;  // an unfinished cell from an interrupted run starts over
+    trainer_options.resume = resumable(run_dir, cell.resolved);
+    trainer_options.overwrite = !trainer_options.resume;  // any other run there starts over
     Trainer trainer(cell.resolved, trainer_options);
     ATTNLAB_CHECK(trainer.run(), "training in ", run_dir, " was interrupted");
 
@@ -45,11 +81,7 @@ TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t tes
         if (record.step > 2) speeds.push_back(record.tokens_per_s);  // skip warm-up steps
     cell.metrics["tokens_per_s"] = median(speeds);
     cell.metrics["final_train_loss"] = history.empty() ? 0.0 : history.back().loss;
-    json curve = json::array();
-    const size_t stride = std::max<size_t>(1, history.size() / 100);
-    for (size_t i = 0; i < history.size(); i += stride)
-        curve.push_back({history[i].step, history[i].loss});
-    cell.metrics["train_curve"] = curve;
+    add_curves(run_dir, history, cell.metrics);
     return cell;
 }
 

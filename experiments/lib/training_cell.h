@@ -20,13 +20,16 @@ struct TrainedCell {
     json resolved;  // the full config the run used (defaults filled in)
     // Test metrics of the task (bpc, accuracy, exact_match, ...) plus "valid_loss", "parameters",
     // "trainable_parameters", "tokens_per_s" (median over steps after the first two),
-    // "final_train_loss" and "train_curve": [[step, loss], ...] at most 100 points.
+    // "final_train_loss", "train_curve": [[step, loss], ...] (at most 100 points) and
+    // "valid_curve": [[step, accuracy (or loss)], ...] at every evaluation, both from the run's
+    // log.
     json metrics;
 };
 
-// Trains `user_config` (overrides of the defaults in train/config.h) into `run_dir`, replacing an
-// unfinished run there, then evaluates up to `test_batches` batches of the test split. Throws
-// attnlab::Error if the run diverges or is interrupted.
+// Trains `user_config` (overrides of the defaults in train/config.h) into `run_dir`, then
+// evaluates up to `test_batches` batches of the test split. An unfinished run of the same
+// resolved config in run_dir is continued from its last checkpoint (bit-exact, as --resume);
+// any other run there is replaced. Throws attnlab::Error if the run diverges or is interrupted.
 TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches = 16);
 
 // One cell of a grid: its results.json key, the metric its progress line shows, how to run it, and
