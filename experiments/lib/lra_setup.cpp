@@ -54,7 +54,7 @@ std::vector<LraTask> full_tasks() {
                                   {"max_length", 1999},
                                   {"max_depth", 10},
                                   {"max_args", 10}},
-                                 text_model, lra_train(1500, 1e-3, true, 8)),
+                                 text_model, lra_train(600, 1e-3, true, 8)),
                      kLraListOps});
     auto text = [&](const char* id, const char* title, int64_t bytes, int64_t steps) {
         return LraTask{id,
@@ -68,23 +68,23 @@ std::vector<LraTask> full_tasks() {
                                    text_model, lra_train(steps, 1e-3, true, 8)),
                        kLraText};
     };
-    tasks.push_back(text("text", "Text", 1000, 1000));
+    tasks.push_back(text("text", "Text", 1000, 500));
     tasks.push_back(
         {"retrieval", "Retrieval", 2, "2 × 4K",
          task_config({{"task", "kjv_retrieval"}, {"min_length", 4000}, {"max_length", 4000}},
-                     text_model, lra_train(1000, 1e-3, true, 8)),
+                     text_model, lra_train(300, 1e-3, true, 8)),
          kLraRetrieval});
     tasks.push_back(
         {"image", "Image", 3, "1K (32 × 32)",
          task_config({{"task", "fashion_mnist"}, {"downsample", 1}},
-                     lra_model(128, 8, 1, 128, "cls", "learned"), lra_train(1500, 1e-3, false, 8)),
+                     lra_model(128, 8, 1, 128, "cls", "learned"), lra_train(800, 1e-3, false, 8)),
          kLraImage});
     tasks.push_back({"pathfinder", "Pathfinder", 4, "1K (32 × 32)",
                      task_config({{"task", "pathfinder"}, {"side", 32}, {"train_size", 40000}},
                                  lra_model(32, 4, 4, 32, "mean", "sinusoidal"),
-                                 lra_train(3000, 1e-3, false, 8)),
+                                 lra_train(1500, 1e-3, false, 8)),
                      kLraPathfinder});
-    tasks.push_back(text("text4k", "Text 4K", 4000, 1000));
+    tasks.push_back(text("text4k", "Text 4K", 4000, 300));
     return tasks;
 }
 
