@@ -72,6 +72,28 @@ TEST_CASE("listops: labels equal the evaluator; length, depth and arity within b
     }
 }
 
+TEST_CASE("listops: LRA's lengths (500 < length < 2000) are reached and kept", "[data]") {
+    ListOpsOptions lra;
+    lra.min_length = 501;
+    lra.max_length = 1999;
+    const ListOps data(lra);
+    CHECK(data.max_length() == 1999);
+    int64_t shortest = 1 << 30, longest = 0;
+    for (int64_t i = 0; i < 200; ++i) {
+        const Example e = data.example(i);
+        CHECK(e.label == listops_evaluate(e.input));
+        const int64_t length = int64_t(e.input.size());
+        CHECK(length >= 501);
+        CHECK(length <= 1999);
+        shortest = std::min(shortest, length);
+        longest = std::max(longest, length);
+        CHECK(tree_shape(e.input).depth <= 9);
+    }
+    // The accepted lengths spread over the range rather than piling at one end.
+    CHECK(shortest < 800);
+    CHECK(longest > 1500);
+}
+
 TEST_CASE("listops: branching follows LRA (a leaf with probability 0.75, 2..10 arguments)",
           "[data]") {
     ListOpsOptions options;
