@@ -260,9 +260,16 @@ Table speed_table(const LraGrid& grid) {
     return table;
 }
 
+// Each row's model.attention settings, and where a task's differ.
 Table rows_table(const LraGrid& grid) {
-    Table table{{"row", "attention settings"}, {}};
-    for (const LraRow& row : grid.rows) table.rows.push_back({row.name, row.settings});
+    Table table{{"row", "model.attention (other options at the kind's defaults)"}, {}};
+    for (const LraRow& row : grid.rows) {
+        std::string settings = "`" + row.attention.dump() + "`";
+        for (const LraTask& task : grid.tasks)
+            if (lra_attention(row, task) != row.attention)
+                settings += "; " + task.title + ": `" + lra_attention(row, task).dump() + "`";
+        table.rows.push_back({row.name, settings});
+    }
     return table;
 }
 

@@ -42,7 +42,7 @@ struct LraRow {
     std::string name;  // as printed: LRA's model name, or attnlab's variant and "(attnlab)"
     // LRA's Table 1: ListOps, Text, Retrieval, Image, Pathfinder, Avg; empty for attnlab rows.
     std::vector<double> lra_accuracy;
-    std::string settings;  // the attention settings in words, for the table's notes
+    json attention;  // its "model.attention" settings (lra_attention: per task)
     bool lra() const { return !lra_accuracy.empty(); }
 };
 
