@@ -106,7 +106,7 @@ std::vector<LraTask> quick_tasks() {
                      model, train),
          kLraText},
         {"retrieval", "Retrieval", 2, "2 × 4K",
-         task_config({{"task", "kjv_retrieval"}, {"min_length", 400}, {"max_length", 400}}, model,
+         task_config({{"task", "kjv_retrieval"}, {"min_length", 256}, {"max_length", 256}}, model,
                      train),
          kLraRetrieval},
         {"image", "Image", 3, "1K",
@@ -115,7 +115,7 @@ std::vector<LraTask> quick_tasks() {
          kLraImage},
         {"pathfinder", "Pathfinder", 4, "1K",
          task_config(
-             {{"task", "pathfinder"}, {"side", 24}, {"contour_length", 6}, {"train_size", 2000}},
+             {{"task", "pathfinder"}, {"side", 20}, {"contour_length", 6}, {"train_size", 2000}},
              lra_model(32, 4, 1, 32, "mean", "sinusoidal"), train),
          kLraPathfinder}};
 }
