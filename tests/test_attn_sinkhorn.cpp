@@ -100,9 +100,10 @@ double sinkhorn_distance_from_one(const Tensor& sums) {
 
 TEST_CASE("sinkhorn: balancing makes rows and columns sum to 1", "[sinkhorn]") {
     Rng rng(1);
-    const Tensor logits = Tensor::randn({2, 3, 5, 5}, rng, 0, 2);
-    const double tolerance = sizeof(real) == sizeof(float) ? 5e-5 : 1e-12;
-    const Tensor balanced = sinkhorn_log(logits, 60, 0.75);
+    const Tensor logits = Tensor::randn({2, 3, 5, 5}, rng);
+    const double tolerance = sizeof(real) == sizeof(float) ? 1e-5 : 1e-12;
+    // The rows converge linearly: enough rounds reach the precision of `real`.
+    const Tensor balanced = sinkhorn_log(logits, 300, 0.75);
     CHECK(sinkhorn_distance_from_one(sinkhorn_row_sums(balanced)) < tolerance);
     CHECK(sinkhorn_distance_from_one(sinkhorn_column_sums(balanced)) < tolerance);
     // One round ends on the columns; the rows are not balanced yet.
