@@ -28,8 +28,7 @@ TEST_CASE("kind registry: every kind is complete and its options are well formed
             if (option.default_value.is_real()) {
                 CHECK(option.real_low <= option.default_value.real_number());
                 CHECK(option.default_value.real_number() <= option.real_high);
-                CHECK(registered.default_value.real_number() ==
-                      option.default_value.real_number());
+                CHECK(registered.default_value.real_number() == option.default_value.real_number());
             }
             if (!option.choices.empty()) {
                 REQUIRE(option.default_value.is_text());
