@@ -45,7 +45,7 @@ const char* const kHelp =
     "Forward + backward of one layer (batch 1, d = 256, 4 heads, m = 256, Linformer k = 256) for\n"
     "vanilla (fused, unfused, causal), performer (bidirectional and causal), linformer, random,\n"
     "dense, dynamic_conv, the block-sparse local, longformer, bigbird and sparse_transformer\n"
-    "(LRA's block sizes), and reformer (2 hashes, chunks of 32).\n"
+    "(LRA's block sizes), reformer (2 hashes, chunks of 32) and sinkhorn (blocks of 50).\n"
     "Each cell runs in its own process to measure its peak RSS. Writes\n"
     "results/attention_scaling/{results.json,table.md,time.png,memory.png}.\n";
 
@@ -66,7 +66,8 @@ const std::vector<Arm> kArms = {{"vanilla", "vanilla", false, true},
                                 {"longformer", "longformer", false, true},
                                 {"bigbird", "bigbird", false, true},
                                 {"sparse_transformer", "sparse_transformer", false, true},
-                                {"reformer", "reformer", false, true}};
+                                {"reformer", "reformer", false, true},
+                                {"sinkhorn", "sinkhorn", false, true}};
 
 const Arm& arm(const std::string& label) {
     for (const Arm& candidate : kArms)

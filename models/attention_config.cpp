@@ -1,6 +1,8 @@
 // attention_config.cpp — typed access to the kinds' options, and the shared input checks.
 #include "attention_config.h"
 
+#include <sstream>
+
 #include "zoo.h"
 
 namespace attnlab {
@@ -13,27 +15,46 @@ OptionValue option_value(const AttentionConfig& config, const std::string& key) 
     return found != config.options.end() ? found->second : option.default_value;
 }
 
-void check_type(bool ok, const std::string& key, const char* expected) {
-    ATTNLAB_CHECK(ok, "attention: option \"", key, "\" must be ", expected);
+void check_type(bool ok, const std::string& key, const char* expected, const OptionValue& value) {
+    ATTNLAB_CHECK(ok, "attention: option \"", key, "\" must be ", expected, ", got ",
+                  value.describe());
 }
 
 }  // namespace
 
+std::string OptionValue::describe() const {
+    if (is_integer()) return cat(integer(), " (an integer)");
+    if (is_real()) {
+        std::ostringstream text;
+        text.precision(17);
+        text << real_number() << " (a real number)";
+        return text.str();
+    }
+    if (is_flag()) return flag() ? "true (a flag)" : "false (a flag)";
+    return cat("\"", text(), "\" (a string)");
+}
+
 int64_t AttentionConfig::integer(const std::string& key) const {
     const OptionValue value = option_value(*this, key);
-    check_type(value.is_integer(), key, "an integer");
+    check_type(value.is_integer(), key, "an integer", value);
     return value.integer();
+}
+
+double AttentionConfig::real_number(const std::string& key) const {
+    const OptionValue value = option_value(*this, key);
+    check_type(value.is_real() || value.is_integer(), key, "a number", value);
+    return value.is_real() ? value.real_number() : double(value.integer());
 }
 
 bool AttentionConfig::flag(const std::string& key) const {
     const OptionValue value = option_value(*this, key);
-    check_type(value.is_flag(), key, "true or false");
+    check_type(value.is_flag(), key, "true or false", value);
     return value.flag();
 }
 
 std::string AttentionConfig::text(const std::string& key) const {
     const OptionValue value = option_value(*this, key);
-    check_type(value.is_text(), key, "a string");
+    check_type(value.is_text(), key, "a string", value);
     return value.text();
 }
 

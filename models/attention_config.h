@@ -21,25 +21,31 @@ namespace attnlab {
 constexpr int64_t kMaxSequenceLength = int64_t(1) << 24;  // tokens in one sequence
 constexpr int64_t kMaxWidth = int64_t(1) << 20;           // widths, features, hidden sizes, ranks
 
-// One value of an option: an integer, a flag or a choice. The constructors pick
-// the alternative from the argument's type, so set("linformer_k", 16) stores an integer.
+// One value of an option: an integer, a real number, a flag or a choice. The constructors pick
+// the alternative from the argument's type, so set("linformer_k", 16) stores an integer and
+// set("sinkhorn_temperature", 0.75) a real number.
 class OptionValue {
   public:
     OptionValue(bool value) : value_(value) {}
     OptionValue(int value) : value_(int64_t(value)) {}
     OptionValue(int64_t value) : value_(value) {}
+    OptionValue(double value) : value_(value) {}
     OptionValue(const char* value) : value_(std::string(value)) {}
     OptionValue(std::string value) : value_(std::move(value)) {}
 
     bool is_integer() const { return std::holds_alternative<int64_t>(value_); }
+    bool is_real() const { return std::holds_alternative<double>(value_); }
     bool is_flag() const { return std::holds_alternative<bool>(value_); }
     bool is_text() const { return std::holds_alternative<std::string>(value_); }
     int64_t integer() const { return std::get<int64_t>(value_); }
+    double real_number() const { return std::get<double>(value_); }
     bool flag() const { return std::get<bool>(value_); }
     const std::string& text() const { return std::get<std::string>(value_); }
+    // The value as a config would spell it, and its type: "0.75 (a real number)".
+    std::string describe() const;
 
   private:
-    std::variant<bool, int64_t, std::string> value_;
+    std::variant<bool, int64_t, double, std::string> value_;
 };
 
 struct AttentionConfig {
@@ -64,6 +70,8 @@ struct AttentionConfig {
     // The option `key` of the type its kind declares, or its default; an unknown key, or a value
     // of another type, throws an Error naming the key.
     int64_t integer(const std::string& key) const;
+    // A real-valued option; an integer value is accepted (set("sinkhorn_temperature", 1)).
+    double real_number(const std::string& key) const;
     bool flag(const std::string& key) const;
     std::string text(const std::string& key) const;
 };

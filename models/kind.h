@@ -17,13 +17,20 @@
 namespace attnlab {
 
 // One option of a kind: a key under model.attention in configs, its default, and the values it
-// may take (integers: [low, high], both included; choices: a closed set of strings).
+// may take (integers: [low, high], both included; real numbers: [real_low, real_high], both
+// included; choices: a closed set of strings). The default's type is the option's type.
 struct OptionSpec {
     std::string key;
     OptionValue default_value;
     int64_t low = 0, high = 0;
     std::vector<std::string> choices;
+    double real_low = 0, real_high = 0;
 };
+
+// A real-valued option in [low, high].
+inline OptionSpec real_option(std::string key, double default_value, double low, double high) {
+    return {std::move(key), default_value, 0, 0, {}, low, high};
+}
 
 // Forward FLOPs of one token-mixer layer (2 per multiply-add, matmuls only; the convention is
 // experiments/lib/flops.h's).

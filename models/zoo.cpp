@@ -17,6 +17,7 @@
 #include "attn_performer.h"
 #include "attn_random.h"
 #include "attn_reformer.h"
+#include "attn_sinkhorn.h"
 #include "attn_sparse_transformer.h"
 #include "attn_vanilla.h"
 
@@ -42,6 +43,7 @@ const std::vector<const KindInfo*>& registered_kinds() {
         &sparse_transformer_kind(),
         &linear_transformer_kind(),
         &reformer_kind(),
+        &sinkhorn_kind(),
     };
     return kinds;
 }

@@ -1,5 +1,6 @@
 // Run configurations: defaults, validation errors naming the key path, --set overrides, files.
 #include <catch2/catch.hpp>
+#include <cstring>
 
 #include "temp_dir.h"
 #include "train/config.h"
@@ -115,4 +116,46 @@ TEST_CASE("config: model settings map onto the stack config", "[config]") {
                       Contains("\"model.d_model\" must be a multiple of model.heads"));
     CHECK_THROWS_WITH(stack_config_from(load_config("", {"model.max_len=10"}), 11, 20),
                       Contains("\"model.max_len\" must be 0 or at least the data's longest"));
+}
+
+TEST_CASE("config: real-valued kind options parse, check their range and round-trip exactly",
+          "[config]") {
+    // The default is a real number in the schema and in the stack config.
+    const json defaults = load_config("");
+    CHECK(defaults["model"]["attention"]["sinkhorn_temperature"].is_number_float());
+    CHECK(stack_config_from(defaults, 11, 20).attention.real_number("sinkhorn_temperature") ==
+          0.75);
+    // A fraction is a real number; an integer where a real is expected is accepted as one.
+    const json tenth = load_config("", {"model.attention.sinkhorn_temperature=0.1"});
+    const AttentionConfig read = stack_config_from(tenth, 11, 20).attention;
+    CHECK(read.options.at("sinkhorn_temperature").is_real());
+    CHECK(read.real_number("sinkhorn_temperature") == 0.1);
+    const json one = load_config("", {"model.attention.sinkhorn_temperature=2"});
+    CHECK(stack_config_from(one, 11, 20).attention.options.at("sinkhorn_temperature").is_real());
+    CHECK(stack_config_from(one, 11, 20).attention.real_number("sinkhorn_temperature") == 2.0);
+    // A real where an integer is expected, or out of the declared range: one line each.
+    const std::string fractional_block = error_of({"model.attention.sinkhorn_block=2.5"});
+    CHECK_THAT(fractional_block,
+               Contains("\"model.attention.sinkhorn_block\" must be an integer, got 2.5"));
+    CHECK(fractional_block.find('\n') == std::string::npos);
+    for (const char* bad : {"0", "-0.5", "1e9"})
+        CHECK_THAT(error_of({std::string("model.attention.sinkhorn_temperature=") + bad}),
+                   Contains("\"model.attention.sinkhorn_temperature\" must be a number in "
+                            "[0.001, 1000], got"));
+    CHECK_THAT(error_of({"model.attention.sinkhorn_temperature=\"warm\""}),
+               Contains("\"model.attention.sinkhorn_temperature\" must be a number"));
+    // Written and read back (as config.json and checkpoints hold it), the value keeps its bits.
+    testing::TempDir dir;
+    const json awkward =
+        load_config("", {"model.attention.sinkhorn_temperature=0.30000000000000004"});
+    write_config(dir.file("config.json"), awkward);
+    const json back = load_config(dir.file("config.json"));
+    CHECK(back == awkward);
+    const double before = stack_config_from(awkward, 11, 20)
+                              .attention.real_number("sinkhorn_temperature"),
+                 after =
+                     stack_config_from(back, 11, 20).attention.real_number("sinkhorn_temperature");
+    CHECK(std::memcmp(&before, &after, sizeof before) == 0);
+    CHECK(after != 0.3);
+    CHECK(json::parse(awkward.dump()) == awkward);
 }

@@ -25,6 +25,11 @@ TEST_CASE("kind registry: every kind is complete and its options are well formed
                 CHECK(option.default_value.integer() <= option.high);
                 CHECK(registered.default_value.integer() == option.default_value.integer());
             }
+            if (option.default_value.is_real()) {
+                CHECK(option.real_low <= option.default_value.real_number());
+                CHECK(option.default_value.real_number() <= option.real_high);
+                CHECK(registered.default_value.real_number() == option.default_value.real_number());
+            }
             if (!option.choices.empty()) {
                 REQUIRE(option.default_value.is_text());
                 CHECK(std::count(option.choices.begin(), option.choices.end(),
@@ -48,7 +53,17 @@ TEST_CASE("kind registry: options reach the config schema, and typed access chec
                       Contains("unknown option \"linformer_q\"") && Contains("linformer_k"));
     attention.set("performer_features", "many");
     CHECK_THROWS_WITH(attention.integer("performer_features"),
-                      Contains("option \"performer_features\" must be an integer"));
+                      Contains("option \"performer_features\" must be an integer, got \"many\""));
+    CHECK(attention.real_number("sinkhorn_temperature") == 0.75);  // the declared default
+    attention.set("sinkhorn_temperature", 2);                      // an integer is a real
+    CHECK(attention.real_number("sinkhorn_temperature") == 2.0);
+    attention.set("sinkhorn_temperature", 0.5);
+    CHECK(attention.real_number("sinkhorn_temperature") == 0.5);
+    CHECK_THROWS_WITH(attention.integer("sinkhorn_temperature"),
+                      Contains("option \"sinkhorn_temperature\" must be an integer, got 0.5 (a "
+                               "real number)"));
+    CHECK_THROWS_WITH(attention.real_number("performer_features"),
+                      Contains("option \"performer_features\" must be a number, got \"many\""));
     CHECK_THROWS_WITH(
         load_config("", {"model.attention.performer_feature_kind=cosine"}),
         Contains("valid choices: softmax, hyperbolic, trig, relu, elu_plus_one, exp, "

@@ -61,6 +61,11 @@ Count expected_count(const std::string& kind, const AttentionConfig& c) {
     }
     if (kind == "linear_transformer") return trainable(4 * (d * d + d));
     if (kind == "reformer") return trainable(3 * (d * d + d));
+    if (kind == "sinkhorn") {  // the sort net maps dh → ⌈max_len / b⌉ block scores
+        const int64_t blocks =
+            (c.max_len + c.integer("sinkhorn_block") - 1) / c.integer("sinkhorn_block");
+        return trainable(4 * (d * d + d) + (dh + 1) * blocks);
+    }
     if (kind == "linformer")
         return trainable(4 * (d * d + d) + c.integer("linformer_k") * c.max_len);
     // attn_lightweight_conv.h / attn_dynamic_conv.h: GLU in (d → 2d), out (d → d), the kernel.
@@ -111,6 +116,7 @@ TEST_CASE("parameter counts: every kind and mixture matches its header's formula
     base.set("performer_features", 7);
     base.set("linformer_k", 6);
     base.set("bigbird_block", 3);
+    base.set("sinkhorn_block", 4);
     AttentionConfig wide = base;
     wide.d_model = 20;
     wide.heads = 2;
@@ -121,6 +127,7 @@ TEST_CASE("parameter counts: every kind and mixture matches its header's formula
     wide.set("factorized_k", 2);
     wide.set("performer_features", 13);
     wide.set("linformer_k", 4);
+    wide.set("sinkhorn_block", 2);
 
     AttentionConfig deterministic = base;
     deterministic.set("performer_feature_kind", "elu_plus_one_deterministic");

@@ -295,3 +295,40 @@ TEST_CASE("trainer: a checkpoint rebuilds the model with the LRA options it was 
                         double(rebuilt->loss(batch).item())));
     }
 }
+
+TEST_CASE("trainer: a real-valued kind option resumes exactly and a changed one is refused",
+          "[trainer]") {
+    testing::TempDir dir;
+    auto sinkhorn_run = [&](const std::string& temperature, int64_t steps) {
+        return load_config("", {"data.task=associative_recall",
+                                "data.min_pairs=2",
+                                "data.max_pairs=3",
+                                "data.train_size=16",
+                                "data.valid_size=8",
+                                "data.test_size=8",
+                                "model.d_model=16",
+                                "model.heads=2",
+                                "model.layers=1",
+                                "model.d_ff=32",
+                                "model.attention.kind=sinkhorn",
+                                "model.attention.sinkhorn_block=2",
+                                "model.attention.sinkhorn_temperature=" + temperature,
+                                "train.steps=" + std::to_string(steps),
+                                "train.batch_size=4",
+                                "train.eval_every=0",
+                                "train.checkpoint_every=1",
+                                "train.log_every=1",
+                                "train.threads=1",
+                                "train.out_dir=" + dir.path()});
+    };
+    Trainer first(sinkhorn_run("0.30000000000000004", 2));
+    REQUIRE(first.run());
+    TrainerOptions resume;
+    resume.resume = true;
+    Trainer second(sinkhorn_run("0.30000000000000004", 3), resume);
+    CHECK(second.step() == 2);
+    CHECK(second.run());
+    CHECK_THROWS_WITH(
+        Trainer(sinkhorn_run("0.3", 4), resume),
+        Contains("\"model.attention.sinkhorn_temperature\" differs from the checkpoint"));
+}

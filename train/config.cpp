@@ -23,11 +23,15 @@ namespace {
 
 json to_json(const OptionValue& value) {
     if (value.is_integer()) return value.integer();
+    if (value.is_real()) return value.real_number();
     if (value.is_flag()) return value.flag();
     return value.text();
 }
 
-OptionValue from_json(const json& value) {
+// The value of `option` as a (validated) config holds it; an integer given for a real-valued
+// option becomes that real number, so the kind reads the type it declares.
+OptionValue from_json(const json& value, const OptionSpec& option) {
+    if (option.default_value.is_real()) return value.get<double>();
     if (value.is_number_integer()) return value.get<int64_t>();
     if (value.is_boolean()) return value.get<bool>();
     return value.get<std::string>();
@@ -326,7 +330,8 @@ StackConfig stack_config_from(const json& config, int64_t vocab, int64_t data_ma
     stack.seed = mix(uint64_t(config_int(config, "train.seed")), 1);
     stack.attention.kind = config_string(config, "model.attention.kind");
     for (const OptionSpec& option : registered_options())
-        stack.attention.set(option.key, from_json(lookup(config, "model.attention." + option.key)));
+        stack.attention.set(option.key,
+                            from_json(lookup(config, "model.attention." + option.key), option));
     return stack;
 }
 

@@ -78,6 +78,15 @@ bool is_fraction(const std::string& path) {
     return path == "train.adam_beta2";
 }
 
+// The real-valued attention option at `path`, or null for any other key.
+const OptionSpec* real_option_at(const std::string& path) {
+    const std::string attention = "model.attention.";
+    if (path.compare(0, attention.size(), attention) != 0 || path == "model.attention.kind")
+        return nullptr;
+    const OptionSpec& option = find_option(path.substr(attention.size()));
+    return option.default_value.is_real() ? &option : nullptr;
+}
+
 // Checks every leaf of a resolved config against its plausible range (a ConfigError otherwise).
 void check_bounds(const json& node, const std::string& prefix) {
     for (const auto& [key, value] : node.items()) {
@@ -89,6 +98,12 @@ void check_bounds(const json& node, const std::string& prefix) {
             if (!(std::isfinite(v) && v >= 0))
                 throw ConfigError(
                     cat("config: \"", path, "\" must be a finite number >= 0, got ", value.dump()));
+        } else if (const OptionSpec* option = value.is_number() ? real_option_at(path) : nullptr) {
+            const double v = value.get<double>();
+            if (!(v >= option->real_low && v <= option->real_high))
+                throw ConfigError(cat("config: \"", path, "\" must be a number in [",
+                                      option->real_low, ", ", option->real_high, "], got ",
+                                      value.dump()));
         } else if (value.is_number() && is_fraction(path)) {
             const double v = value.get<double>();
             if (!(v >= 0 && v < 1))
