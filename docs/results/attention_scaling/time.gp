@@ -22,4 +22,5 @@ plot './docs/results/attention_scaling/time.dat' index 0 using 1:2 with linespoi
      './docs/results/attention_scaling/time.dat' index 10 using 1:2 with linespoints pt 7 title 'longformer', \
      './docs/results/attention_scaling/time.dat' index 11 using 1:2 with linespoints pt 7 title 'bigbird', \
      './docs/results/attention_scaling/time.dat' index 12 using 1:2 with linespoints pt 7 title 'sparse_transformer', \
-     './docs/results/attention_scaling/time.dat' index 13 using 1:2 with linespoints pt 7 title 'reformer'
+     './docs/results/attention_scaling/time.dat' index 13 using 1:2 with linespoints pt 7 title 'reformer', \
+     './docs/results/attention_scaling/time.dat' index 14 using 1:2 with linespoints pt 7 title 'sinkhorn'
