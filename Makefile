@@ -33,13 +33,21 @@ BLAS_DIR := /usr/lib/$(MULTIARCH)/openblas-openmp
 BLAS_INC := /usr/include/$(MULTIARCH)/openblas-openmp
 BLAS_LIB := $(BLAS_DIR)/libopenblas.so.0
 
+# Open MPI (data-parallel training): g++ with the flags of Open MPI's C interface, as its wrapper
+# `mpicc --showme` prints them (the C++ bindings of mpicxx are deprecated and unused), so the
+# compiler stays g++ and only train/distributed.cpp calls MPI. Its headers are system headers
+# (-isystem): our warnings are not theirs. Empty until `deps` has installed libopenmpi-dev.
+MPI_CPPFLAGS := $(patsubst -I%,-isystem %,$(shell mpicc --showme:compile 2>/dev/null))
+MPI_LDLIBS   := $(shell mpicc --showme:link 2>/dev/null)
+
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter
-CPPFLAGS := -I. -isystem $(BLAS_INC) -DATTNLAB_OPENBLAS_LIBRARY='"$(BLAS_LIB)"' -MMD -MP
+CPPFLAGS := -I. -isystem $(BLAS_INC) $(MPI_CPPFLAGS) \
+            -DATTNLAB_OPENBLAS_LIBRARY='"$(BLAS_LIB)"' -MMD -MP
 # -fno-tree-slp-vectorize works around a GCC 12.2 wrong-code bug with -march=native on this
 # AVX-512 Zen CPU: an 8-double braced list {1,1,1,1,1,1,1,0} is stored as eight 1.0s (one
 # vpbroadcastq). Loop vectorisation, which our kernels rely on, stays on. A test pins it.
 BASEFLAGS := -std=c++17 -fopenmp -fno-tree-slp-vectorize $(WARN)
-LDLIBS   := -lz -fopenmp
+LDLIBS   := -lz -fopenmp $(MPI_LDLIBS)
 
 FLAGS_f32 := -O3 -march=native
 FLAGS_f64 := -O2 -march=native -DATTNLAB_DOUBLE
@@ -74,10 +82,11 @@ BIN := build/bin
 EXPERIMENTS := $(patsubst experiments/%.cpp,$(BIN)/%,$(EXPERIMENT_SRC))
 TOOLS   := $(patsubst train/main_%.cpp,$(BIN)/%,$(TOOL_SRC))
 
-# Debian packages the build, the tests and the demo need (the tests read the KJV and Fashion-MNIST
-# and draw with gnuplot); `deps` installs whichever are missing.
+# Debian packages the build, the tests and the demo need (the tests read the KJV and Fashion-MNIST,
+# draw with gnuplot and start data-parallel runs with Open MPI's mpirun); `deps` installs whichever
+# are missing.
 BUILD_PACKAGES := g++ make libopenblas-dev libopenblas-openmp-dev catch2 nlohmann-json3-dev \
-                  zlib1g-dev gnuplot-nox bible-kjv dataset-fashion-mnist
+                  zlib1g-dev gnuplot-nox bible-kjv dataset-fashion-mnist libopenmpi-dev openmpi-bin
 DEMO_PACKAGES  := $(BUILD_PACKAGES)
 
 .PHONY: all test check demo fuzz deps deps-demo deps-fuzz format clean
@@ -132,7 +141,11 @@ LIB_$(1)    := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(LIB_CHUNKS))
 EXPLIB_$(1) := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(EXPLIB_CHUNKS))
 TESTS_$(1)  := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(TEST_CHUNKS)) \
                $$(patsubst %.cpp,build/$(1)/obj/%.o,$$(TEST_MAIN))
-build/$(1)/tests: $$(LIB_$(1)) $$(EXPLIB_$(1)) $$(TESTS_$(1))
+# The suite starts build/<variant>/attnlab under mpirun (tests/mpi_helpers.h): the CLI built from
+# the variant's own objects, so the data-parallel tests run in double and under the sanitizers too.
+build/$(1)/tests: $$(LIB_$(1)) $$(EXPLIB_$(1)) $$(TESTS_$(1)) | build/$(1)/attnlab
+	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$(filter %.o,$$^) -o $$@ $$(LDLIBS)
+build/$(1)/attnlab: build/$(1)/obj/train/main_attnlab.o $$(LIB_$(1))
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LDLIBS)
 -include $$(patsubst %.o,%.d,$$(LIB_$(1)) $$(EXPLIB_$(1)) $$(TESTS_$(1)))
 -include $$(patsubst %.cpp,build/$(1)/obj/%.d,$$(EXPERIMENT_SRC) $$(TOOL_SRC))
@@ -184,7 +197,7 @@ build/fuzz/obj/tests/fuzz/%.o: tests/fuzz/%.cpp
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -DATTNLAB_LIBFUZZER $(CPPFLAGS) -c $< -o $@
 build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
 	@mkdir -p $(@D)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ -lz
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@ -lz $(MPI_LDLIBS)
 FUZZ_HARNESS_OBJ := $(patsubst %.cpp,build/fuzz/obj/%.o,$(wildcard tests/fuzz/fuzz_*.cpp))
 .SECONDARY: $(FUZZ_LIB) $(FUZZ_HARNESS_OBJ)  # made by pattern rules, but no scratch files
 -include $(patsubst %.o,%.d,$(FUZZ_LIB) $(FUZZ_HARNESS_OBJ))

@@ -159,9 +159,26 @@ Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, real
 // weight [V, d], ids [...] with 0 <= id < V → [..., d].
 Tensor embedding(const Tensor& weight, const IntTensor& ids);
 // Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1 − p).
-// The keep mask of element i is a pure function of (seed, i), so any thread count gives the same
-// bits. p = 0 returns x itself.
-Tensor dropout(const Tensor& x, real p, uint64_t seed);
+// The keep mask of element i is a pure function of (seed, first_index + i), so any thread count
+// gives the same bits. p = 0 returns x itself.
+Tensor dropout(const Tensor& x, real p, uint64_t seed, uint64_t first_index = 0);
+// Data-parallel training gives each process rows [first, first + B) of a global batch. While a
+// ScopedBatchRows(first) lives, batch_dropout (and fused_attention's dropout) number the elements
+// of a tensor whose dim 0 is the example as if the whole global batch were there: example b draws
+// the mask of global example first + b, so the masks do not depend on the number of processes.
+int64_t batch_first_row();  // 0 outside any ScopedBatchRows
+class ScopedBatchRows {
+  public:
+    explicit ScopedBatchRows(int64_t first_row);
+    ~ScopedBatchRows();
+    ScopedBatchRows(const ScopedBatchRows&) = delete;
+    ScopedBatchRows& operator=(const ScopedBatchRows&) = delete;
+
+  private:
+    int64_t previous_;
+};
+// dropout of x [B, ...] whose rows are examples batch_first_row() + b of the global batch.
+Tensor batch_dropout(const Tensor& x, real p, uint64_t seed);
 // The target that cross_entropy skips by default: padded positions and unscored tokens carry it.
 // PyTorch's value, so fixtures and configs written against it agree.
 constexpr int32_t kIgnoreIndex = -100;

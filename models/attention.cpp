@@ -116,7 +116,7 @@ Tensor MultiHeadAttention::unfused_mix(const Tensor& x, const Tensor& values,
     const int64_t B = x.size(0), L = x.size(1);
     const Tensor logits = batch_broadcast(source_->logits(x), B);        // [B, h, L, L]
     Tensor weights = softmax(logits, additive_mask(B, L, key_padding));  // [B, h, L, L]
-    if (dropout.p > 0) weights = attnlab::dropout(weights, dropout.p, dropout.seed);
+    if (dropout.p > 0) weights = batch_dropout(weights, dropout.p, dropout.seed);
     // Causal weights are 0 above the diagonal: causal_mix skips those blocks.
     return config_.causal ? causal_mix(weights, values) : matmul(weights, values);
 }

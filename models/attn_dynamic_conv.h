@@ -26,6 +26,7 @@ class DynamicConv : public ConvolutionMixer {
 
   private:
     Tensor kernel(const Tensor& u) const override;  // u [B, L, d] → [B, L, h, K]
+    bool kernel_per_example() const override { return true; }
 
     Linear w_p_;
 };

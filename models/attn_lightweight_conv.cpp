@@ -61,9 +61,11 @@ Tensor ConvolutionMixer::forward(const Tensor& x, const Tensor& key_padding) {
         u = mul(u, reshape(key_padding, {B, L, 1}));
     }
     Tensor weights = kernel(u);  // [1 or B, 1 or L, h, K], each row sums to 1
-    if (training() && config_.dropout > 0)
-        weights =
-            dropout(weights, real(config_.dropout), mix(config_.dropout_seed, dropout_calls_++));
+    if (training() && config_.dropout > 0) {
+        const uint64_t seed = mix(config_.dropout_seed, dropout_calls_++);
+        weights = kernel_per_example() ? batch_dropout(weights, real(config_.dropout), seed)
+                                       : dropout(weights, real(config_.dropout), seed);
+    }
     return w_o_.forward(dynamic_depthwise_conv(u, weights, offset()));  // [B, L, d]
 }
 

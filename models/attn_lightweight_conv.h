@@ -62,6 +62,9 @@ class ConvolutionMixer : public TokenMixer {
 
     // u [B, L, d] (the convolution's input) → the softmax-normalised kernel [1 or B, 1 or L, h, K].
     virtual Tensor kernel(const Tensor& u) const = 0;
+    // Whether kernel() has a row per example ([B, L, h, K]): its dropout masks are then drawn by
+    // the examples' global indices (ops.h batch_dropout); a shared kernel draws one mask.
+    virtual bool kernel_per_example() const { return false; }
 
   private:
     friend class ConvolutionDecodeState;

@@ -91,7 +91,7 @@ LinformerAttention::Projected LinformerAttention::project(const Tensor& x,
 Tensor LinformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
     Projected projected = project(x, key_padding);
     if (training() && config_.dropout > 0)
-        projected.weights = dropout(projected.weights, real(config_.dropout),
+        projected.weights = batch_dropout(projected.weights, real(config_.dropout),
                                     mix(config_.dropout_seed, dropout_calls_++));
     const Tensor heads_out = matmul(projected.weights, projected.values_t, false, true);
     return w_o_.forward(merge_heads(heads_out));  // [B, h, L, dh] → [B, L, d]

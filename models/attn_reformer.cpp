@@ -193,7 +193,7 @@ Tensor ReformerAttention::forward(const Tensor& x, const Tensor& key_padding) {
                                   biases);  // [B, h, n, c, 2c]
         Tensor weights = softmax(logits);
         if (training() && config_.dropout > 0)
-            weights = dropout(weights, real(config_.dropout),
+            weights = batch_dropout(weights, real(config_.dropout),
                               mix(config_.dropout_seed, dropout_calls_++));
         outputs.push_back(from_sorted(matmul(weights, v), order, L));  // [B, h, L, dh]
         if (rounds == 1) break;

@@ -17,7 +17,7 @@ Tensor FeedForward::forward(const Tensor& x) const {
 
 Tensor ResidualDropout::operator()(const Tensor& x, bool training) {
     if (!training || rate_ == 0) return x;
-    return dropout(x, real(rate_), mix(seed_ ^ kStream, calls_++));
+    return batch_dropout(x, real(rate_), mix(seed_ ^ kStream, calls_++));
 }
 
 TransformerBlock::TransformerBlock(const AttentionConfig& attention, int64_t d_ff, Rng& rng)

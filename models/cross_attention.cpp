@@ -62,7 +62,7 @@ Tensor CrossAttention::weights(const Tensor& x, const Memory& memory) {
 Tensor CrossAttention::attend(const Tensor& x, const Memory& memory) {
     Tensor mixing = weights(x, memory);
     if (training() && dropout_ > 0)
-        mixing = dropout(mixing, real(dropout_), mix(dropout_seed_, dropout_calls_++));
+        mixing = batch_dropout(mixing, real(dropout_), mix(dropout_seed_, dropout_calls_++));
     return w_o_.forward(merge_heads(matmul(mixing, memory.values)));  // [B, T, d]
 }
 

@@ -1,10 +1,13 @@
 // cli_train.cpp — `attnlab train`: resolve the config, run the Trainer, stop cleanly on signals.
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "train/cli.h"
 #include "train/cli_common.h"
+#include "train/distributed.h"
 #include "train/trainer.h"
 
 namespace attnlab {
@@ -31,17 +34,50 @@ outputs in train.out_dir: config.json (resolved), metrics.jsonl (a line per logg
 evaluation), last.safetensors (every train.checkpoint_every steps and at the end), best.safetensors
 (the best valid metric so far).
 
-Ctrl-C or SIGTERM: the current step finishes, last.safetensors is saved, the exit status is 130.
+Ctrl-C, SIGTERM or SIGUSR1: the current step finishes, last.safetensors is saved, the exit status
+is 130.
 A second Ctrl-C kills at once. A non-finite loss stops with status 1, keeping the last checkpoint.
+
+data parallel: mpirun -np N attnlab train ... trains on N processes, each on its rows of every
+batch of train.batch_size (the global batch); process 0 writes train.out_dir and the output. An
+error on any process ends all of them with its one-line message.
 
 example:
   attnlab train --config train/configs/copy_lm.json --set train.steps=300 \
                 --set train.out_dir=runs/copy
 )";
 
+// An error in a job of several processes: the line is printed once and MPI_Abort ends every
+// process (the others may be waiting in a collective that never completes). Process 0 reports at
+// once; another waits a moment first, so that an error every process raises alike (a config
+// error) is reported once, by process 0, whose abort ends the waiting ones.
+[[noreturn]] void end_job(const std::exception& error, std::ostream& err) {
+    const bool usage = dynamic_cast<const ConfigError*>(&error) != nullptr;
+    if (!distributed::is_root()) std::this_thread::sleep_for(std::chrono::seconds(2));
+    std::string message = error.what();
+    for (char& c : message)
+        if (c == '\n' || c == '\r') c = ' ';
+    err << "attnlab: " << (distributed::is_root() ? "" : cat("process ", distributed::rank(), ": "))
+        << message << std::endl;
+    distributed::abort(usage ? kExitUsage : kExitFailure);
+}
+
+int train_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 }  // namespace
 
 int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    if (distributed::size() == 1) return train_command(args, out, err);
+    try {
+        return train_command(args, out, err);
+    } catch (const std::exception& e) {
+        end_job(e, err);
+    }
+}
+
+namespace {
+
+int train_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const Args parsed("train", args, {"config", "set"}, {"resume", "overwrite", "quiet"}, 0);
     if (parsed.has("help")) {
         out << kTrainHelp;
@@ -55,13 +91,14 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostr
     options.overwrite = parsed.has("overwrite");
     if (options.resume && options.overwrite)
         throw UsageError("train: --resume and --overwrite exclude each other");
-    if (!parsed.has("quiet")) {
+    if (!parsed.has("quiet") && distributed::is_root()) {
         options.progress = &err;
         options.terminal = &err == &std::cerr && isatty(STDERR_FILENO);
     }
     Trainer trainer(config, options);
     const int64_t first = trainer.step();
     const bool finished = trainer.run();
+    if (!distributed::is_root()) return finished ? kExitOk : kExitInterrupted;
     if (!finished) {
         err << "attnlab: interrupted at step " << trainer.step() << "; saved "
             << trainer.last_path() << " (continue with --resume)" << std::endl;
@@ -81,4 +118,5 @@ int cli_train(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return kExitOk;
 }
 
+}  // namespace
 }  // namespace attnlab

@@ -5,6 +5,7 @@
 
 #include "engine/autograd.h"
 #include "train/config.h"
+#include "train/data_parallel.h"
 
 namespace attnlab {
 
@@ -24,6 +25,11 @@ const Dataset& SplitTask::split(const std::string& name) const {
 }
 
 Metrics Task::evaluate(const Dataset& data, int64_t max_batches, int64_t batch_size) {
+    return finish_metrics(evaluate_sums(data, max_batches, batch_size, 0, 1));
+}
+
+Metrics Task::evaluate_sums(const Dataset& data, int64_t max_batches, int64_t batch_size, int part,
+                            int parts) {
     ATTNLAB_CHECK(batch_size > 0 && batch_size <= kMaxBatchSize, "Task::evaluate: batch size ",
                   batch_size, " must be in [1, ", kMaxBatchSize, "]");
     const bool was_training = model().training();
@@ -31,8 +37,10 @@ Metrics Task::evaluate(const Dataset& data, int64_t max_batches, int64_t batch_s
     NoGradGuard no_grad;
     Metrics sums;
     auto add = [&](const std::vector<int64_t>& indices) {
-        for (const auto& [key, value] : evaluate_batch(make_batch(data, indices)))
-            sums[key] += value;
+        const RowRange rows = rank_rows(int64_t(indices.size()), part, parts);
+        if (rows.size() == 0) return;
+        const std::vector<int64_t> mine(indices.begin() + rows.begin, indices.begin() + rows.end);
+        for (const auto& [key, value] : evaluate_batch(make_batch(data, mine))) sums[key] += value;
     };
     if (max_batches > 0) {
         BatchSampler sampler(data.size(), batch_size, /*seed=*/0x5eed);  // the same every call
@@ -46,7 +54,7 @@ Metrics Task::evaluate(const Dataset& data, int64_t max_batches, int64_t batch_s
         }
     }
     model().set_training(was_training);
-    return finish_metrics(sums);
+    return sums;
 }
 
 const char* model_family_name(ModelFamily family) {

@@ -52,6 +52,10 @@ class Task {
     // Evaluates `max_batches` batches of `batch_size` (a fixed shuffled selection, the same at
     // every call), or the whole split in order when max_batches <= 0. Restores training mode.
     Metrics evaluate(const Dataset& data, int64_t max_batches, int64_t batch_size);
+    // evaluate's sums (before finish_metrics) over part `part` of `parts` of every batch's rows
+    // (data_parallel.h rank_rows): the parts' sums add up to the whole evaluation's.
+    Metrics evaluate_sums(const Dataset& data, int64_t max_batches, int64_t batch_size, int part,
+                          int parts);
 };
 
 // What every task of the registry shares: its name and its three splits, owned.

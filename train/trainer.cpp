@@ -16,6 +16,8 @@
 #include "models/zoo.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/data_parallel.h"
+#include "train/distributed.h"
 #include "train/output_dir.h"
 #include "train/progress.h"
 
@@ -99,6 +101,9 @@ std::string first_difference(const json& a, const json& b, const std::string& pr
     return a == b ? "" : prefix;
 }
 
+// Gradients go over the network in all-reduces of about this size (data_parallel.h).
+constexpr int64_t kGradientBucketBytes = int64_t(4) << 20;
+
 bool all_finite(const std::vector<Parameter>& params) {
     for (const Parameter& p : params) {
         const real* x = p.tensor.data();
@@ -127,11 +132,13 @@ StopSignalHandlers::StopSignalHandlers() {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGUSR1, &action, nullptr);
 }
 
 StopSignalHandlers::~StopSignalHandlers() {
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
+    std::signal(SIGUSR1, SIG_DFL);
 }
 
 struct Trainer::Output {
@@ -155,8 +162,14 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     seed_ = uint64_t(config_int(config, "train.seed"));
     out_dir_ = config_string(config, "train.out_dir");
     const int64_t threads = config_int(config, "train.threads");
+    rank_ = distributed::rank();
+    ranks_ = distributed::size();
+    root_ = rank_ == 0;
     config_require(steps_ >= 1, config, "train.steps", "positive");
     config_require(batch_size_ >= 1, config, "train.batch_size", "positive");
+    config_require(
+        batch_size_ >= ranks_, config, "train.batch_size",
+        cat("at least the number of processes (", ranks_, "): each takes its rows of every batch"));
     config_require(grad_accum_ >= 1, config, "train.grad_accum", "positive");
     config_require(clip_ >= 0, config, "train.clip", "0 (off) or positive");
     config_require(threads >= 0, config, "train.threads", "0 (all) or positive");
@@ -184,12 +197,18 @@ Trainer::Trainer(const json& config, TrainerOptions options)
                               "choose another train.out_dir"));
     std::vector<std::string> kept_lines;
     if (options_.resume) kept_lines = restore(read_checkpoint(last_path()));
-    NewDirectories directory(out_dir_);
-    write_run_files(out_dir_, config, kept_lines);
-    output_->metrics.open(out_dir_ + "/metrics.jsonl", std::ios::app);
-    ATTNLAB_CHECK(output_->metrics, "train: cannot write \"", out_dir_, "/metrics.jsonl\"");
-    directory.keep();
-    if (options_.progress)
+    if (ranks_ > 1)
+        buckets_ = std::make_unique<GradientBuckets>(
+            params_, kGradientBucketBytes,
+            [](real* data, int64_t n) { distributed::allreduce_sum(data, n); });
+    if (root_) {
+        NewDirectories directory(out_dir_);
+        write_run_files(out_dir_, config, kept_lines);
+        output_->metrics.open(out_dir_ + "/metrics.jsonl", std::ios::app);
+        ATTNLAB_CHECK(output_->metrics, "train: cannot write \"", out_dir_, "/metrics.jsonl\"");
+        directory.keep();
+    }
+    if (options_.progress && root_)
         output_->progress =
             std::make_unique<Progress>(*options_.progress, options_.terminal, steps_, log_every_);
     threads_.emplace(threads);  // last, so that a constructor that throws leaves the count alone
@@ -245,6 +264,7 @@ double Trainer::wall_seconds() const {
 }
 
 void Trainer::log_json(const json& line) {
+    if (!root_) return;
     output_->metrics << line.dump() << '\n' << std::flush;
 }
 
@@ -263,18 +283,30 @@ void Trainer::train_step() {
         redraw_random_features(model, mix(seed_ ^ 0x7ed4a3, uint64_t(step_)));
     const double begin = now_seconds();
     optimizer_->zero_grad();
-    double loss_sum = 0;
+    std::vector<double> step_sums(size_t(grad_accum_) + 1, 0);
     int64_t tokens = 0;
     for (int64_t micro = 0; micro < grad_accum_; ++micro) {
-        const Batch batch = make_batch(task_->split("train"), sampler_->next());
+        const Batch global = make_batch(task_->split("train"), sampler_->next());
+        const RowRange rows = rank_rows(global.size(), rank_, ranks_);
+        const Batch batch = ranks_ == 1 ? global : batch_rows(global, rows);
+        // This process's share of what the global batch's loss averages (1 for one process).
+        const double weight = ranks_ == 1 ? 1.0
+                                          : double(batch.target_count()) /
+                                                double(std::max<int64_t>(global.target_count(), 1));
+        const ScopedBatchRows global_rows(rows.begin);
         Tensor loss = task_->loss(batch);
         const double value = double(loss.item());
         if (!std::isfinite(value)) diverged("the loss", value);
-        if (grad_accum_ > 1) loss = loss * real(1.0 / double(grad_accum_));
+        const double scale = weight / double(grad_accum_);
+        if (scale != 1) loss = loss * real(scale);
         loss.backward();
-        loss_sum += value;
-        tokens += batch.input.numel();
+        step_sums[size_t(micro)] = value * weight;
+        tokens += global.input.numel();
     }
+    step_sums.back() = stop_requested() ? 1 : 0;
+    if (ranks_ > 1) stop_agreed_ = reduce_over_ranks(step_sums);
+    double loss_sum = 0;
+    for (int64_t micro = 0; micro < grad_accum_; ++micro) loss_sum += step_sums[size_t(micro)];
     const double norm =
         clip_grad_norm(params_, clip_ > 0 ? clip_ : std::numeric_limits<double>::infinity());
     if (!std::isfinite(norm)) diverged("the gradient norm", norm);
@@ -304,8 +336,21 @@ void Trainer::train_step() {
     }
 }
 
+bool Trainer::reduce_over_ranks(std::vector<double>& step_sums) {
+    buckets_->reduce();
+    distributed::allreduce_sum(step_sums.data(), int64_t(step_sums.size()));
+    return step_sums.back() > 0;
+}
+
+bool Trainer::stopping() const {
+    return ranks_ == 1 ? stop_requested() : stop_agreed_;
+}
+
 void Trainer::evaluate() {
-    const Metrics metrics = task_->evaluate(task_->split("valid"), eval_batches_, batch_size_);
+    const Metrics metrics =
+        ranks_ == 1 ? task_->evaluate(task_->split("valid"), eval_batches_, batch_size_)
+                    : task_->finish_metrics(sum_over_ranks(task_->evaluate_sums(
+                          task_->split("valid"), eval_batches_, batch_size_, rank_, ranks_)));
     evals_.push_back({step_, metrics});
     json line = {{"step", step_}, {"split", "valid"}};
     std::string text = cat("eval step ", step_, ":");
@@ -336,14 +381,14 @@ void Trainer::save(const std::string& path) {
     state.best_step = best_step_;
     state.wall_seconds = wall_seconds();
     state.task = task_->checkpoint_metadata();
-    save_checkpoint(path, task_->model(), optimizer_.get(), state);
+    if (root_) save_checkpoint(path, task_->model(), optimizer_.get(), state);
     if (path == last_path()) last_saved_step_ = step_;
 }
 
 bool Trainer::run() {
     start_time_ = now_seconds();
     task_->model().set_training(true);
-    while (step_ < steps_ && !stop_requested()) {
+    while (step_ < steps_ && !stopping()) {
         if (options_.before_step) options_.before_step(step_, *this);
         train_step();
         if (eval_every_ > 0 && (step_ % eval_every_ == 0 || step_ == steps_)) evaluate();

@@ -24,6 +24,15 @@
 // checkpoint on disk (written before) is left as it is, and no checkpoint is ever written from
 // non-finite parameters. A stop request (signal or request_stop()) lets the current step finish,
 // saves last.safetensors, and makes run() return false.
+//
+// Data parallel: started by an MPI launcher (train/distributed.h) with N processes, each process
+// trains on its rows of every global batch of train.batch_size (at least N) and the gradients are
+// summed over the processes before the clipping (train/data_parallel.h), so every process takes
+// the same step; the logged loss and the evaluation are the global ones. The sampler, the redraws
+// and the dropout masks are those of one process, so a run's losses do not depend on N beyond the
+// order of the sums, and a checkpoint written by N processes resumes on any number. Process 0
+// alone writes out_dir (every process reads last.safetensors to resume: out_dir must be visible to
+// all). A stop request on any process stops all of them after the same step.
 #pragma once
 
 #include <functional>
@@ -47,7 +56,9 @@ void request_stop();
 bool stop_requested();
 void clear_stop_request();
 
-// While alive, SIGINT and SIGTERM call request_stop() (once: a second signal acts as usual).
+// While alive, SIGINT, SIGTERM and SIGUSR1 call request_stop() (once: a second signal acts as
+// usual). mpirun passes SIGUSR1 on to its processes at once, and SIGINT as a SIGTERM followed by
+// a SIGKILL a second later (README "Multi-process training").
 class StopSignalHandlers {
   public:
     StopSignalHandlers();
@@ -67,6 +78,7 @@ struct EvalRecord {
 };
 
 class Trainer;
+class GradientBuckets;
 
 struct TrainerOptions {
     bool resume = false;               // continue from out_dir/last.safetensors
@@ -108,6 +120,10 @@ class Trainer {
     void log_json(const nlohmann::json& line);
     double wall_seconds() const;
     [[noreturn]] void diverged(const std::string& what, double value) const;
+    // Sums the gradients and `step_sums` (each micro-batch's weighted loss, then this process's
+    // stop request) over the processes; returns whether any process asked to stop.
+    bool reduce_over_ranks(std::vector<double>& step_sums);
+    bool stopping() const;
 
     nlohmann::json config_;
     TrainerOptions options_;
@@ -126,6 +142,10 @@ class Trainer {
     int64_t best_step_ = -1;
     double wall_offset_ = 0;
     std::optional<kernels::ScopedThreads> threads_;  // train.threads while the Trainer lives
+    int rank_ = 0, ranks_ = 1;                       // distributed.h
+    bool root_ = true;                               // rank 0: writes out_dir
+    bool stop_agreed_ = false;                       // some process asked to stop
+    std::unique_ptr<GradientBuckets> buckets_;       // when ranks_ > 1
     double start_time_ = 0;
     std::vector<StepRecord> history_;
     std::vector<EvalRecord> evals_;

@@ -45,7 +45,8 @@ struct DropoutFactors {
     const FusedAttentionMasks& masks;
     real factor(const Tile& tile, int64_t i, int64_t j) const {
         const int64_t L = shape.length;
-        const uint64_t index = uint64_t(((tile.batch * shape.heads + tile.head) * L + i) * L + j);
+        const int64_t b = masks.first_batch + tile.batch;
+        const uint64_t index = uint64_t(((b * shape.heads + tile.head) * L + i) * L + j);
         return dropout_keeps(masks.seed, index, masks.dropout) ? 1 / (1 - masks.dropout) : 0;
     }
 };

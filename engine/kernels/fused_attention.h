@@ -32,6 +32,7 @@ struct FusedAttentionMasks {
     const real* key_padding = nullptr;  // [batch, length], 1 = token, 0 = pad; null: none
     real dropout = 0;
     uint64_t seed = 0;
+    int64_t first_batch = 0;  // batch b's masks are those of b + first_batch (ops.h batch_dropout)
 };
 
 // out [B, h, L, dv], lse [B, h, L].

@@ -55,8 +55,9 @@ void embedding_backward(const int32_t* ids, int64_t count, int64_t vocab, int64_
 inline bool dropout_keeps(uint64_t seed, uint64_t index, real p) {
     return to_unit(mix(seed, index)) >= double(p);
 }
-void dropout_forward(const real* x, int64_t n, real p, uint64_t seed, real* y);
-void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, real* dx);
+// Element i of x is element `first` + i of the stream (a slice of a larger tensor keeps its masks).
+void dropout_forward(const real* x, int64_t n, real p, uint64_t seed, uint64_t first, real* y);
+void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, uint64_t first, real* dx);
 
 // Σ over rows with targets ≠ ignore_index of logsumexp(z) − z[target]; lse[rows] is saved for the
 // backward. Targets are already checked against C.

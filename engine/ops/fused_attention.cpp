@@ -4,6 +4,7 @@
 
 #include "../autograd.h"
 #include "../kernels/fused_attention.h"
+#include "../ops.h"
 
 namespace attnlab {
 
@@ -27,7 +28,7 @@ Tensor fused_attention(const TiledLogits& logits, const Tensor& v,
                   " (expected [B, L] = [", B, ", ", L, "])");
     const kernels::FusedAttentionShape shape{B, h, L, v.size(3)};
     const kernels::FusedAttentionMasks masks{key_padding.defined() ? key_padding.data() : nullptr,
-                                             dropout.p, dropout.seed};
+                                             dropout.p, dropout.seed, batch_first_row()};
 
     Tensor out = Tensor::empty(v.shape());
     Tensor lse = Tensor::empty({B, h, L});

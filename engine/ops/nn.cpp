@@ -132,17 +132,41 @@ Tensor embedding(const Tensor& weight, const IntTensor& ids) {
                   });
 }
 
-Tensor dropout(const Tensor& x, real p, uint64_t seed) {
+namespace {
+int64_t nn_batch_first_row = 0;  // see ScopedBatchRows
+}  // namespace
+
+int64_t batch_first_row() {
+    return nn_batch_first_row;
+}
+
+ScopedBatchRows::ScopedBatchRows(int64_t first_row) : previous_(nn_batch_first_row) {
+    ATTNLAB_CHECK(first_row >= 0, "ScopedBatchRows: first row ", first_row, " is negative");
+    nn_batch_first_row = first_row;
+}
+
+ScopedBatchRows::~ScopedBatchRows() {
+    nn_batch_first_row = previous_;
+}
+
+Tensor dropout(const Tensor& x, real p, uint64_t seed, uint64_t first_index) {
     ATTNLAB_CHECK(p >= 0 && p < 1, "dropout: p = ", p, " is outside [0, 1)");
     if (p == 0) return x;
     Tensor y = Tensor::empty(x.shape());
-    kernels::dropout_forward(x.data(), x.numel(), p, seed, y.data());
+    kernels::dropout_forward(x.data(), x.numel(), p, seed, first_index, y.data());
     // y = x · keep / (1 − p) ⇒ dx += dy · keep / (1 − p). The keep mask is a pure function of
     // (seed, index), so the backward recomputes it instead of storing it: no memory per element.
-    return record("dropout", y, {x},
-                  [n = x.numel(), p, seed](const real* dy, const std::vector<real*>& grads) {
-                      kernels::dropout_backward(dy, n, p, seed, grads[0]);
-                  });
+    return record(
+        "dropout", y, {x},
+        [n = x.numel(), p, seed, first_index](const real* dy, const std::vector<real*>& grads) {
+            kernels::dropout_backward(dy, n, p, seed, first_index, grads[0]);
+        });
+}
+
+Tensor batch_dropout(const Tensor& x, real p, uint64_t seed) {
+    ATTNLAB_CHECK(x.ndim() >= 1, "batch_dropout: x is a scalar (expected [B, ...])");
+    const int64_t per_row = x.size(0) > 0 ? x.numel() / x.size(0) : 0;
+    return dropout(x, p, seed, uint64_t(batch_first_row() * per_row));
 }
 
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, int32_t ignore_index) {

@@ -1,0 +1,111 @@
+// distributed.cpp — distributed.h over Open MPI's C interface.
+#include "distributed.h"
+
+// The C interface only: without these, a C++ compiler also gets the deprecated C++ bindings,
+// which live in a library (libmpi_cxx) we do not link.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+#include "engine/common.h"
+
+namespace attnlab::distributed {
+namespace {
+
+bool launched_by_mpi_launcher() {
+    for (const char* name : {"PMIX_RANK", "PMI_RANK", "OMPI_COMM_WORLD_SIZE"})
+        if (std::getenv(name)) return true;
+    return false;
+}
+
+void finalize_at_exit() {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) MPI_Finalize();
+}
+
+struct World {
+    bool launched = false;
+    int rank = 0, size = 1;
+};
+
+const World& world() {
+    static const World instance = [] {
+        World w;
+        w.launched = launched_by_mpi_launcher();
+        if (!w.launched) return w;
+        int provided = 0;
+        ATTNLAB_CHECK(
+            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) == MPI_SUCCESS,
+            "distributed: MPI_Init_thread failed");
+        std::atexit(finalize_at_exit);
+        // Errors end the job (the default) rather than return codes nobody could act on.
+        MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &w.size);
+        return w;
+    }();
+    return instance;
+}
+
+// MPI counts are int: longer buffers go in pieces.
+template <typename T>
+void allreduce(T* data, int64_t n, MPI_Datatype type, MPI_Op op) {
+    ATTNLAB_CHECK(n >= 0, "distributed: allreduce of ", n, " elements");
+    if (world().size == 1) return;
+    for (int64_t done = 0; done < n;) {
+        const int count = int(std::min<int64_t>(n - done, INT_MAX));
+        MPI_Allreduce(MPI_IN_PLACE, data + done, count, type, op, MPI_COMM_WORLD);
+        done += count;
+    }
+}
+
+}  // namespace
+
+bool launched() {
+    return world().launched;
+}
+int rank() {
+    return world().rank;
+}
+int size() {
+    return world().size;
+}
+
+void allreduce_sum(float* data, int64_t n) {
+    allreduce(data, n, MPI_FLOAT, MPI_SUM);
+}
+void allreduce_sum(double* data, int64_t n) {
+    allreduce(data, n, MPI_DOUBLE, MPI_SUM);
+}
+void allreduce_max(double* data, int64_t n) {
+    allreduce(data, n, MPI_DOUBLE, MPI_MAX);
+}
+
+void broadcast(std::string& bytes, int root) {
+    if (world().size == 1) return;
+    ATTNLAB_CHECK(root >= 0 && root < world().size, "distributed: broadcast from rank ", root,
+                  " of ", world().size);
+    int64_t length = int64_t(bytes.size());
+    MPI_Bcast(&length, 1, MPI_INT64_T, root, MPI_COMM_WORLD);
+    bytes.resize(size_t(length));
+    for (int64_t done = 0; done < length;) {
+        const int count = int(std::min<int64_t>(length - done, INT_MAX));
+        MPI_Bcast(bytes.data() + done, count, MPI_CHAR, root, MPI_COMM_WORLD);
+        done += count;
+    }
+}
+
+void barrier() {
+    if (world().size > 1) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+void abort(int status) {
+    if (world().launched) MPI_Abort(MPI_COMM_WORLD, status);
+    std::_Exit(status);
+}
+
+}  // namespace attnlab::distributed

@@ -1,0 +1,38 @@
+// distributed.h — the one door to MPI (Open MPI): which process of how many this is, and the
+// collective operations data-parallel training needs (train/data_parallel.h builds on them).
+// Nothing else includes <mpi.h>, so the trainer, the tests and the experiments never call MPI.
+//
+// MPI starts on the first call, and only in a process that an MPI launcher started (mpirun,
+// mpiexec, Slurm's srun): launchers hand their processes a rank through the PMIx/PMI variables
+// that MPI_Init itself reads (PMIX_RANK, PMI_RANK, OMPI_COMM_WORLD_SIZE). Any other process is rank
+// 0 of 1, calls no MPI function and every collective below is the identity: a plain `attnlab train`
+// behaves as before and skips Open MPI's singleton start-up, which forks a helper daemon. MPI is
+// finalised at exit. Calls come from one thread only (MPI_THREAD_FUNNELED; OpenMP threads never
+// communicate).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace attnlab::distributed {
+
+bool launched();  // started by an MPI launcher (then MPI is initialised)
+int rank();       // 0-based; 0 when not launched
+int size();       // processes in the job; 1 when not launched
+inline bool is_root() {
+    return rank() == 0;
+}
+
+// data[i] ← Σ over ranks of data[i], in place; the same bits on every rank.
+void allreduce_sum(float* data, int64_t n);
+void allreduce_sum(double* data, int64_t n);
+// data[i] ← max over ranks.
+void allreduce_max(double* data, int64_t n);
+// Every rank's `bytes` becomes root's.
+void broadcast(std::string& bytes, int root = 0);
+void barrier();
+// Ends every process of the job with `status` (MPI_Abort), or this process when not launched.
+// The caller prints the reason first.
+[[noreturn]] void abort(int status);
+
+}  // namespace attnlab::distributed
