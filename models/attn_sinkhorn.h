@@ -31,6 +31,8 @@
 //
 // Options: "sinkhorn_block" b (default 50, LRA's block size, in [1, 65536]), "sinkhorn_iterations"
 // T (default 7, in [1, 100]), "sinkhorn_temperature" τ (real, default 0.75, in [0.001, 1000]).
+// T = 7 and τ = 0.75 are what public reimplementations take as the paper's best settings (not
+// checked against the paper's tables here); LRA's code balances once at τ = 1.
 // Parameters: "w_q", "w_k", "w_v", "w_o" (each "weight" [d, d] + "bias" [d]), "sort_net"
 // ("weight" [dh, N] + "bias" [N]).  Count: 4·(d² + d) + (dh + 1)·N.
 // Forward FLOPs per token (kind.h; n = ⌈L / b⌉, Lp = n·b): 8d² (projections) + (8b·d + 4n·d)·Lp/L
