@@ -2,6 +2,7 @@
 // filters, the results file shared by processes, the rules that decide whether a claim can be
 // judged (kind_grid.h), and the size sweep's learning-rate choice and deficits (size_sweep.h).
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "engine/common.h"
 #include "experiments/lib/kind_grid.h"
@@ -176,6 +177,10 @@ TEST_CASE("train_cell: an interrupted cell continues from its checkpoint; anothe
     Trainer disturbed_run(disturbed, options);
     REQUIRE_FALSE(disturbed_run.run());
     clear_stop_request();
+    // Saved before an option existed (here: one removed from its config.json): still continued.
+    json saved = json::parse(std::ifstream(dir.file("disturbed/config.json")));
+    REQUIRE(saved["model"]["attention"].erase("bigbird_block") == 1);
+    std::ofstream(dir.file("disturbed/config.json")) << saved.dump(2);
     CHECK(train_cell(user, dir.file("disturbed")).metrics["final_train_loss"] !=
           straight.metrics["final_train_loss"]);
 

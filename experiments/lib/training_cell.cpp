@@ -24,11 +24,18 @@ double median(std::vector<double> values) {
 
 // Whether run_dir holds an interrupted run of exactly `resolved` (its config.json and a
 // checkpoint), which the cell then continues: cells of hours survive the end of a session.
+// The saved config is resolved again, so a key added to the schema since (another kind's option)
+// counts as its default, which is what the run used, as Trainer's --resume does.
 bool resumable(const std::string& run_dir, const json& resolved) {
     std::ifstream saved(run_dir + "/config.json");
     if (!saved || !std::filesystem::exists(run_dir + "/last.safetensors")) return false;
     const json config = json::parse(saved, nullptr, false);
-    return !config.is_discarded() && config == resolved;
+    if (config.is_discarded()) return false;
+    try {
+        return resolve_config(config) == resolved;
+    } catch (const ConfigError&) {
+        return false;  // a config this build no longer accepts: start over
+    }
 }
 
 // The training loss by step, at most 100 points: this session's steps (`history`) after the
