@@ -127,6 +127,12 @@ std::vector<const LraRow*> ranked(const LraGrid& grid, size_t t) {
     return rows;
 }
 
+const LraRow* row_named(const LraGrid& grid, const std::string& id) {
+    for (const LraRow& row : grid.rows)
+        if (row.id == id) return &row;
+    return nullptr;
+}
+
 // Pairs of LRA rows ordered alike in both tables, among pairs more than 1 point apart in both.
 std::string ordering_claim(const LraGrid& grid, size_t t) {
     const std::vector<const LraRow*> rows = ranked(grid, t);
@@ -143,22 +149,17 @@ std::string ordering_claim(const LraGrid& grid, size_t t) {
         }
     std::string order;
     for (const LraRow* row : rows) order += (order.empty() ? "" : " > ") + row->name;
-    const LraRow& transformer = grid.rows.front();
-    const std::string verdict = !has_result(grid, t, transformer) || grid.at_chance(t, transformer)
-                                    ? "unmeasurable: Transformer at chance or missing"
-                                : compared == 0 ? "not separable (every pair within 1 point)"
-                                : alike >= 0.8 * compared ? "yes"
-                                : alike >= 0.6 * compared ? "partly"
-                                                          : "no";
+    const LraRow* transformer = row_named(grid, "transformer");
+    const std::string verdict =
+        !transformer || !has_result(grid, t, *transformer) || grid.at_chance(t, *transformer)
+            ? "unmeasurable: Transformer at chance or missing"
+        : compared == 0           ? "not separable (every pair within 1 point)"
+        : alike >= 0.8 * compared ? "yes"
+        : alike >= 0.6 * compared ? "partly"
+                                  : "no";
     return "| LRA's ordering of its rows | " + grid.tasks[t].id + " | " + order + " | " + verdict +
            " (" + std::to_string(alike) + " of " + std::to_string(compared) +
            " pairs more than 1 point apart ordered alike) |\n";
-}
-
-const LraRow* row_named(const LraGrid& grid, const std::string& id) {
-    for (const LraRow& row : grid.rows)
-        if (row.id == id) return &row;
-    return nullptr;
 }
 
 int task_index(const LraGrid& grid, const std::string& id) {

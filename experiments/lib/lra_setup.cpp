@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <map>
 
-#include "models/zoo.h"
-
 namespace attnlab::experiments {
 
 namespace {
@@ -140,7 +138,7 @@ std::vector<LraTask> lra_tasks(const std::string& preset) {
 
 std::vector<LraRow> lra_rows() {
     // LRA's options beyond the kind are its kinds' defaults (block sizes, hashes, windows).
-    std::vector<LraRow> rows = {
+    return {
         {"transformer",
          "Transformer",
          {36.37, 64.27, 57.46, 42.44, 71.40, 54.39},
@@ -192,17 +190,6 @@ std::vector<LraRow> lra_rows() {
          {{"kind", "random+vanilla"}}},
         {"random", "Synthesizer Random (attnlab)", {}, {{"kind", "random"}}},
         {"dense", "Synthesizer Dense (attnlab)", {}, {{"kind", "dense"}}}};
-    auto registered = [](const std::string& kind) {
-        for (const KindInfo* info : registered_kinds())
-            if (info->name == kind) return true;
-        return false;
-    };
-    std::vector<LraRow> available;
-    for (LraRow& row : rows) {
-        const std::string kind = row.attention["kind"];
-        if (kind.find('+') != std::string::npos || registered(kind)) available.push_back(row);
-    }
-    return available;
 }
 
 json lra_attention(const LraRow& row, const LraTask& task) {

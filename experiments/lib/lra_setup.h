@@ -46,7 +46,7 @@ struct LraRow {
     bool lra() const { return !lra_accuracy.empty(); }
 };
 
-// Every row, LRA's in Table 1's order first. Rows whose kind the zoo lacks are left out.
+// Every row, LRA's in Table 1's order first.
 std::vector<LraRow> lra_rows();
 
 // The "model.attention" settings of `row` on `task` (LRA's Performer differs on ListOps).
