@@ -61,7 +61,8 @@ static std::vector<std::shared_ptr<TensorImpl>> topological_order(
     return order;
 }
 
-void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_graph) {
+void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_graph,
+                  const LeafDone& leaf_done) {
     ATTNLAB_CHECK(
         output.requires_grad(),
         "backward: the output does not require grad (no input "
@@ -95,7 +96,10 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         TensorImpl* tensor = it->get();
         Node* node = tensor->grad_fn.get();
-        if (!node) continue;
+        if (!node) {  // a leaf comes after every tensor computed from it: its gradient is final
+            if (leaf_done) leaf_done(tensor);
+            continue;
+        }
         ATTNLAB_CHECK(node->backward, "backward: the graph through '", node->op,
                       "' was already freed by an earlier backward(). Pass retain_graph = true to "
                       "the first call to run backward twice");

@@ -64,7 +64,15 @@ class NoGradGuard {
 Tensor record(const char* op, Tensor output, const std::vector<Tensor>& inputs,
               BackwardFn backward);
 
-// Runs reverse mode from `output` (see the semantics above).
-void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_graph);
+// Called by a backward with each leaf (requires_grad, no grad_fn) it reaches, as soon as that
+// leaf's gradient is complete: the walk passes a leaf only after every op that used it.
+// Data-parallel training starts summing a parameter's gradient over the processes then, while the
+// backward goes on (train/data_parallel.h). A leaf whose ops received no gradient is passed with no
+// .grad.
+using LeafDone = std::function<void(const TensorImpl* leaf)>;
+
+// Runs reverse mode from `output` (see the semantics above), calling `leaf_done` if given.
+void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_graph,
+                  const LeafDone& leaf_done = nullptr);
 
 }  // namespace attnlab

@@ -26,6 +26,38 @@ void dp_check_same(const Tensor& a, const Tensor& b) {
     }
 }
 
+// Parameters of 3, 5, 2 and 7 elements, the fourth frozen, in buckets of 4 elements' bytes:
+// [p2, p1] (7 elements) and [p0]. Sums are stand-ins: three identical processes (×3), started
+// when the buckets' parameters are final and carried out only when waited for.
+struct BucketFixture {
+    std::vector<Parameter> params;
+    std::vector<std::string> events;  // "start <n>", "wait <n>" (n: the buffer's size)
+
+    BucketFixture() {
+        const std::vector<int64_t> sizes = {3, 5, 2, 7};
+        for (size_t k = 0; k < sizes.size(); ++k) {
+            Tensor t = Tensor::zeros({sizes[k]});
+            t.set_requires_grad(true);
+            params.push_back({"p" + std::to_string(k), t, k != 3});
+        }
+    }
+    void set_grad(size_t k) {
+        real* g = params[k].tensor.ensure_grad();
+        for (int64_t i = 0; i < params[k].tensor.numel(); ++i) g[i] = real(10 * k + i);
+    }
+    GradientBuckets buckets() {
+        return GradientBuckets(params, 4 * int64_t(sizeof(real)), [this](real* data, int64_t n) {
+            events.push_back("start " + std::to_string(n));
+            return GradientBuckets::PendingSum{[] {},
+                                               [this, data, n] {
+                                                   events.push_back("wait " + std::to_string(n));
+                                                   for (int64_t i = 0; i < n; ++i) data[i] *= 3;
+                                               }};
+        });
+    }
+    const TensorImpl* leaf(size_t k) const { return params[k].tensor.impl(); }
+};
+
 }  // namespace
 
 TEST_CASE("data parallel: the ranks' rows tile a batch in order, sizes within one", "[mpi]") {
@@ -64,33 +96,46 @@ TEST_CASE("data parallel: a batch's rows keep every field and the padded length"
     CHECK_THROWS_WITH(batch_rows(batch, {2, 4}), Catch::Contains("rows [2, 4) of a batch of 3"));
 }
 
-TEST_CASE("data parallel: gradient buckets sum every existing gradient once", "[mpi]") {
-    // Four parameters of 3, 5, 2 and 7 elements; the third has no gradient; the fourth is frozen.
-    std::vector<Parameter> params;
-    const std::vector<int64_t> sizes = {3, 5, 2, 7};
-    for (size_t k = 0; k < sizes.size(); ++k) {
-        Tensor t = Tensor::zeros({sizes[k]});
-        t.set_requires_grad(true);
-        params.push_back({"p" + std::to_string(k), t, k != 3});
-    }
-    for (size_t k : {size_t(0), size_t(1), size_t(3)}) {
-        real* g = params[k].tensor.ensure_grad();
-        for (int64_t i = 0; i < sizes[k]; ++i) g[i] = real(10 * k + i);
-    }
-    // Buckets of 4 elements' bytes: [p2, p1] (7 elements) and [p0].
-    int calls = 0;
-    GradientBuckets buckets(params, 4 * int64_t(sizeof(real)), [&](real* data, int64_t n) {
-        ++calls;
-        for (int64_t i = 0; i < n; ++i) data[i] *= 3;  // three identical ranks
-    });
+TEST_CASE("data parallel: a bucket's sum starts once its gradients are final, in bucket order",
+          "[mpi]") {
+    BucketFixture fixture;
+    GradientBuckets buckets = fixture.buckets();
     REQUIRE(buckets.buckets() == std::vector<std::vector<size_t>>({{2, 1}, {0}}));
-    buckets.reduce();
-    CHECK(calls == 3);  // which gradients exist, then two buckets
+    buckets.begin();
+    for (size_t k : {size_t(0), size_t(1), size_t(2), size_t(3)}) fixture.set_grad(k);
+    buckets.leaf_done(fixture.leaf(0));  // bucket 1 is complete, but bucket 0 must start first
+    buckets.leaf_done(fixture.leaf(3));  // frozen: ignored
+    buckets.leaf_done(fixture.leaf(1));
+    CHECK(fixture.events.empty());
+    buckets.leaf_done(fixture.leaf(2));  // bucket 0 complete: both start, in order
+    CHECK(fixture.events == std::vector<std::string>({"start 9", "start 4"}));
+    buckets.finish();
+    CHECK(fixture.events.size() == 4);
+    for (size_t k : {size_t(0), size_t(1), size_t(2)})
+        for (int64_t i = 0; i < fixture.params[k].tensor.numel(); ++i)
+            CHECK(fixture.params[k].tensor.grad_data()[i] == real(30 * int64_t(k) + 3 * i));
+    CHECK(fixture.params[3].tensor.grad_data()[1] == 31);  // frozen: not summed
+}
+
+TEST_CASE("data parallel: gradient buckets sum every existing gradient once", "[mpi]") {
+    BucketFixture fixture;
+    for (size_t k : {size_t(0), size_t(1)}) fixture.set_grad(k);  // p2: reached by no process
+    GradientBuckets buckets = fixture.buckets();
+    buckets.begin();
+    buckets.leaf_done(fixture.leaf(0));
+    buckets.leaf_done(fixture.leaf(1));
+    CHECK(fixture.events == std::vector<std::string>());  // p2 never reported: bucket 0 waits
+    buckets.finish();
+    CHECK(fixture.events == std::vector<std::string>({"start 9", "start 4", "wait 9", "wait 4"}));
     for (size_t k : {size_t(0), size_t(1)})
-        for (int64_t i = 0; i < sizes[k]; ++i)
-            CHECK(params[k].tensor.grad_data()[i] == real(30 * int64_t(k) + 3 * i));
-    CHECK(params[2].tensor.grad_data() == nullptr);  // reached by no rank: still no gradient
-    CHECK(params[3].tensor.grad_data()[1] == 31);    // frozen: not summed
+        for (int64_t i = 0; i < fixture.params[k].tensor.numel(); ++i)
+            CHECK(fixture.params[k].tensor.grad_data()[i] == real(30 * int64_t(k) + 3 * i));
+    CHECK(fixture.params[2].tensor.grad_data() == nullptr);  // still no gradient
+    // A second step: begin() forgets the first step's final parameters.
+    buckets.begin();
+    buckets.leaf_done(fixture.leaf(1));
+    CHECK(fixture.events.size() == 4);
+    buckets.finish();
 }
 
 TEST_CASE("data parallel: the distributed layer is one process outside a launcher", "[mpi]") {

@@ -3,9 +3,11 @@
 // process counts, and a job that ends promptly when one of its processes fails. Each test starts
 // the suite's own attnlab (tests/mpi_helpers.h); without a working mpirun they are skipped with
 // one message.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -180,4 +182,36 @@ TEST_CASE("mpi: a killed process ends the job promptly, the last checkpoint inta
     CHECK(result.status != 0);
     CHECK(result.status != -1);  // ended by itself, well within the limit
     CHECK_NOTHROW(read_checkpoint(out_dir + "/last.safetensors"));
+}
+
+TEST_CASE("mpi: Ctrl-C to mpirun stops every process after one step, process 0 saves once",
+          "[mpi][mpirun]") {
+    if (mpi_skip()) return;
+    TempDir dir;
+    const std::string out_dir = dir.file("run");
+    // No periodic checkpoint: whatever last.safetensors holds, the stop wrote.
+    Process job(
+        under_mpirun(2, mpi_train_command(out_dir, 1000000, {"train.checkpoint_every=1000000"})),
+        dir.file("i"));
+    REQUIRE(job.pid() > 0);
+    const auto begin = std::chrono::steady_clock::now();
+    auto logged_lines = [&] {
+        std::ifstream log(out_dir + "/metrics.jsonl");
+        return std::count(std::istreambuf_iterator<char>(log), {}, '\n');
+    };
+    while (job.running() && logged_lines() < 5 &&
+           std::chrono::steady_clock::now() - begin < std::chrono::seconds(60))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(kill(job.pid(), SIGINT) == 0);  // mpirun: SIGTERM to each process, SIGKILL later
+    const ProcessResult result = job.wait(30);
+    INFO(result.err);
+    CHECK(result.status != 0);
+    CHECK(result.status != -1);
+    const std::string said = "attnlab: interrupted at step ";
+    const size_t at = result.err.find(said);
+    REQUIRE(at != std::string::npos);
+    CHECK(result.err.find(said, at + 1) == std::string::npos);  // said (and saved) once
+    const int64_t step = std::stoll(result.err.substr(at + said.size()));
+    CHECK(step >= 5);
+    CHECK(read_checkpoint(out_dir + "/last.safetensors").state.step == step);
 }

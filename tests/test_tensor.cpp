@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <map>
 
 #include "engine/autograd.h"
 #include "engine/rng.h"
@@ -125,6 +126,24 @@ TEST_CASE("autograd: one tensor used twice gets both contributions", "[autograd]
     });
     z.backward(Tensor::ones({2}));
     CHECK(x.grad().to_vector() == std::vector<real>{4, 4});
+}
+
+TEST_CASE("autograd: a leaf is reported done only once its gradient is final", "[autograd]") {
+    // loss = Σ (3 w1 + w2) · w1: w1 feeds the first op and the last, w2 one in between.
+    Tensor w1 = Tensor::from_vector({2}, {1, 2}), w2 = Tensor::from_vector({2}, {5, -1});
+    w1.set_requires_grad(true);
+    w2.set_requires_grad(true);
+    const Tensor loss = sum(mul(add(times(w1, 3), w2), w1));
+    std::map<const TensorImpl*, std::vector<real>> seen;  // the gradient when reported
+    run_backward(loss, Tensor::ones(loss.shape()), false, [&](const TensorImpl* leaf) {
+        CHECK(seen.count(leaf) == 0);  // once each
+        seen[leaf] = std::vector<real>(leaf->grad->data(), leaf->grad->data() + 2);
+    });
+    REQUIRE(seen.size() == 2);
+    // d/dw1 = 6 w1 + w2, d/dw2 = w1: the final values, already there when reported.
+    CHECK(seen[w1.impl()] == std::vector<real>{11, 11});
+    CHECK(seen[w2.impl()] == std::vector<real>{1, 2});
+    CHECK(w1.grad().to_vector() == seen[w1.impl()]);
 }
 
 TEST_CASE("autograd: misuse gets clear errors", "[autograd]") {

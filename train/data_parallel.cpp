@@ -53,8 +53,8 @@ Batch batch_rows(const Batch& batch, RowRange range) {
 }
 
 GradientBuckets::GradientBuckets(const std::vector<Parameter>& params, int64_t bucket_bytes,
-                                 Reduce reduce)
-    : params_(params), reduce_(std::move(reduce)) {
+                                 StartSum start_sum)
+    : params_(params), start_sum_(std::move(start_sum)) {
     ATTNLAB_CHECK(bucket_bytes > 0, "GradientBuckets: bucket of ", bucket_bytes, " bytes");
     const int64_t capacity = std::max<int64_t>(1, bucket_bytes / int64_t(sizeof(real)));
     int64_t filled = 0;
@@ -65,38 +65,63 @@ GradientBuckets::GradientBuckets(const std::vector<Parameter>& params, int64_t b
             filled = 0;
         }
         buckets_.back().push_back(k);
+        bucket_of_[params_[k].tensor.impl()] = buckets_.size() - 1;
         filled += params_[k].tensor.numel();
     }
+    staging_.resize(buckets_.size());
+    final_count_.assign(buckets_.size(), 0);
 }
 
-void GradientBuckets::reduce() {
-    // Which gradients exist anywhere: the same set on every rank before packing.
-    std::vector<real> present(params_.size(), 0);
-    for (size_t k = 0; k < params_.size(); ++k)
-        present[k] = params_[k].trainable && params_[k].tensor.grad_data() ? 1 : 0;
-    reduce_(present.data(), int64_t(present.size()));
-    for (const std::vector<size_t>& bucket : buckets_) {
-        int64_t total = 0;
-        for (size_t k : bucket)
-            if (present[k] > 0) total += params_[k].tensor.numel();
-        if (total == 0) continue;
-        staging_.resize(size_t(total));
-        real* cursor = staging_.data();
-        for (size_t k : bucket) {
-            if (present[k] == 0) continue;
-            const int64_t n = params_[k].tensor.numel();
-            std::memcpy(cursor, params_[k].tensor.ensure_grad(), size_t(n) * sizeof(real));
-            cursor += n;
+void GradientBuckets::begin() {
+    ATTNLAB_CHECK(pending_.empty(), "GradientBuckets: begin() before the last finish()");
+    std::fill(final_count_.begin(), final_count_.end(), 0);
+}
+
+void GradientBuckets::leaf_done(const TensorImpl* leaf) {
+    const auto found = bucket_of_.find(leaf);
+    if (found == bucket_of_.end()) return;
+    ++final_count_[found->second];
+    while (pending_.size() < buckets_.size() &&
+           final_count_[pending_.size()] == buckets_[pending_.size()].size())
+        start(pending_.size());
+    for (PendingSum& sum : pending_) sum.poll();
+}
+
+void GradientBuckets::start(size_t bucket) {
+    const std::vector<size_t>& members = buckets_[bucket];
+    std::vector<real>& buffer = staging_[bucket];
+    int64_t total = 0;
+    for (size_t k : members) total += params_[k].tensor.numel();
+    buffer.assign(size_t(total) + members.size(), 0);
+    real* cursor = buffer.data();
+    real* flags = buffer.data() + total;
+    for (size_t k : members) {
+        const int64_t n = params_[k].tensor.numel();
+        if (const real* grad = params_[k].tensor.grad_data()) {
+            std::memcpy(cursor, grad, size_t(n) * sizeof(real));
+            *flags = 1;
         }
-        reduce_(staging_.data(), total);
-        cursor = staging_.data();
-        for (size_t k : bucket) {
-            if (present[k] == 0) continue;
+        cursor += n;
+        ++flags;
+    }
+    pending_.push_back(start_sum_(buffer.data(), int64_t(buffer.size())));
+}
+
+void GradientBuckets::finish() {
+    while (pending_.size() < buckets_.size()) start(pending_.size());
+    for (size_t bucket = 0; bucket < buckets_.size(); ++bucket) {
+        pending_[bucket].wait();
+        const std::vector<real>& buffer = staging_[bucket];
+        const real* cursor = buffer.data();
+        const real* flags = buffer.data() + buffer.size() - buckets_[bucket].size();
+        for (size_t k : buckets_[bucket]) {
             const int64_t n = params_[k].tensor.numel();
-            std::memcpy(params_[k].tensor.grad_data(), cursor, size_t(n) * sizeof(real));
+            if (*flags++ > 0)  // some process has a gradient: the sum is everyone's
+                std::memcpy(params_[k].tensor.ensure_grad(), cursor, size_t(n) * sizeof(real));
             cursor += n;
         }
     }
+    pending_.clear();
 }
 
 Metrics sum_over_ranks(const Metrics& sums) {

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <map>
+#include <vector>
 
 #include "engine/common.h"
 
@@ -63,6 +65,28 @@ void allreduce(T* data, int64_t n, MPI_Datatype type, MPI_Op op) {
     }
 }
 
+// The started sums, by Request; each holds one MPI request per INT_MAX-element piece.
+std::map<Request, std::vector<MPI_Request>>& started_sums() {
+    static std::map<Request, std::vector<MPI_Request>> requests;
+    return requests;
+}
+
+template <typename T>
+Request start_allreduce(T* data, int64_t n, MPI_Datatype type) {
+    ATTNLAB_CHECK(n >= 0, "distributed: allreduce of ", n, " elements");
+    if (world().size == 1 || n == 0) return -1;
+    static Request next = 0;
+    std::vector<MPI_Request>& pieces = started_sums()[next];
+    for (int64_t done = 0; done < n;) {
+        const int count = int(std::min<int64_t>(n - done, INT_MAX));
+        pieces.emplace_back();
+        MPI_Iallreduce(MPI_IN_PLACE, data + done, count, type, MPI_SUM, MPI_COMM_WORLD,
+                       &pieces.back());
+        done += count;
+    }
+    return next++;
+}
+
 }  // namespace
 
 bool launched() {
@@ -83,6 +107,28 @@ void allreduce_sum(double* data, int64_t n) {
 }
 void allreduce_max(double* data, int64_t n) {
     allreduce(data, n, MPI_DOUBLE, MPI_MAX);
+}
+
+Request start_allreduce_sum(float* data, int64_t n) {
+    return start_allreduce(data, n, MPI_FLOAT);
+}
+Request start_allreduce_sum(double* data, int64_t n) {
+    return start_allreduce(data, n, MPI_DOUBLE);
+}
+
+bool test(Request request) {
+    const auto found = started_sums().find(request);
+    if (found == started_sums().end()) return true;
+    int finished = 0;
+    MPI_Testall(int(found->second.size()), found->second.data(), &finished, MPI_STATUSES_IGNORE);
+    return finished != 0;
+}
+
+void wait(Request request) {
+    const auto found = started_sums().find(request);
+    if (found == started_sums().end()) return;
+    MPI_Waitall(int(found->second.size()), found->second.data(), MPI_STATUSES_IGNORE);
+    started_sums().erase(found);
 }
 
 void broadcast(std::string& bytes, int root) {

@@ -28,6 +28,16 @@ void allreduce_sum(float* data, int64_t n);
 void allreduce_sum(double* data, int64_t n);
 // data[i] ← max over ranks.
 void allreduce_max(double* data, int64_t n);
+
+// A sum started without waiting for it (MPI_Iallreduce), so that computation can go on meanwhile:
+// data[i] ← Σ over ranks once it has finished; data must not be touched before. Every rank starts
+// its sums in the same order (MPI's rule for collectives). Open MPI moves a started collective
+// forward only inside MPI calls, so a caller with work to do calls test() now and then.
+using Request = int;  // what start_allreduce_sum returned; -1 for a sum with nothing to do
+Request start_allreduce_sum(float* data, int64_t n);
+Request start_allreduce_sum(double* data, int64_t n);
+bool test(Request request);  // moves it forward; true once finished
+void wait(Request request);  // returns once finished; the request is then spent
 // Every rank's `bytes` becomes root's.
 void broadcast(std::string& bytes, int root = 0);
 void barrier();

@@ -199,8 +199,11 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     if (options_.resume) kept_lines = restore(read_checkpoint(last_path()));
     if (ranks_ > 1)
         buckets_ = std::make_unique<GradientBuckets>(
-            params_, kGradientBucketBytes,
-            [](real* data, int64_t n) { distributed::allreduce_sum(data, n); });
+            params_, kGradientBucketBytes, [](real* data, int64_t n) {
+                const distributed::Request request = distributed::start_allreduce_sum(data, n);
+                return GradientBuckets::PendingSum{[request] { distributed::test(request); },
+                                                   [request] { distributed::wait(request); }};
+            });
     if (root_) {
         NewDirectories directory(out_dir_);
         write_run_files(out_dir_, config, kept_lines);
@@ -299,7 +302,13 @@ void Trainer::train_step() {
         if (!std::isfinite(value)) diverged("the loss", value);
         const double scale = weight / double(grad_accum_);
         if (scale != 1) loss = loss * real(scale);
-        loss.backward();
+        if (buckets_ && micro == grad_accum_ - 1) {  // the last backward sums as it goes
+            buckets_->begin();
+            run_backward(loss, Tensor::ones(loss.shape()), false,
+                         [this](const TensorImpl* leaf) { buckets_->leaf_done(leaf); });
+        } else {
+            loss.backward();
+        }
         step_sums[size_t(micro)] = value * weight;
         tokens += global.input.numel();
     }
@@ -337,7 +346,7 @@ void Trainer::train_step() {
 }
 
 bool Trainer::reduce_over_ranks(std::vector<double>& step_sums) {
-    buckets_->reduce();
+    buckets_->finish();
     distributed::allreduce_sum(step_sums.data(), int64_t(step_sums.size()));
     return step_sums.back() > 0;
 }
