@@ -141,13 +141,17 @@ LIB_$(1)    := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(LIB_CHUNKS))
 EXPLIB_$(1) := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(EXPLIB_CHUNKS))
 TESTS_$(1)  := $$(patsubst %,build/$(1)/obj/unity/%.o,$$(TEST_CHUNKS)) \
                $$(patsubst %.cpp,build/$(1)/obj/%.o,$$(TEST_MAIN))
-# The suite starts build/<variant>/attnlab under mpirun (tests/mpi_helpers.h): the CLI built from
-# the variant's own objects, so the data-parallel tests run in double and under the sanitizers too.
-build/$(1)/tests: $$(LIB_$(1)) $$(EXPLIB_$(1)) $$(TESTS_$(1)) | build/$(1)/attnlab
+# The suite starts build/<variant>/attnlab and build/<variant>/grid_cells (a tiny experiment grid,
+# tests/programs/) under mpirun (tests/mpi_helpers.h): built from the variant's own objects, so the
+# tests under mpirun run in double and under the sanitizers too.
+build/$(1)/tests: $$(LIB_$(1)) $$(EXPLIB_$(1)) $$(TESTS_$(1)) | build/$(1)/attnlab build/$(1)/grid_cells
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$(filter %.o,$$^) -o $$@ $$(LDLIBS)
 build/$(1)/attnlab: build/$(1)/obj/train/main_attnlab.o $$(LIB_$(1))
 	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LDLIBS)
+build/$(1)/grid_cells: build/$(1)/obj/tests/programs/grid_cells.o $$(LIB_$(1)) $$(EXPLIB_$(1))
+	$$(CXX) $$(BASEFLAGS) $$(FLAGS_$(1)) $$^ -o $$@ $$(LDLIBS)
 -include $$(patsubst %.o,%.d,$$(LIB_$(1)) $$(EXPLIB_$(1)) $$(TESTS_$(1)))
+-include build/$(1)/obj/tests/programs/grid_cells.d
 -include $$(patsubst %.cpp,build/$(1)/obj/%.d,$$(EXPERIMENT_SRC) $$(TOOL_SRC))
 endef
 $(foreach v,f32 f64 san,$(eval $(call variant,$(v))))
@@ -229,7 +233,7 @@ deps-fuzz:
 format:
 	clang-format -i $(wildcard engine/*.h engine/*.cpp engine/*/*.h engine/*/*.cpp models/*.h \
 	  models/*.cpp train/*.h train/*.cpp train/*/*.h train/*/*.cpp tests/*.h tests/*.cpp \
-	  tests/fuzz/*.h tests/fuzz/*.cpp \
+	  tests/fuzz/*.h tests/fuzz/*.cpp tests/programs/*.cpp \
 	  experiments/*.h experiments/*.cpp experiments/*/*.h experiments/*/*.cpp)
 
 clean:

@@ -63,7 +63,7 @@ int run(const ExperimentOptions& options) {
     const std::vector<LraTask> tasks = lra_tasks(options.preset);
     const std::vector<LraRow> rows = lra_rows();
     ResultStore store(options.out_dir, kName);
-    run_grid(store, options, lra_cells(options, tasks, rows));
+    if (!run_grid(store, options, lra_cells(options, tasks, rows))) return 0;  // process 0 reports
 
     LraGrid grid{store, options.preset, tasks, {}, rows, options.seed_count()};
     for (const LraTask& task : tasks) grid.facts.push_back(lra_task_facts(task));

@@ -131,6 +131,7 @@ TrainedCell run_cell(const ExperimentOptions& options, const Preset& preset, con
     TrainedCell cell;
     cell.resolved = resolve_config(user);
     TrainerOptions trainer_options;
+    trainer_options.data_parallel = false;  // a grid cell: this process alone
     trainer_options.overwrite = true;  // an unfinished cell from an interrupted run starts over
     Trainer trainer(cell.resolved, trainer_options);
     cell.metrics["diverged"] = false;
@@ -341,7 +342,7 @@ int run(const ExperimentOptions& options) {
                  "bpc_at_stop",
                  [&, variant, seed] { return run_cell(options, preset, variant, seed); },
                  {{"variant", variant.id}, {"seed", std::to_string(seed)}}});
-    run_grid(store, options, cells);
+    if (!run_grid(store, options, cells)) return 0;  // process 0 reports
 
     Table table{
         {"variant", "features", "redraw every", "test bpc ↓", "diverged (runs)", "diverged at step",

@@ -186,6 +186,7 @@ TrainedCell finetune_cell(const ExperimentOptions& options, const Preset& preset
         return task.evaluate(task.split("test"), kTestBatches, 16).at("bpc");
     };
     TrainerOptions trainer_options;
+    trainer_options.data_parallel = false;  // a grid cell: this process alone
     trainer_options.overwrite = true;  // an unfinished cell from an interrupted run starts over
     trainer_options.before_step = [&](int64_t step, Trainer& trainer) {
         for (int64_t at : preset.eval_steps)
@@ -306,7 +307,8 @@ int run(const ExperimentOptions& options) {
     targets.push_back(0);
     for (int64_t seed = 0; seed < seeds; ++seed) {
         const std::string seed_label = std::to_string(seed);
-        cells.push_back({pretrain_prefix(options.preset) + "seed" + seed_label,
+        const std::string pretrained = pretrain_prefix(options.preset) + "seed" + seed_label;
+        cells.push_back({pretrained,
                          "bpc",
                          [&, seed] { return pretrain_cell(options, preset, seed); },
                          {{"stage", "pretrain"}, {"seed", seed_label}}});
@@ -315,7 +317,8 @@ int run(const ExperimentOptions& options) {
                 {finetune_prefix(options.preset, m) + "seed" + seed_label,
                  "bpc",
                  [&, m, seed] { return finetune_cell(options, preset, m, seed); },
-                 {{"stage", "finetune"}, {"target", target_id(m)}, {"seed", seed_label}}});
+                 {{"stage", "finetune"}, {"target", target_id(m)}, {"seed", seed_label}},
+                 {pretrained}});
         for (int64_t m : kFeatures)
             cells.push_back(
                 {scratch_prefix(options.preset, m) + "seed" + seed_label,
@@ -323,7 +326,7 @@ int run(const ExperimentOptions& options) {
                  [&, m, seed] { return scratch_cell(options, preset, m, seed); },
                  {{"stage", "scratch"}, {"target", target_id(m)}, {"seed", seed_label}}});
     }
-    run_grid(store, options, cells);
+    if (!run_grid(store, options, cells)) return 0;  // process 0 reports
 
     const int64_t n = preset.finetune_steps;
     const std::string quarter = "bpc_at_" + std::to_string(n / 4);

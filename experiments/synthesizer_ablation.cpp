@@ -153,7 +153,8 @@ const std::map<std::string, std::string> kPaperBleu = {
 int run_scale(const ExperimentOptions& options) {
     const SizeSweep sweep = scale_sweep();
     ResultStore store(options.out_dir, kName);
-    run_grid(store, options, size_sweep_cells(store, options, sweep));
+    if (!run_grid(store, options, size_sweep_cells(store, options, sweep)))
+        return 0;  // process 0 reports
     const std::string report =
         "# synthesizer_ablation (scale)\n\nEvery kind at three model sizes; per size the "
         "learning rate of " +
@@ -210,7 +211,7 @@ int run(const ExperimentOptions& options) {
     std::vector<Cell> cells = kind_grid_cells(options, tasks, kKinds, seeds);
     for (const Cell& cell : kind_grid_cells(options, sweep, kPairSweepKinds, 1))
         cells.push_back(cell);
-    run_grid(store, options, cells);
+    if (!run_grid(store, options, cells)) return 0;  // process 0 reports
 
     const std::string report =
         "# synthesizer_ablation (" + options.preset + ", " + std::to_string(seeds) +

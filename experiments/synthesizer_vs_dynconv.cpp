@@ -94,6 +94,7 @@ TrainedCell speed_cell(const ExperimentOptions& options, const Preset& preset, i
             user["train"]["checkpoint_every"] = steps + 1;
             user["train"]["out_dir"] = options.out_dir + "/runs/speed";
             TrainerOptions trainer_options;
+            trainer_options.data_parallel = false;  // a grid cell: this process alone
             trainer_options.overwrite = true;
             Trainer trainer(resolve_config(user), trainer_options);
             ATTNLAB_CHECK(trainer.run(), "the speed cell was interrupted");
@@ -213,8 +214,10 @@ int run(const ExperimentOptions& options) {
     cells.push_back({speed_key(options.preset),
                      "vanilla",
                      [&] { return speed_cell(options, preset, 3, full ? 30 : 12); },
-                     {{"task", "speed"}}});
-    run_grid(store, options, cells);
+                     {{"task", "speed"}},
+                     {},
+                     true});  // timed: no other cell trains beside it in a job
+    if (!run_grid(store, options, cells)) return 0;  // process 0 reports
 
     Table table{{"kind", "params", "test log PPL ↓", "bpc ↓", "steps/s (cells)",
                  "steps/s (speed cell)", "paper log PPL", "paper steps/s", "paper params"},

@@ -143,7 +143,8 @@ int run(const ExperimentOptions& options) {
     const int64_t seeds = options.seed_count();
     const std::vector<KindTask> tasks = task_specs(full);
     ResultStore store(options.out_dir, kName);
-    run_grid(store, options, kind_grid_cells(options, tasks, kKinds, seeds));
+    if (!run_grid(store, options, kind_grid_cells(options, tasks, kKinds, seeds)))
+        return 0;  // process 0 reports
 
     Table table{{"kind"}, {}};
     for (const KindTask& task : tasks) {

@@ -1,5 +1,5 @@
-// mpi_helpers.h — starting the suite's own attnlab (build/<variant>/attnlab, next to the test
-// binary) as a separate process, alone or under Open MPI's mpirun, with a time limit.
+// mpi_helpers.h — starting the suite's own programs (build/<variant>/attnlab and grid_cells, next
+// to the test binary) as separate processes, alone or under Open MPI's mpirun, with a time limit.
 #pragma once
 
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -20,8 +21,12 @@ extern char** environ;
 
 namespace attnlab::testing {
 
+// A program built next to the test binary: "attnlab", "grid_cells".
+inline std::string suite_program(const std::string& name) {
+    return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / name).string();
+}
 inline std::string attnlab_binary() {
-    return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "attnlab").string();
+    return suite_program("attnlab");
 }
 
 // mpirun with what a container or a root shell needs: --allow-run-as-root as root (Open MPI
@@ -35,6 +40,13 @@ inline std::vector<std::string> mpirun_command(int processes) {
         command.push_back(arg);
     command.push_back(std::to_string(processes));
     return command;
+}
+
+inline std::vector<std::string> under_mpirun(int processes,
+                                             const std::vector<std::string>& command) {
+    std::vector<std::string> full = mpirun_command(processes);
+    full.insert(full.end(), command.begin(), command.end());
+    return full;
 }
 
 struct ProcessResult {
@@ -132,6 +144,15 @@ inline bool mpirun_works() {
         return run_process(command, dir.file("probe"), 60).status == 0;
     }();
     return works;
+}
+
+// True, with one warning per suite, when the tests that start processes under mpirun must skip.
+inline bool mpi_skip() {
+    if (mpirun_works()) return false;
+    static bool said = false;
+    if (!said) WARN("mpirun cannot start processes here: the tests under mpirun are skipped");
+    said = true;
+    return true;
 }
 
 }  // namespace attnlab::testing

@@ -1,7 +1,9 @@
 // test_data_parallel.cpp — the parts of data-parallel training that run in one process
 // (train/data_parallel.h): each rank's rows of a batch, the bucketed gradient sum (through a
 // stand-in reduction), and dropout masks keyed by the examples' global rows (engine/ops.h).
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <set>
 
 #include "engine/ops.h"
@@ -147,6 +149,22 @@ TEST_CASE("data parallel: the distributed layer is one process outside a launche
     CHECK(values == std::vector<double>({1.5, -2}));
     const Metrics sums = {{"loss_sum", 3}, {"tokens", 4}};
     CHECK(sum_over_ranks(sums) == sums);
+    CHECK(distributed::gather("bytes") == std::vector<std::string>{"bytes"});
+}
+
+TEST_CASE("data parallel: a child's environment has no launcher's rank variables", "[mpi]") {
+    if (distributed::launched()) return;  // its own variables are not to be changed
+    ::setenv("PMIX_RANK", "1", 1);
+    ::setenv("PMIX_RANKED", "kept", 1);
+    const std::vector<std::string> environment = distributed::child_environment();
+    ::unsetenv("PMIX_RANK");
+    ::unsetenv("PMIX_RANKED");
+    auto has = [&](const std::string& entry) {
+        return std::find(environment.begin(), environment.end(), entry) != environment.end();
+    };
+    CHECK_FALSE(has("PMIX_RANK=1"));
+    CHECK(has("PMIX_RANKED=kept"));
+    CHECK(environment.size() >= 1);
 }
 
 TEST_CASE("data parallel: dropout masks follow the examples' global rows", "[mpi]") {

@@ -43,12 +43,6 @@ std::vector<std::string> mpi_train_command(const std::string& out_dir, int64_t s
     return command;
 }
 
-std::vector<std::string> under_mpirun(int processes, const std::vector<std::string>& command) {
-    std::vector<std::string> full = mpirun_command(processes);
-    full.insert(full.end(), command.begin(), command.end());
-    return full;
-}
-
 // metrics.jsonl: "train <step>" → loss, "valid <step>" → valid loss.
 std::map<std::string, double> mpi_losses(const std::string& out_dir) {
     std::map<std::string, double> losses;
@@ -77,14 +71,6 @@ void mpi_check_losses(const std::map<std::string, double>& expected,
 void mpi_require_ok(const ProcessResult& result) {
     INFO(result.err);
     REQUIRE(result.status == 0);
-}
-
-bool mpi_skip() {
-    if (mpirun_works()) return false;
-    static bool said = false;
-    if (!said) WARN("mpirun cannot start processes here: the data-parallel tests are skipped");
-    said = true;
-    return true;
 }
 
 void mpi_compare_one_and_two(const std::vector<std::string>& extra) {

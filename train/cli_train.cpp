@@ -1,9 +1,7 @@
 // cli_train.cpp — `attnlab train`: resolve the config, run the Trainer, stop cleanly on signals.
 #include <unistd.h>
 
-#include <chrono>
 #include <iostream>
-#include <thread>
 
 #include "train/cli.h"
 #include "train/cli_common.h"
@@ -47,19 +45,11 @@ example:
                 --set train.out_dir=runs/copy
 )";
 
-// An error in a job of several processes: the line is printed once and MPI_Abort ends every
-// process (the others may be waiting in a collective that never completes). Process 0 reports at
-// once; another waits a moment first, so that an error every process raises alike (a config
-// error) is reported once, by process 0, whose abort ends the waiting ones.
+// An error in a job of several processes: printed once, and MPI_Abort ends every process (the
+// others may be waiting in a collective that never completes).
 [[noreturn]] void end_job(const std::exception& error, std::ostream& err) {
     const bool usage = dynamic_cast<const ConfigError*>(&error) != nullptr;
-    if (!distributed::is_root()) std::this_thread::sleep_for(std::chrono::seconds(2));
-    std::string message = error.what();
-    for (char& c : message)
-        if (c == '\n' || c == '\r') c = ' ';
-    err << "attnlab: " << (distributed::is_root() ? "" : cat("process ", distributed::rank(), ": "))
-        << message << std::endl;
-    distributed::abort(usage ? kExitUsage : kExitFailure);
+    distributed::end_job(err, "attnlab", error.what(), usage ? kExitUsage : kExitFailure);
 }
 
 int train_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -6,11 +6,16 @@
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <ostream>
+#include <thread>
 #include <vector>
 
 #include "engine/common.h"
@@ -18,8 +23,11 @@
 namespace attnlab::distributed {
 namespace {
 
+// Set by mpirun, mpiexec and srun for the processes they start; MPI_Init reads them.
+constexpr const char* kLauncherVariables[] = {"PMIX_RANK", "PMI_RANK", "OMPI_COMM_WORLD_SIZE"};
+
 bool launched_by_mpi_launcher() {
-    for (const char* name : {"PMIX_RANK", "PMI_RANK", "OMPI_COMM_WORLD_SIZE"})
+    for (const char* name : kLauncherVariables)
         if (std::getenv(name)) return true;
     return false;
 }
@@ -145,6 +153,50 @@ void broadcast(std::string& bytes, int root) {
     }
 }
 
+namespace {
+
+// Point-to-point transfer of `length` bytes, in pieces of at most INT_MAX.
+void send_bytes(const char* data, int64_t length, int to) {
+    for (int64_t done = 0; done < length;) {
+        const int count = int(std::min<int64_t>(length - done, INT_MAX));
+        MPI_Send(data + done, count, MPI_CHAR, to, 0, MPI_COMM_WORLD);
+        done += count;
+    }
+}
+void receive_bytes(char* data, int64_t length, int from) {
+    for (int64_t done = 0; done < length;) {
+        const int count = int(std::min<int64_t>(length - done, INT_MAX));
+        MPI_Recv(data + done, count, MPI_CHAR, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        done += count;
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> gather(const std::string& bytes, int root) {
+    if (world().size == 1) return {bytes};
+    ATTNLAB_CHECK(root >= 0 && root < world().size, "distributed: gather to rank ", root, " of ",
+                  world().size);
+    const bool receiving = world().rank == root;
+    int64_t length = int64_t(bytes.size());
+    std::vector<int64_t> lengths(receiving ? size_t(world().size) : 0);
+    MPI_Gather(&length, 1, MPI_INT64_T, lengths.data(), 1, MPI_INT64_T, root, MPI_COMM_WORLD);
+    if (!receiving) {
+        send_bytes(bytes.data(), length, root);
+        return {};
+    }
+    std::vector<std::string> all(size_t(world().size));
+    for (int from = 0; from < world().size; ++from) {
+        if (from == root) {
+            all[size_t(from)] = bytes;
+            continue;
+        }
+        all[size_t(from)].resize(size_t(lengths[size_t(from)]));
+        receive_bytes(all[size_t(from)].data(), lengths[size_t(from)], from);
+    }
+    return all;
+}
+
 void barrier() {
     if (world().size > 1) MPI_Barrier(MPI_COMM_WORLD);
 }
@@ -152,6 +204,31 @@ void barrier() {
 void abort(int status) {
     if (world().launched) MPI_Abort(MPI_COMM_WORLD, status);
     std::_Exit(status);
+}
+
+void end_job(std::ostream& err, const std::string& program, const std::string& message,
+             int status) {
+    if (!is_root()) std::this_thread::sleep_for(std::chrono::seconds(2));
+    std::string line = message;
+    for (char& c : line)
+        if (c == '\n' || c == '\r') c = ' ';
+    err << program << ": " << (is_root() ? "" : "process " + std::to_string(rank()) + ": ") << line
+        << std::endl;
+    abort(status);
+}
+
+std::vector<std::string> child_environment() {
+    std::vector<std::string> kept;
+    for (char** entry = environ; *entry; ++entry) {
+        const char* equals = std::strchr(*entry, '=');
+        const size_t name_length = equals ? size_t(equals - *entry) : std::strlen(*entry);
+        bool launcher = false;
+        for (const char* name : kLauncherVariables)
+            launcher = launcher || (std::strlen(name) == name_length &&
+                                    std::strncmp(*entry, name, name_length) == 0);
+        if (!launcher) kept.emplace_back(*entry);
+    }
+    return kept;
 }
 
 }  // namespace attnlab::distributed

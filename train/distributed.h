@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace attnlab::distributed {
 
@@ -40,9 +42,22 @@ bool test(Request request);  // moves it forward; true once finished
 void wait(Request request);  // returns once finished; the request is then spent
 // Every rank's `bytes` becomes root's.
 void broadcast(std::string& bytes, int root = 0);
+// Every rank's `bytes`, in rank order, on root; an empty vector on the other ranks.
+std::vector<std::string> gather(const std::string& bytes, int root = 0);
 void barrier();
 // Ends every process of the job with `status` (MPI_Abort), or this process when not launched.
 // The caller prints the reason first.
 [[noreturn]] void abort(int status);
+// Ends the job after an error with one line on `err`, "<program>: <message>" (line breaks
+// flattened), then abort(status). Process 0 prints at once; any other process waits 2 s first and
+// says "process <rank>: ", so an error every process raises alike (a config error) is printed
+// once, by process 0, whose abort ends the waiting ones.
+[[noreturn]] void end_job(std::ostream& err, const std::string& program, const std::string& message,
+                          int status);
+
+// This process's environment ("NAME=value" each) without the variables by which a launcher hands
+// a process its rank: a child started with it (a measurement in a process of its own) is not
+// taken for a process of the job.
+std::vector<std::string> child_environment();
 
 }  // namespace attnlab::distributed

@@ -162,8 +162,8 @@ Trainer::Trainer(const json& config, TrainerOptions options)
     seed_ = uint64_t(config_int(config, "train.seed"));
     out_dir_ = config_string(config, "train.out_dir");
     const int64_t threads = config_int(config, "train.threads");
-    rank_ = distributed::rank();
-    ranks_ = distributed::size();
+    rank_ = options_.data_parallel ? distributed::rank() : 0;
+    ranks_ = options_.data_parallel ? distributed::size() : 1;
     root_ = rank_ == 0;
     config_require(steps_ >= 1, config, "train.steps", "positive");
     config_require(batch_size_ >= 1, config, "train.batch_size", "positive");

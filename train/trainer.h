@@ -32,7 +32,8 @@
 // and the dropout masks are those of one process, so a run's losses do not depend on N beyond the
 // order of the sums, and a checkpoint written by N processes resumes on any number. Process 0
 // alone writes out_dir (every process reads last.safetensors to resume: out_dir must be visible to
-// all). A stop request on any process stops all of them after the same step.
+// all). A stop request on any process stops all of them after the same step. With
+// TrainerOptions::data_parallel false, a process of a job trains on its own, as if it were alone.
 #pragma once
 
 #include <functional>
@@ -85,6 +86,10 @@ struct TrainerOptions {
     bool overwrite = false;            // a fresh run may replace a run already in out_dir
     std::ostream* progress = nullptr;  // null: no progress output
     bool terminal = false;             // progress as an in-place bar
+    // true: every process of an MPI job trains this run together (data parallel, as attnlab
+    // train). false: this process trains it alone and the trainer calls no MPI function (an
+    // experiment grid's cell, while the job's other processes train other cells).
+    bool data_parallel = true;
     // Called before every step with its 0-based index (tests: inject faults, request stops).
     std::function<void(int64_t step, Trainer& trainer)> before_step;
 };

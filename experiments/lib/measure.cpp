@@ -10,6 +10,8 @@
 #include <cstdio>
 
 #include "engine/common.h"
+#include "experiments/lib/options.h"
+#include "train/distributed.h"
 
 namespace attnlab::experiments {
 
@@ -37,6 +39,18 @@ double own_peak_rss_mib() {
 }
 
 ChildResult run_isolated(const std::vector<std::string>& arguments, int64_t memory_limit_mib) {
+    if (distributed::size() > 1)
+        throw UsageError(cat("measurements time child processes: run it without mpirun (",
+                             distributed::size(), " processes would compete for the cores)"));
+    // Built before the fork: a child copies no memory it does not need to.
+    const std::vector<std::string> environment = distributed::child_environment();
+    std::vector<char*> child_environ;
+    for (const std::string& entry : environment)
+        child_environ.push_back(const_cast<char*>(entry.c_str()));
+    child_environ.push_back(nullptr);
+    std::vector<char*> argv = {const_cast<char*>("/proc/self/exe")};
+    for (const std::string& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
     int pipe_fds[2];
     ATTNLAB_CHECK(pipe(pipe_fds) == 0, "run_isolated: pipe() failed");
     std::fflush(nullptr);
@@ -51,10 +65,7 @@ ChildResult run_isolated(const std::vector<std::string>& arguments, int64_t memo
             const rlimit limit{bytes, bytes};
             setrlimit(RLIMIT_AS, &limit);
         }
-        std::vector<char*> argv = {const_cast<char*>("/proc/self/exe")};
-        for (const std::string& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        execv("/proc/self/exe", argv.data());
+        execve("/proc/self/exe", argv.data(), child_environ.data());
         _exit(127);
     }
     close(pipe_fds[1]);

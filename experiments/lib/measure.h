@@ -27,7 +27,9 @@ struct ChildResult {
 };
 
 // Runs /proc/self/exe with `arguments` (argv[1..]) and an address-space limit of `memory_limit_mib`
-// (0: none), so running out of memory fails that child only.
+// (0: none), so running out of memory fails that child only. The child does not count as a
+// process of an MPI job this one belongs to (distributed::child_environment). In a job of several
+// processes, a UsageError: they would share the cores the child is timed on.
 ChildResult run_isolated(const std::vector<std::string>& arguments, int64_t memory_limit_mib);
 
 // This process's peak resident set size so far.

@@ -5,13 +5,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <iostream>
 #include <string>
+
+#include "train/distributed.h"
 
 namespace attnlab::experiments {
 namespace {
 
+// Every process of a job parses the same command line: process 0 alone prints.
 [[noreturn]] void usage_error(const std::string& name, const std::string& message) {
-    std::fprintf(stderr, "%s: %s (see %s --help)\n", name.c_str(), message.c_str(), name.c_str());
+    if (distributed::is_root())
+        std::fprintf(stderr, "%s: %s (see %s --help)\n", name.c_str(), message.c_str(),
+                     name.c_str());
     std::exit(2);
 }
 
@@ -49,7 +55,7 @@ ExperimentOptions parse_options(int argc, char** argv, const ExperimentInfo& inf
     for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
         if (flag == "--help" || flag == "-h") {
-            std::printf("%s", info.help.c_str());
+            if (distributed::is_root()) std::printf("%s", info.help.c_str());
             std::exit(0);
         }
         if (flag != "--preset" && flag != "--seeds" && flag != "--out" &&
@@ -82,9 +88,14 @@ int run_experiment(const std::string& name, int (*body)(const ExperimentOptions&
     try {
         return body(options);
     } catch (const UsageError& e) {
+        if (distributed::size() > 1)
+            distributed::end_job(std::cerr, name,
+                                 std::string(e.what()) + " (see " + name + " --help)", 2);
         std::fprintf(stderr, "%s: %s (see %s --help)\n", name.c_str(), e.what(), name.c_str());
         return 2;
     } catch (const std::exception& e) {
+        // Other processes of a job may wait in a collective that never completes.
+        if (distributed::size() > 1) distributed::end_job(std::cerr, name, e.what(), 1);
         std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
         return 1;
     }

@@ -45,7 +45,9 @@ struct UsageError : std::runtime_error {
 ExperimentOptions parse_options(int argc, char** argv, const ExperimentInfo& info);
 
 // Runs `body` and maps errors to the CLI convention: one line "NAME: message" on stderr and exit
-// status 2 for a UsageError, 1 for any other failure. Returns the status.
+// status 2 for a UsageError, 1 for any other failure. Returns the status. In a job of several
+// processes (MPI, train/distributed.h) an error ends the whole job, printed once
+// (distributed::end_job); --help and usage errors are printed by process 0 only.
 int run_experiment(const std::string& name, int (*body)(const ExperimentOptions&),
                    const ExperimentOptions& options);
 

@@ -129,6 +129,9 @@ std::vector<Cell> size_sweep_cells(ResultStore& store, const ExperimentOptions& 
                     const std::string key =
                         kind_prefix(sweep, task, size, kind) + "seed" + std::to_string(seed);
                     const std::string run_dir = options.out_dir + "/runs/" + key;
+                    std::vector<std::string> sweep_keys;  // the learning rate is chosen on them
+                    for (double rate : size.learning_rates)
+                        sweep_keys.push_back(lr_prefix(sweep, size, rate) + "seed0");
                     cells.push_back(
                         {key,
                          task.task.metric,
@@ -142,7 +145,8 @@ std::vector<Cell> size_sweep_cells(ResultStore& store, const ExperimentOptions& 
                           {"task", task.task.id},
                           {"size", size.id},
                           {"kind", kind},
-                          {"seed", std::to_string(seed)}}});
+                          {"seed", std::to_string(seed)}},
+                         sweep_keys});
                 }
     return cells;
 }

@@ -5,12 +5,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 
 #include "engine/common.h"
 #include "experiments/lib/measure.h"
 #include "train/config.h"
+#include "train/distributed.h"
 #include "train/trainer.h"
 
 namespace attnlab::experiments {
@@ -69,6 +72,7 @@ TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t tes
     TrainedCell cell;
     cell.resolved = resolve_config(user_config);
     TrainerOptions trainer_options;
+    trainer_options.data_parallel = false;  // the job's other processes train other cells
     trainer_options.resume = resumable(run_dir, cell.resolved);
     trainer_options.overwrite = !trainer_options.resume;  // any other run there starts over
     Trainer trainer(cell.resolved, trainer_options);
@@ -92,20 +96,107 @@ TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t tes
     return cell;
 }
 
-double run_cells(ResultStore& store, const std::vector<Cell>& cells) {
+namespace {
+
+// The next round (process 0): up to `processes` pending cells in grid order, taken out of
+// `pending`. A cell that runs after a pending cell waits; a timed cell has a round to itself.
+std::vector<size_t> next_round(const std::vector<Cell>& cells, std::vector<size_t>& pending,
+                               int processes) {
+    std::set<std::string> unfinished;
+    for (size_t i : pending) unfinished.insert(cells[i].key);
+    std::vector<size_t> round;
+    for (auto it = pending.begin(); it != pending.end() && int(round.size()) < processes;) {
+        const Cell& cell = cells[*it];
+        if (std::any_of(cell.after.begin(), cell.after.end(),
+                        [&](const std::string& key) { return unfinished.count(key) > 0; })) {
+            ++it;
+            continue;
+        }
+        if (cell.timed && !round.empty()) break;
+        round.push_back(*it);
+        it = pending.erase(it);
+        if (cell.timed) break;
+    }
+    ATTNLAB_CHECK(!round.empty() || pending.empty(), "run_cells: ", cells[pending.front()].key,
+                  " runs after a cell that never runs");
+    return round;
+}
+
+// A cell run in this process, as gathered to process 0: {"metrics", "config", "wall_s"}, or
+// {"error"} (and the exception in `failure`).
+json run_here(const Cell& cell, std::exception_ptr& failure) {
     const auto started = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < cells.size(); ++i) {
-        const Cell& cell = cells[i];
-        store.refresh();  // another process running a piece of the grid may have stored it
-        if (store.has(cell.key)) continue;
-        const auto cell_start = std::chrono::steady_clock::now();
+    try {
         const TrainedCell trained = cell.run();
-        const double wall = seconds_since(cell_start);
-        store.put(cell.key, trained.metrics, trained.resolved, wall);
-        const json& value = trained.metrics.value(cell.metric, json());
-        std::fprintf(stderr, "[%zu/%zu] %s: %s %.4g (%.0f s)\n", i + 1, cells.size(),
+        return {{"metrics", trained.metrics},
+                {"config", trained.resolved},
+                {"wall_s", seconds_since(started)}};
+    } catch (const std::exception& e) {
+        failure = std::current_exception();
+        return {{"error", e.what()}};
+    }
+}
+
+// Process 0 after a round: stores its finished cells in grid order with their progress lines;
+// returns the first error ("" if none). Process k ran round[k].
+std::string store_round(ResultStore& store, const std::vector<Cell>& cells,
+                        const std::vector<size_t>& round,
+                        const std::vector<std::string>& outcomes) {
+    std::string failure;
+    for (size_t k = 0; k < round.size(); ++k) {
+        const Cell& cell = cells[round[k]];
+        const json outcome = json::parse(outcomes[k]);
+        if (outcome.contains("error")) {
+            const std::string error = outcome["error"];
+            if (failure.empty())
+                failure = k == 0 ? error : cat("cell ", cell.key, " (process ", k, "): ", error);
+            continue;
+        }
+        const double wall = outcome["wall_s"];
+        store.put(cell.key, outcome["metrics"], outcome["config"], wall);
+        const json& value = outcome["metrics"].value(cell.metric, json());
+        std::fprintf(stderr, "[%zu/%zu] %s: %s %.4g (%.0f s)\n", round[k] + 1, cells.size(),
                      cell.key.c_str(), cell.metric.c_str(),
                      value.is_number() ? value.get<double>() : NAN, wall);
+    }
+    return failure;
+}
+
+}  // namespace
+
+double run_cells(ResultStore& store, const std::vector<Cell>& cells) {
+    const auto started = std::chrono::steady_clock::now();
+    const int rank = distributed::rank(), processes = distributed::size();
+    std::vector<size_t> pending(cells.size());  // process 0's: the cells not yet dealt
+    std::iota(pending.begin(), pending.end(), size_t(0));
+    std::string failure;             // process 0's: the error that ends the grid
+    std::exception_ptr own_failure;  // this process's cell's, rethrown as it was
+    for (;;) {
+        std::string plan;  // {"cells": [the cell of process 0, of process 1, ...]} or {"error"}
+        if (rank == 0) {
+            if (failure.empty()) {
+                store.refresh();  // another job running a piece of the grid may have stored it
+                pending.erase(std::remove_if(pending.begin(), pending.end(),
+                                             [&](size_t i) { return store.has(cells[i].key); }),
+                              pending.end());
+                plan = json{{"cells", next_round(cells, pending, processes)}}.dump();
+            } else {
+                plan = json{{"error", failure}}.dump();
+            }
+        }
+        distributed::broadcast(plan);
+        const json decided = json::parse(plan);
+        if (decided.contains("error")) {
+            if (own_failure) std::rethrow_exception(own_failure);
+            throw Error(decided["error"].get<std::string>());
+        }
+        const std::vector<size_t> round = decided["cells"];
+        if (round.empty()) break;
+        const json outcome = size_t(rank) < round.size()
+                                 ? run_here(cells[round[size_t(rank)]], own_failure)
+                                 : json::object();
+        const std::vector<std::string> outcomes = distributed::gather(outcome.dump());
+        if (rank == 0) failure = store_round(store, cells, round, outcomes);
     }
     return seconds_since(started);
 }
@@ -146,15 +237,18 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells,
     return chosen;
 }
 
-void run_grid(ResultStore& store, const ExperimentOptions& options,
+bool run_grid(ResultStore& store, const ExperimentOptions& options,
               const std::vector<Cell>& cells) {
     const double wall = run_cells(store, select_cells(cells, options.only));
+    if (!distributed::is_root()) return false;
     json only = json::object();
     for (const auto& [label, values] : options.only) only[label] = values;
     store.record_run({{"preset", options.preset},
                       {"seeds", options.seed_count()},
                       {"only", only},
+                      {"processes", distributed::size()},
                       {"wall_s", wall}});
+    return true;
 }
 
 }  // namespace attnlab::experiments

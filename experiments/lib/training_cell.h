@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "experiments/lib/options.h"
 #include "experiments/lib/results.h"
@@ -33,12 +34,17 @@ struct TrainedCell {
 TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches = 16);
 
 // One cell of a grid: its results.json key, the metric its progress line shows, how to run it, and
-// the labels --only selects it by ({"task": "lm", "kind": "random", "seed": "0"}).
+// the labels --only selects it by ({"task": "lm", "kind": "random", "seed": "0"}). In a job of
+// several processes (run_cells), `after` names the cells whose results or run directories this one
+// reads (it starts once they are stored), and a `timed` cell, whose metrics are timings, runs
+// while the job's other processes wait.
 struct Cell {
     std::string key;
     std::string metric;
     std::function<TrainedCell()> run;
     std::map<std::string, std::string> labels;
+    std::vector<std::string> after = {};
+    bool timed = false;
 };
 
 // Whether `cell` matches every label of an --only filter (an empty filter matches every cell).
@@ -52,10 +58,21 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells,
 // Runs every cell whose key is not yet in `store`, storing each as soon as it finishes, with one
 // progress line per cell on stderr: "[3/27] quick/lm/random/seed0: bpc 2.6812 (41 s)".
 // Returns the wall time spent in this call, in seconds.
+//
+// In a job of N processes (an MPI launcher started the experiment, train/distributed.h), the cells
+// go out in rounds: process 0 deals each round's cells, one per process, in grid order (a cell
+// waits for the cells it runs `after`; a timed cell has a round to itself); each process trains
+// its cell alone (TrainerOptions::data_parallel false); at the end of the round process 0 gathers
+// the results, stores them in grid order and prints their lines. Only process 0 reads and writes
+// `store`'s file for the grid (a cell's own code may read it); the others print nothing. A cell
+// that fails on any process ends the grid on every process with its error, once the round's other
+// cells are stored.
 double run_cells(ResultStore& store, const std::vector<Cell>& cells);
 
 // The cells --only selects through run_cells, then the run's record in results.json: the preset,
-// the seed count, the filter and the wall time.
-void run_grid(ResultStore& store, const ExperimentOptions& options, const std::vector<Cell>& cells);
+// the seed count, the filter and the wall time. Returns whether this process reports the results
+// (tables, plots, stdout): false on every process of a job but process 0.
+[[nodiscard]] bool run_grid(ResultStore& store, const ExperimentOptions& options,
+                            const std::vector<Cell>& cells);
 
 }  // namespace attnlab::experiments
