@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "models/lm.h"
 #include "models/zoo.h"
 #include "train/data/kjv_lm.h"
+#include "train/distributed.h"
 
 using namespace attnlab;
 using namespace attnlab::experiments;
@@ -430,6 +432,7 @@ int main(int argc, char** argv) {
     try {
         return run(options);
     } catch (const std::exception& e) {
+        if (distributed::size() > 1) distributed::end_job(std::cerr, "bench", e.what(), 1);
         std::fprintf(stderr, "bench: %s\n", e.what());
         return 1;
     }

@@ -59,14 +59,14 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells,
 // progress line per cell on stderr: "[3/27] quick/lm/random/seed0: bpc 2.6812 (41 s)".
 // Returns the wall time spent in this call, in seconds.
 //
-// In a job of N processes (an MPI launcher started the experiment, train/distributed.h), the cells
-// go out in rounds: process 0 deals each round's cells, one per process, in grid order (a cell
-// waits for the cells it runs `after`; a timed cell has a round to itself); each process trains
-// its cell alone (TrainerOptions::data_parallel false); at the end of the round process 0 gathers
-// the results, stores them in grid order and prints their lines. Only process 0 reads and writes
-// `store`'s file for the grid (a cell's own code may read it); the others print nothing. A cell
-// that fails on any process ends the grid on every process with its error, once the round's other
-// cells are stored.
+// In a job of N processes (an MPI launcher started the experiment, train/distributed.h), every
+// process builds the same `cells` and they go out by index in rounds: process 0 deals each round's
+// cells, one per process, in grid order (a cell waits for the cells it runs `after`; a timed cell
+// has a round to itself); each process trains its cell alone (TrainerOptions::data_parallel false);
+// at the end of the round process 0 gathers the results, stores them in grid order and prints their
+// lines. Only process 0 reads and writes `store`'s file for the grid (a cell's own code may read
+// it); the others print nothing. A cell that fails on any process ends the grid on every process
+// with its error, once the round's other cells are stored.
 double run_cells(ResultStore& store, const std::vector<Cell>& cells);
 
 // The cells --only selects through run_cells, then the run's record in results.json: the preset,
