@@ -1,8 +1,9 @@
 // test_mpi_grid.cpp — an experiment grid over the processes of an MPI job
 // (experiments/lib/training_cell.h run_cells): the suite's tiny grid program (build/<variant>/
 // grid_cells, tests/programs/grid_cells.cpp) run alone and under mpirun -np 2 writes the same
-// results, resumes cell by cell, ends the job on a failing cell, and keeps measurement children
-// out of the job. Skipped with one warning when mpirun cannot start processes.
+// results, resumes cell by cell, trains data-parallel cells together, ends the job on a failing
+// cell, and keeps measurement children out of the job. Skipped with one warning when mpirun cannot
+// start processes.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -75,6 +76,28 @@ TEST_CASE("mpi grid: four cells over two processes give one process's results, c
     CHECK(grid_count(whole.out, "reported by process") == 1);
     CHECK_THAT(whole.out, Catch::Contains("reported by process 0 of 2"));
     CHECK(actual["runs"].back()["processes"] == 2);
+}
+
+TEST_CASE("mpi grid: data-parallel cells are trained by both processes together", "[mpi][mpirun]") {
+    if (mpi_skip()) return;
+    TempDir dir;
+    const std::string one = dir.file("one"), two = dir.file("two");
+    grid_require_ok(run_process(grid_command(one), dir.file("1"), 60));
+    const ProcessResult result = run_process(
+        under_mpirun(2, grid_command(two, {"--preset", "data_parallel"})), dir.file("2"), 60);
+    grid_require_ok(result);
+    const json expected = grid_results(one)["cells"], actual = grid_results(two)["cells"];
+    REQUIRE(actual.size() == 4);
+    for (const auto& [key, cell] : expected.items()) {
+        INFO(key);
+        CHECK(cell["metrics"]["processes"] == 1);
+        CHECK(actual[key]["metrics"]["processes"] == 2);
+        // The same global batches: one process's losses up to the order of the gradient sums.
+        CHECK(actual[key]["metrics"]["final_train_loss"].get<double>() ==
+              Approx(cell["metrics"]["final_train_loss"].get<double>()).epsilon(1e-4));
+    }
+    CHECK(grid_count(result.err, "] quick/") == 4);
+    CHECK(grid_count(result.out, "reported by process") == 1);
 }
 
 TEST_CASE("mpi grid: a cell failing on process 1 ends the job with one line, finished cells kept",

@@ -114,6 +114,8 @@ class Trainer {
     const std::vector<EvalRecord>& evals() const { return evals_; }
     std::string last_path() const { return out_dir_ + "/last.safetensors"; }
     std::string best_path() const { return out_dir_ + "/best.safetensors"; }
+    // The processes that train this run together: 1, or the job's with data_parallel.
+    int processes() const { return ranks_; }
 
   private:
     // Checks a checkpoint against this run's config and restores from it; returns the lines of

@@ -67,13 +67,16 @@ void add_curves(const std::string& run_dir, const std::vector<StepRecord>& histo
 
 }  // namespace
 
-TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches) {
+TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches,
+                       bool data_parallel) {
     user_config["train"]["out_dir"] = run_dir;
     TrainedCell cell;
     cell.resolved = resolve_config(user_config);
     TrainerOptions trainer_options;
-    trainer_options.data_parallel = false;  // the job's other processes train other cells
-    trainer_options.resume = resumable(run_dir, cell.resolved);
+    trainer_options.data_parallel = data_parallel;
+    std::string resume = resumable(run_dir, cell.resolved) ? "yes" : "";
+    if (data_parallel) distributed::broadcast(resume);  // process 0's view, before anyone writes
+    trainer_options.resume = !resume.empty();
     trainer_options.overwrite = !trainer_options.resume;  // any other run there starts over
     Trainer trainer(cell.resolved, trainer_options);
     ATTNLAB_CHECK(trainer.run(), "training in ", run_dir, " was interrupted");
@@ -85,6 +88,7 @@ TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t tes
     cell.metrics["valid_loss"] = task.evaluate(task.split("valid"), test_batches, batch).at("loss");
     cell.metrics["parameters"] = task.model().count_parameters();
     cell.metrics["trainable_parameters"] = task.model().count_parameters(true);
+    cell.metrics["processes"] = trainer.processes();
 
     const std::vector<StepRecord>& history = trainer.history();
     std::vector<double> speeds;
@@ -99,7 +103,8 @@ TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t tes
 namespace {
 
 // The next round (process 0): up to `processes` pending cells in grid order, taken out of
-// `pending`. A cell that runs after a pending cell waits; a timed cell has a round to itself.
+// `pending`; process k runs round[k]. A cell that runs after a pending cell waits; a timed cell
+// has a round to itself, and a data-parallel cell is every process's.
 std::vector<size_t> next_round(const std::vector<Cell>& cells, std::vector<size_t>& pending,
                                int processes) {
     std::set<std::string> unfinished;
@@ -112,10 +117,14 @@ std::vector<size_t> next_round(const std::vector<Cell>& cells, std::vector<size_
             ++it;
             continue;
         }
-        if (cell.timed && !round.empty()) break;
+        const bool alone = cell.timed || cell.data_parallel;
+        if (alone && !round.empty()) break;
         round.push_back(*it);
         it = pending.erase(it);
-        if (cell.timed) break;
+        if (alone) {
+            if (cell.data_parallel) round.resize(size_t(processes), round.front());
+            break;
+        }
     }
     ATTNLAB_CHECK(!round.empty() || pending.empty(), "run_cells: ", cells[pending.front()].key,
                   " runs after a cell that never runs");
@@ -123,14 +132,19 @@ std::vector<size_t> next_round(const std::vector<Cell>& cells, std::vector<size_
 }
 
 // A cell run in this process, as gathered to process 0: {"metrics", "config", "wall_s"}, or
-// {"error"} (and the exception in `failure`).
+// {"error"} (and the exception in `failure`). A data-parallel cell's error is thrown: the other
+// processes may wait in one of its collectives, so it must end the job (run_experiment).
 json run_here(const Cell& cell, std::exception_ptr& failure) {
     const auto started = std::chrono::steady_clock::now();
-    try {
+    auto train = [&] {
         const TrainedCell trained = cell.run();
-        return {{"metrics", trained.metrics},
-                {"config", trained.resolved},
-                {"wall_s", seconds_since(started)}};
+        return json{{"metrics", trained.metrics},
+                    {"config", trained.resolved},
+                    {"wall_s", seconds_since(started)}};
+    };
+    if (cell.data_parallel) return train();
+    try {
+        return train();
     } catch (const std::exception& e) {
         failure = std::current_exception();
         return {{"error", e.what()}};
@@ -144,6 +158,7 @@ std::string store_round(ResultStore& store, const std::vector<Cell>& cells,
                         const std::vector<std::string>& outcomes) {
     std::string failure;
     for (size_t k = 0; k < round.size(); ++k) {
+        if (k > 0 && round[k] == round[0]) break;  // a data-parallel cell: process 0's result
         const Cell& cell = cells[round[k]];
         const json outcome = json::parse(outcomes[k]);
         if (outcome.contains("error")) {

@@ -31,13 +31,17 @@ struct TrainedCell {
 // evaluates up to `test_batches` batches of the test split. An unfinished run of the same
 // resolved config in run_dir is continued from its last checkpoint (bit-exact, as --resume);
 // any other run there is replaced. Throws attnlab::Error if the run diverges or is interrupted.
-TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches = 16);
+// This process trains alone, or with `data_parallel` every process of an MPI job together (a
+// Cell::data_parallel cell); metrics "processes" says how many did.
+TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t test_batches = 16,
+                       bool data_parallel = false);
 
 // One cell of a grid: its results.json key, the metric its progress line shows, how to run it, and
 // the labels --only selects it by ({"task": "lm", "kind": "random", "seed": "0"}). In a job of
 // several processes (run_cells), `after` names the cells whose results or run directories this one
-// reads (it starts once they are stored), and a `timed` cell, whose metrics are timings, runs
-// while the job's other processes wait.
+// reads (it starts once they are stored); a `timed` cell, whose metrics are timings, runs while
+// the job's other processes wait; a `data_parallel` cell is trained by all of them together, and
+// its `run` must train so (train_cell's data_parallel).
 struct Cell {
     std::string key;
     std::string metric;
@@ -45,6 +49,7 @@ struct Cell {
     std::map<std::string, std::string> labels;
     std::vector<std::string> after = {};
     bool timed = false;
+    bool data_parallel = false;
 };
 
 // Whether `cell` matches every label of an --only filter (an empty filter matches every cell).
@@ -62,11 +67,12 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells,
 // In a job of N processes (an MPI launcher started the experiment, train/distributed.h), every
 // process builds the same `cells` and they go out by index in rounds: process 0 deals each round's
 // cells, one per process, in grid order (a cell waits for the cells it runs `after`; a timed cell
-// has a round to itself); each process trains its cell alone (TrainerOptions::data_parallel false);
-// at the end of the round process 0 gathers the results, stores them in grid order and prints their
-// lines. Only process 0 reads and writes `store`'s file for the grid (a cell's own code may read
-// it); the others print nothing. A cell that fails on any process ends the grid on every process
-// with its error, once the round's other cells are stored.
+// has a round to itself, a data-parallel cell too, on every process); each process trains its cell
+// alone (TrainerOptions::data_parallel false); at the end of the round process 0 gathers the
+// results, stores them in grid order and prints their lines. Only process 0 reads and writes
+// `store`'s file for the grid (a cell's own code may read it); the others print nothing. A cell
+// that fails on any process ends the grid on every process with its error, once the round's other
+// cells are stored; a data-parallel cell's error ends the job at once (run_experiment).
 double run_cells(ResultStore& store, const std::vector<Cell>& cells);
 
 // The cells --only selects through run_cells, then the run's record in results.json: the preset,

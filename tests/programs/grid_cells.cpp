@@ -1,9 +1,9 @@
 // grid_cells.cpp — a tiny experiment grid for tests/test_mpi_grid.cpp: four copy_lm cells of a few
 // steps through the experiments' own options, run_grid and results.json, so a test can run it
 // alone and under mpirun and compare. Each "random" cell reads its seed's "vanilla" run (its
-// Cell::after), as a fine-tune reads its pretraining. Presets: quick; failing (the cell
-// quick/vanilla/seed1 throws, on process 1 of two); child (a measurement child reports whether it
-// counts as a process of an MPI job).
+// Cell::after), as a fine-tune reads its pretraining. Presets: quick; data_parallel (each cell
+// trained by every process together); failing (the cell quick/vanilla/seed1 throws, on process 1
+// of two); child (a measurement child reports whether it counts as a process of an MPI job).
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -44,6 +44,7 @@ std::vector<Cell> grid(const ExperimentOptions& options) {
             const std::string source = "quick/vanilla/seed" + std::to_string(seed);
             const std::string source_dir = options.out_dir + "/runs/" + source;
             const bool fails = options.preset == "failing" && key == "quick/vanilla/seed1";
+            const bool data_parallel = options.preset == "data_parallel";
             cells.push_back(
                 {key,
                  "accuracy",
@@ -52,10 +53,12 @@ std::vector<Cell> grid(const ExperimentOptions& options) {
                      if (kind == "random")
                          ATTNLAB_CHECK(std::filesystem::exists(source_dir + "/last.safetensors"),
                                        key, " started before ", source, " finished");
-                     return train_cell(tiny_copy_lm(kind, seed), run_dir, 2);
+                     return train_cell(tiny_copy_lm(kind, seed), run_dir, 2, data_parallel);
                  },
                  {{"kind", kind}, {"seed", std::to_string(seed)}},
-                 kind == "random" ? std::vector<std::string>{source} : std::vector<std::string>{}});
+                 kind == "random" ? std::vector<std::string>{source} : std::vector<std::string>{},
+                 false,
+                 data_parallel});
         }
     return cells;
 }
@@ -82,7 +85,7 @@ int main(int argc, char** argv) {
     }
     return experiment_main(argc, argv,
                            {kName,
-                            "grid_cells [--preset quick|failing|child] [--out DIR]\n",
-                            {"quick", "failing", "child"}},
+                            "grid_cells [--preset quick|data_parallel|failing|child] [--out DIR]\n",
+                            {"quick", "data_parallel", "failing", "child"}},
                            run);
 }
