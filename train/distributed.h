@@ -1,5 +1,6 @@
 // distributed.h — the one door to MPI (Open MPI): which process of how many this is, and the
-// collective operations data-parallel training needs (train/data_parallel.h builds on them).
+// collective operations data-parallel training (train/data_parallel.h builds on them) and
+// experiment grids spread over processes need.
 // Nothing else includes <mpi.h>, so the trainer, the tests and the experiments never call MPI.
 //
 // MPI starts on the first call, and only in a process that an MPI launcher started (mpirun,

@@ -42,7 +42,7 @@ ChildResult run_isolated(const std::vector<std::string>& arguments, int64_t memo
     if (distributed::size() > 1)
         throw UsageError(cat("measurements time child processes: run it without mpirun (",
                              distributed::size(), " processes would compete for the cores)"));
-    // Built before the fork: a child copies no memory it does not need to.
+    // Built before the fork: a threaded process's child must not allocate before exec.
     const std::vector<std::string> environment = distributed::child_environment();
     std::vector<char*> child_environ;
     for (const std::string& entry : environment)
