@@ -40,6 +40,14 @@ size_t grid_count(const std::string& text, const std::string& what) {
     return count;
 }
 
+// The cell numbers of the progress lines "[3/4] ...", in the order printed: "1324".
+std::string grid_progress(const std::string& err) {
+    std::string order;
+    for (size_t at = err.find("/4] "); at != std::string::npos; at = err.find("/4] ", at + 1))
+        order += err[at - 1];
+    return order;
+}
+
 void grid_require_ok(const ProcessResult& result) {
     INFO(result.err);
     REQUIRE(result.status == 0);
@@ -76,6 +84,23 @@ TEST_CASE("mpi grid: four cells over two processes give one process's results, c
     CHECK(grid_count(whole.out, "reported by process") == 1);
     CHECK_THAT(whole.out, Catch::Contains("reported by process 0 of 2"));
     CHECK(actual["runs"].back()["processes"] == 2);
+}
+
+TEST_CASE("mpi grid: a cell runs after the cells it reads; a timed cell has a round to itself",
+          "[mpi][mpirun]") {
+    if (mpi_skip()) return;
+    TempDir dir;
+    // Grid order: vanilla/seed0, random/seed0 (after vanilla/seed0), vanilla/seed1, random/seed1
+    // (after vanilla/seed1). Rounds of two processes without the timed cell: [1, 3], [2, 4].
+    const ProcessResult plain =
+        run_process(under_mpirun(2, grid_command(dir.file("plain"))), dir.file("p"), 60);
+    grid_require_ok(plain);
+    CHECK(grid_progress(plain.err) == "1324");
+    // vanilla/seed1 timed: [1], [2], [3], [4].
+    const ProcessResult timed = run_process(
+        under_mpirun(2, grid_command(dir.file("timed"), {"--preset", "timed"})), dir.file("t"), 60);
+    grid_require_ok(timed);
+    CHECK(grid_progress(timed.err) == "1234");
 }
 
 TEST_CASE("mpi grid: data-parallel cells are trained by both processes together", "[mpi][mpirun]") {

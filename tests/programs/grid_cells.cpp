@@ -1,9 +1,10 @@
 // grid_cells.cpp — a tiny experiment grid for tests/test_mpi_grid.cpp: four copy_lm cells of a few
 // steps through the experiments' own options, run_grid and results.json, so a test can run it
 // alone and under mpirun and compare. Each "random" cell reads its seed's "vanilla" run (its
-// Cell::after), as a fine-tune reads its pretraining. Presets: quick; data_parallel (each cell
-// trained by every process together); failing (the cell quick/vanilla/seed1 throws, on process 1
-// of two); child (a measurement child reports whether it counts as a process of an MPI job).
+// Cell::after), as a fine-tune reads its pretraining. Presets: quick; timed (the cell
+// quick/vanilla/seed1 is timed); data_parallel (each cell trained by every process together);
+// failing (quick/vanilla/seed1 throws, on process 1 of two); child (a measurement child reports
+// whether it counts as a process of an MPI job).
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -45,6 +46,7 @@ std::vector<Cell> grid(const ExperimentOptions& options) {
             const std::string source_dir = options.out_dir + "/runs/" + source;
             const bool fails = options.preset == "failing" && key == "quick/vanilla/seed1";
             const bool data_parallel = options.preset == "data_parallel";
+            const bool timed = options.preset == "timed" && key == "quick/vanilla/seed1";
             cells.push_back(
                 {key,
                  "accuracy",
@@ -57,7 +59,7 @@ std::vector<Cell> grid(const ExperimentOptions& options) {
                  },
                  {{"kind", kind}, {"seed", std::to_string(seed)}},
                  kind == "random" ? std::vector<std::string>{source} : std::vector<std::string>{},
-                 false,
+                 timed,
                  data_parallel});
         }
     return cells;
@@ -83,9 +85,10 @@ int main(int argc, char** argv) {
         std::printf("launched %d\n", int(distributed::launched()));
         return 0;
     }
-    return experiment_main(argc, argv,
-                           {kName,
-                            "grid_cells [--preset quick|data_parallel|failing|child] [--out DIR]\n",
-                            {"quick", "data_parallel", "failing", "child"}},
-                           run);
+    return experiment_main(
+        argc, argv,
+        {kName,
+         "grid_cells [--preset quick|timed|data_parallel|failing|child] [--out DIR]\n",
+         {"quick", "timed", "data_parallel", "failing", "child"}},
+        run);
 }
