@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 
+#include "engine/common.h"
 #include "train/distributed.h"
 
 namespace attnlab::experiments {
@@ -103,7 +104,13 @@ int run_experiment(const std::string& name, int (*body)(const ExperimentOptions&
 
 int experiment_main(int argc, char** argv, const ExperimentInfo& info,
                     int (*body)(const ExperimentOptions&)) {
-    return run_experiment(info.name, body, parse_options(argc, argv, info));
+    const ExperimentOptions options = parse_options(argc, argv, info);
+    if (!info.has_cells && distributed::size() > 1)  // every process would do the whole work
+        distributed::end_job(std::cerr, info.name,
+                             cat("no cell grid to spread over ", distributed::size(),
+                                 " processes: run it without mpirun (see ", info.name, " --help)"),
+                             2);
+    return run_experiment(info.name, body, options);
 }
 
 }  // namespace attnlab::experiments

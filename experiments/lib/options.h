@@ -51,7 +51,8 @@ ExperimentOptions parse_options(int argc, char** argv, const ExperimentInfo& inf
 int run_experiment(const std::string& name, int (*body)(const ExperimentOptions&),
                    const ExperimentOptions& options);
 
-// An experiment's whole main(): parse_options, then run_experiment. Returns the exit status.
+// An experiment's whole main(): parse_options, then run_experiment. Returns the exit status. An
+// experiment without cells refuses a job of several processes (exit 2): it has nothing to deal.
 int experiment_main(int argc, char** argv, const ExperimentInfo& info,
                     int (*body)(const ExperimentOptions&));
 
