@@ -4,19 +4,6 @@
 
 namespace attnlab {
 
-uint64_t splitmix64(uint64_t& state) {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-uint64_t mix(uint64_t seed, uint64_t counter) {
-    uint64_t state = seed ^ (counter * 0xD1B54A32D192ED03ull);
-    splitmix64(state);
-    return splitmix64(state);
-}
-
 Rng::Rng(uint64_t seed) {
     uint64_t state = seed;
     for (uint64_t& word : state_) word = splitmix64(state);

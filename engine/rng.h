@@ -13,11 +13,21 @@
 
 namespace attnlab {
 
-uint64_t splitmix64(uint64_t& state);
+// Inline, so that loops drawing one value per element (dropout masks) vectorize.
+inline uint64_t splitmix64(uint64_t& state) {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
 
 // A stateless hash of (seed, counter): a uniform 64-bit value for element `counter` of stream
 // `seed`.
-uint64_t mix(uint64_t seed, uint64_t counter);
+inline uint64_t mix(uint64_t seed, uint64_t counter) {
+    uint64_t state = seed ^ (counter * 0xD1B54A32D192ED03ull);
+    splitmix64(state);
+    return splitmix64(state);
+}
 
 // Maps 53 random bits to a double in [0, 1).
 inline double to_unit(uint64_t bits) {

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "engine/gradcheck.h"
+#include "engine/kernels/nn.h"
 #include "engine/kernels/parallel.h"
 #include "engine/rng.h"
 #include "helpers.h"
@@ -340,4 +341,27 @@ TEST_CASE("where: condition, a and b broadcast together; gradients summed back; 
         where(Tensor::ones({2}), a, b),
         Catch::Contains(
             "where (condition, a and b broadcast): shapes [2] and [2, 3] cannot broadcast"));
+}
+
+TEST_CASE("dropout: the integer threshold keeps exactly what to_unit(mix) >= p keeps",
+          "[ops][nn]") {
+    // The definition the masks were drawn by (rng.h): kept when the 53-bit draw as a double in
+    // [0, 1) is at least p. Random draws, and draws on either side of each p's boundary.
+    for (real p : {real(0), real(0.1), real(1) / 3, real(0.5), real(0.9), real(0.999)}) {
+        INFO("p = " << p);
+        const uint64_t threshold = kernels::dropout_threshold(p);
+        for (uint64_t index = 0; index < 20000; ++index) {
+            const uint64_t bits = mix(7, index);
+            CHECK(kernels::dropout_keeps(7, index, p) == (to_unit(bits) >= double(p)));
+        }
+        for (uint64_t draw : {threshold, threshold > 0 ? threshold - 1 : 0, threshold + 1}) {
+            const bool kept = to_unit(draw << 11) >= double(p);
+            CHECK(kept == (draw >= threshold));
+        }
+    }
+    std::vector<real> factors(5);
+    kernels::dropout_factors(3, 100, 5, real(0.5), factors.data());
+    for (int64_t c = 0; c < 5; ++c)
+        CHECK(factors[size_t(c)] ==
+              (kernels::dropout_keeps(3, uint64_t(100 + c), real(0.5)) ? 2 : 0));
 }

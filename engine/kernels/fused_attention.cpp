@@ -27,27 +27,32 @@ namespace {
 
 constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 
-// Sets S_ij = −∞ where key j is removed for query i (by the schedule's rule, or a padded key).
+// Sets S_ij = −∞ where key j is removed for query i: a padded key's whole column, then the
+// schedule's rule entry by entry, only in tiles the rule does not keep whole (the diagonal ones).
 void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedule,
                const real* padding) {
-    if (!padding && schedule.keeps_all({tile.row0, tile.row1}, {tile.col0, tile.col1})) return;
+    if (padding)
+        for (int64_t j = tile.col0; j < tile.col1; ++j)
+            if (padding[j] == 0)
+                for (int64_t r = 0; r < tile.rows(); ++r) s[r * ld + j - tile.col0] = kRemoved;
+    if (schedule.keeps_all({tile.row0, tile.row1}, {tile.col0, tile.col1})) return;
     for (int64_t r = 0; r < tile.rows(); ++r) {
         const int64_t i = tile.row0 + r;
         for (int64_t j = tile.col0; j < tile.col1; ++j)
-            if (!schedule.keeps(i, j) || (padding && padding[j] == 0))
-                s[r * ld + j - tile.col0] = kRemoved;
+            if (!schedule.keeps(i, j)) s[r * ld + j - tile.col0] = kRemoved;
     }
 }
 
-// The dropout factor Z_ij = keep_ij / (1 − p) of one entry (fused_attention.h numbers them).
+// The dropout factors Z_ij = keep_ij / (1 − p) of row i's entries j in [j0, j0 + n)
+// (fused_attention.h numbers them).
 struct DropoutFactors {
     const FusedAttentionShape& shape;
     const FusedAttentionMasks& masks;
-    real factor(const Tile& tile, int64_t i, int64_t j) const {
+    void row(const Tile& tile, int64_t i, int64_t j0, int64_t n, real* factors) const {
         const int64_t L = shape.length;
         const int64_t b = masks.first_batch + tile.batch;
-        const uint64_t index = uint64_t(((b * shape.heads + tile.head) * L + i) * L + j);
-        return dropout_keeps(masks.seed, index, masks.dropout) ? 1 / (1 - masks.dropout) : 0;
+        const uint64_t first = uint64_t(((b * shape.heads + tile.head) * L + i) * L + j0);
+        dropout_factors(masks.seed, first, n, masks.dropout, factors);
     }
 };
 
@@ -91,6 +96,7 @@ void forward_block(const LogitTiles& logits, const TileSchedule& schedule, const
     const real* padding = masks.key_padding ? masks.key_padding + b * L : nullptr;
     const DropoutFactors dropout{shape, masks};
     std::vector<real> s(size_t(rows.size() * ld));
+    std::vector<real> z(size_t(ld), 1);  // one row's dropout factors Z_ij
     OnlineRows state(rows.size(), dv);
     for (const Span& keys : schedule.key_spans(task % blocks)) {
         const Tile tile{b, head, rows.begin, rows.end, keys.begin, keys.end};
@@ -98,9 +104,12 @@ void forward_block(const LogitTiles& logits, const TileSchedule& schedule, const
         mask_tile(s.data(), ld, tile, schedule, padding);
         fold_tile(s.data(), ld, tile, dv, state);
         if (masks.dropout > 0)
-            for (int64_t r = 0; r < tile.rows(); ++r)
-                for (int64_t j = keys.begin; j < keys.end; ++j)
-                    s[size_t(r * ld + j - keys.begin)] *= dropout.factor(tile, rows.begin + r, j);
+            for (int64_t r = 0; r < tile.rows(); ++r) {
+                dropout.row(tile, rows.begin + r, keys.begin, tile.cols(), z.data());
+                real* row = s.data() + r * ld;
+#pragma omp simd
+                for (int64_t c = 0; c < tile.cols(); ++c) row[c] *= z[size_t(c)];
+            }
         // acc += (P ∘ Z) V over this tile's keys.
         gemm(false, false, tile.rows(), dv, tile.cols(), 1, s.data(), ld,
              v + (slice * L + keys.begin) * dv, dv, 1, state.acc.data(), dv);
@@ -153,8 +162,7 @@ void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, cons
                     continue;
                 }
                 if (masks.dropout > 0)
-                    for (int64_t c = 0; c < tile.cols(); ++c)
-                        z[size_t(c)] = dropout.factor(tile, rows.begin + r, keys.begin + c);
+                    dropout.row(tile, rows.begin + r, keys.begin, tile.cols(), z.data());
 #pragma omp simd
                 for (int64_t c = 0; c < tile.cols(); ++c) {
                     weight[c] = exp_nonpositive(weight[c] - row_lse);          // P

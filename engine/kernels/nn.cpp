@@ -222,18 +222,28 @@ void embedding_backward(const int32_t* ids, int64_t count, int64_t vocab, int64_
 
 // --- dropout ----------------------------------------------------------------------------------
 
+void dropout_factors(uint64_t seed, uint64_t first, int64_t n, real p, real* factors) {
+    const real kept_scale = 1 / (1 - p);
+    const uint64_t threshold = dropout_threshold(p);
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i)
+        factors[i] = (mix(seed, first + uint64_t(i)) >> 11) >= threshold ? kept_scale : real(0);
+}
+
 void dropout_forward(const real* x, int64_t n, real p, uint64_t seed, uint64_t first, real* y) {
     const real kept_scale = 1 / (1 - p);
-#pragma omp parallel for schedule(static) if (n > kParallelMinWork)
+    const uint64_t threshold = dropout_threshold(p);
+#pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i)
-        y[i] = dropout_keeps(seed, first + uint64_t(i), p) ? x[i] * kept_scale : real(0);
+        y[i] = (mix(seed, first + uint64_t(i)) >> 11) >= threshold ? x[i] * kept_scale : real(0);
 }
 
 void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, uint64_t first, real* dx) {
     const real kept_scale = 1 / (1 - p);
-#pragma omp parallel for schedule(static) if (n > kParallelMinWork)
+    const uint64_t threshold = dropout_threshold(p);
+#pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i)
-        if (dropout_keeps(seed, first + uint64_t(i), p)) dx[i] += dy[i] * kept_scale;
+        dx[i] += (mix(seed, first + uint64_t(i)) >> 11) >= threshold ? dy[i] * kept_scale : real(0);
 }
 
 // --- cross-entropy ----------------------------------------------------------------------------

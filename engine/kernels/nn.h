@@ -5,6 +5,7 @@
 // Backward kernels ADD into their gradient outputs; a null gradient pointer is skipped.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -52,9 +53,16 @@ void embedding_backward(const int32_t* ids, int64_t count, int64_t vocab, int64_
 // The one dropout generator: element `index` of stream `seed` is kept with probability 1 − p,
 // a pure function of (seed, index), so a backward (or the fused attention kernel, which numbers
 // the elements of [B, h, L, L] the same way) recomputes the mask instead of storing it.
-inline bool dropout_keeps(uint64_t seed, uint64_t index, real p) {
-    return to_unit(mix(seed, index)) >= double(p);
+// Computed as an integer comparison that vectorizes: to_unit(bits) >= p ⇔ (bits >> 11) >= ⌈p·2⁵³⌉,
+// both sides exact (53-bit integers in double, scaling by a power of two).
+inline uint64_t dropout_threshold(real p) {
+    return uint64_t(std::ceil(double(p) * 0x1.0p53));
 }
+inline bool dropout_keeps(uint64_t seed, uint64_t index, real p) {
+    return (mix(seed, index) >> 11) >= dropout_threshold(p);
+}
+// factors[c] = 1 / (1 − p) where element first + c of stream `seed` is kept, else 0.
+void dropout_factors(uint64_t seed, uint64_t first, int64_t n, real p, real* factors);
 // Element i of x is element `first` + i of the stream (a slice of a larger tensor keeps its masks).
 void dropout_forward(const real* x, int64_t n, real p, uint64_t seed, uint64_t first, real* y);
 void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, uint64_t first, real* dx);
