@@ -6,6 +6,7 @@
 #include <map>
 
 #include "engine/autograd.h"
+#include "engine/ops.h"
 #include "engine/rng.h"
 
 using namespace attnlab;

@@ -153,6 +153,7 @@ std::string ordering_claim(const LraGrid& grid, size_t t) {
     const std::string verdict =
         !transformer || !has_result(grid, t, *transformer) || grid.at_chance(t, *transformer)
             ? "unmeasurable: Transformer at chance or missing"
+        : rows.size() < 2         ? "not yet: fewer than two rows run"
         : compared == 0           ? "not separable (every pair within 1 point)"
         : alike >= 0.8 * compared ? "yes"
         : alike >= 0.6 * compared ? "partly"
@@ -231,12 +232,23 @@ std::string claims(const LraGrid& grid) {
     for (size_t t = 0; t < grid.tasks.size(); ++t) {
         if (grid.tasks[t].lra_column >= 0) out += ordering_claim(grid, t);
         std::string stuck;
-        for (const LraRow& row : grid.rows)
-            if (has_result(grid, t, row) && grid.at_chance(t, row))
-                stuck += (stuck.empty() ? "" : ", ") + row.name;
+        size_t run = 0;
+        for (const LraRow& row : grid.rows) {
+            if (!has_result(grid, t, row)) continue;
+            ++run;
+            if (grid.at_chance(t, row)) stuck += (stuck.empty() ? "" : ", ") + row.name;
+        }
+        const std::string so_far = cat(run, " of ", grid.rows.size(), " rows run");
         out += "| every row learns (majority class + 2 points) | " + grid.tasks[t].id + " | " +
-               (stuck.empty() ? "all above" : "at chance: " + stuck) + " | " +
-               (stuck.empty() ? "yes" : "no") + " |\n";
+               (run == 0        ? "–"
+                : stuck.empty() ? "all above"
+                                : "at chance: " + stuck) +
+               " | " +
+               (run == 0                 ? "not yet: no row run"
+                : !stuck.empty()         ? "no (" + so_far + ")"
+                : run < grid.rows.size() ? "yes so far (" + so_far + ")"
+                                         : "yes") +
+               " |\n";
     }
     using Scores = std::vector<double>;
     out += finding(grid, "kernel models barely above chance on ListOps (16–18 vs 36.4)", "listops",
