@@ -30,7 +30,12 @@ TEST_CASE("lra report: claims wait for the rows they compare", "[experiments]") 
                Catch::Contains("yes so far (1 of " + rows + " rows run)"));
     CHECK_THAT(line_of("every row learns (majority class + 2 points)", "listops"),
                Catch::Contains("not yet: no row run"));
+    CHECK_THAT(line_of("LRA's ordering of its rows", "listops"),
+               Catch::Contains("not yet: the Transformer has not run"));
     // At chance, the one row run says no.
     store.put("quick/listops/transformer/seed0", {{"accuracy", 0.505}}, json::object(), 1.0);
-    CHECK_THAT(lra_report(grid), Catch::Contains("| at chance: Transformer | no (1 of " + rows));
+    const std::string after = lra_report(grid);
+    CHECK_THAT(after, Catch::Contains("| at chance: Transformer | no (1 of " + rows));
+    CHECK_THAT(after,
+               Catch::Contains("| listops | Transformer | unmeasurable: Transformer at chance"));
 }

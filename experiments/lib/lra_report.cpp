@@ -151,9 +151,9 @@ std::string ordering_claim(const LraGrid& grid, size_t t) {
     for (const LraRow* row : rows) order += (order.empty() ? "" : " > ") + row->name;
     const LraRow* transformer = row_named(grid, "transformer");
     const std::string verdict =
-        !transformer || !has_result(grid, t, *transformer) || grid.at_chance(t, *transformer)
-            ? "unmeasurable: Transformer at chance or missing"
-        : rows.size() < 2         ? "not yet: fewer than two rows run"
+        !transformer || !has_result(grid, t, *transformer) ? "not yet: the Transformer has not run"
+        : grid.at_chance(t, *transformer)                  ? "unmeasurable: Transformer at chance"
+        : rows.size() < 2                                  ? "not yet: fewer than two rows run"
         : compared == 0           ? "not separable (every pair within 1 point)"
         : alike >= 0.8 * compared ? "yes"
         : alike >= 0.6 * compared ? "partly"
