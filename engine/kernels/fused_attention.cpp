@@ -27,20 +27,32 @@ namespace {
 
 constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 
-// Sets S_ij = −∞ where key j is removed for query i: a padded key's whole column, then the
-// schedule's rule entry by entry, only in tiles the rule does not keep whole (the diagonal ones).
+// Sets S_ij = −∞ where key j is removed for query i: padded keys row by row, then the schedule's
+// rule entry by entry, only in tiles the rule does not keep whole (the diagonal ones).
 void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedule,
                const real* padding) {
     if (padding)
-        for (int64_t j = tile.col0; j < tile.col1; ++j)
-            if (padding[j] == 0)
-                for (int64_t r = 0; r < tile.rows(); ++r) s[r * ld + j - tile.col0] = kRemoved;
+        for (int64_t r = 0; r < tile.rows(); ++r) {
+            real* row = s + r * ld;
+            const real* keys = padding + tile.col0;
+#pragma omp simd
+            for (int64_t c = 0; c < tile.cols(); ++c) row[c] = keys[c] == 0 ? kRemoved : row[c];
+        }
     if (schedule.keeps_all({tile.row0, tile.row1}, {tile.col0, tile.col1})) return;
     for (int64_t r = 0; r < tile.rows(); ++r) {
         const int64_t i = tile.row0 + r;
         for (int64_t j = tile.col0; j < tile.col1; ++j)
             if (!schedule.keeps(i, j)) s[r * ld + j - tile.col0] = kRemoved;
     }
+}
+
+// Whether every key of the span is padding: the tile's weights are all 0 and its gradients too, so
+// skipping it changes nothing (a padded batch's tail is most of its tiles).
+bool all_padded(const real* padding, const Span& keys) {
+    if (!padding) return false;
+    for (int64_t j = keys.begin; j < keys.end; ++j)
+        if (padding[j] != 0) return false;
+    return true;
 }
 
 // The dropout factors Z_ij = keep_ij / (1 − p) of row i's entries j in [j0, j0 + n)
@@ -99,6 +111,7 @@ void forward_block(const LogitTiles& logits, const TileSchedule& schedule, const
     std::vector<real> z(size_t(ld), 1);  // one row's dropout factors Z_ij
     OnlineRows state(rows.size(), dv);
     for (const Span& keys : schedule.key_spans(task % blocks)) {
+        if (all_padded(padding, keys)) continue;
         const Tile tile{b, head, rows.begin, rows.end, keys.begin, keys.end};
         logits.compute(tile, s.data(), ld);
         mask_tile(s.data(), ld, tile, schedule, padding);
@@ -145,6 +158,7 @@ void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, cons
             row_dots[size_t(r)] = dot;
         }
         for (const Span& keys : schedule.key_spans(block)) {
+            if (all_padded(padding, keys)) continue;
             const Tile tile{b, head, rows.begin, rows.end, keys.begin, keys.end};
             const real* v_keys = v + (slice * L + keys.begin) * width;
             logits.compute(tile, p.data(), ld);
