@@ -61,16 +61,23 @@ const World& world() {
     return instance;
 }
 
-// MPI counts are int: longer buffers go in pieces.
+// MPI counts are int: `call(offset, count)` for each piece of at most INT_MAX of n elements.
+template <typename Call>
+void in_pieces(int64_t n, const Call& call) {
+    for (int64_t done = 0; done < n;) {
+        const int count = int(std::min<int64_t>(n - done, INT_MAX));
+        call(done, count);
+        done += count;
+    }
+}
+
 template <typename T>
 void allreduce(T* data, int64_t n, MPI_Datatype type, MPI_Op op) {
     ATTNLAB_CHECK(n >= 0, "distributed: allreduce of ", n, " elements");
     if (world().size == 1) return;
-    for (int64_t done = 0; done < n;) {
-        const int count = int(std::min<int64_t>(n - done, INT_MAX));
-        MPI_Allreduce(MPI_IN_PLACE, data + done, count, type, op, MPI_COMM_WORLD);
-        done += count;
-    }
+    in_pieces(n, [&](int64_t offset, int count) {
+        MPI_Allreduce(MPI_IN_PLACE, data + offset, count, type, op, MPI_COMM_WORLD);
+    });
 }
 
 // The started sums, by Request; each holds one MPI request per INT_MAX-element piece.
@@ -85,13 +92,11 @@ Request start_allreduce(T* data, int64_t n, MPI_Datatype type) {
     if (world().size == 1 || n == 0) return -1;
     static Request next = 0;
     std::vector<MPI_Request>& pieces = started_sums()[next];
-    for (int64_t done = 0; done < n;) {
-        const int count = int(std::min<int64_t>(n - done, INT_MAX));
+    in_pieces(n, [&](int64_t offset, int count) {
         pieces.emplace_back();
-        MPI_Iallreduce(MPI_IN_PLACE, data + done, count, type, MPI_SUM, MPI_COMM_WORLD,
+        MPI_Iallreduce(MPI_IN_PLACE, data + offset, count, type, MPI_SUM, MPI_COMM_WORLD,
                        &pieces.back());
-        done += count;
-    }
+    });
     return next++;
 }
 
@@ -146,32 +151,10 @@ void broadcast(std::string& bytes, int root) {
     int64_t length = int64_t(bytes.size());
     MPI_Bcast(&length, 1, MPI_INT64_T, root, MPI_COMM_WORLD);
     bytes.resize(size_t(length));
-    for (int64_t done = 0; done < length;) {
-        const int count = int(std::min<int64_t>(length - done, INT_MAX));
-        MPI_Bcast(bytes.data() + done, count, MPI_CHAR, root, MPI_COMM_WORLD);
-        done += count;
-    }
+    in_pieces(length, [&](int64_t offset, int count) {
+        MPI_Bcast(bytes.data() + offset, count, MPI_CHAR, root, MPI_COMM_WORLD);
+    });
 }
-
-namespace {
-
-// Point-to-point transfer of `length` bytes, in pieces of at most INT_MAX.
-void send_bytes(const char* data, int64_t length, int to) {
-    for (int64_t done = 0; done < length;) {
-        const int count = int(std::min<int64_t>(length - done, INT_MAX));
-        MPI_Send(data + done, count, MPI_CHAR, to, 0, MPI_COMM_WORLD);
-        done += count;
-    }
-}
-void receive_bytes(char* data, int64_t length, int from) {
-    for (int64_t done = 0; done < length;) {
-        const int count = int(std::min<int64_t>(length - done, INT_MAX));
-        MPI_Recv(data + done, count, MPI_CHAR, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        done += count;
-    }
-}
-
-}  // namespace
 
 std::vector<std::string> gather(const std::string& bytes, int root) {
     if (world().size == 1) return {bytes};
@@ -182,7 +165,9 @@ std::vector<std::string> gather(const std::string& bytes, int root) {
     std::vector<int64_t> lengths(receiving ? size_t(world().size) : 0);
     MPI_Gather(&length, 1, MPI_INT64_T, lengths.data(), 1, MPI_INT64_T, root, MPI_COMM_WORLD);
     if (!receiving) {
-        send_bytes(bytes.data(), length, root);
+        in_pieces(length, [&](int64_t offset, int count) {
+            MPI_Send(bytes.data() + offset, count, MPI_CHAR, root, 0, MPI_COMM_WORLD);
+        });
         return {};
     }
     std::vector<std::string> all(size_t(world().size));
@@ -191,8 +176,12 @@ std::vector<std::string> gather(const std::string& bytes, int root) {
             all[size_t(from)] = bytes;
             continue;
         }
-        all[size_t(from)].resize(size_t(lengths[size_t(from)]));
-        receive_bytes(all[size_t(from)].data(), lengths[size_t(from)], from);
+        std::string& received = all[size_t(from)];
+        received.resize(size_t(lengths[size_t(from)]));
+        in_pieces(lengths[size_t(from)], [&](int64_t offset, int count) {
+            MPI_Recv(received.data() + offset, count, MPI_CHAR, from, 0, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE);
+        });
     }
     return all;
 }

@@ -227,7 +227,7 @@ void dropout_factors(uint64_t seed, uint64_t first, int64_t n, real p, real* fac
     const uint64_t threshold = dropout_threshold(p);
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i)
-        factors[i] = (mix(seed, first + uint64_t(i)) >> 11) >= threshold ? kept_scale : real(0);
+        factors[i] = dropout_kept(seed, first + uint64_t(i), threshold) ? kept_scale : real(0);
 }
 
 void dropout_forward(const real* x, int64_t n, real p, uint64_t seed, uint64_t first, real* y) {
@@ -235,7 +235,7 @@ void dropout_forward(const real* x, int64_t n, real p, uint64_t seed, uint64_t f
     const uint64_t threshold = dropout_threshold(p);
 #pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i)
-        y[i] = (mix(seed, first + uint64_t(i)) >> 11) >= threshold ? x[i] * kept_scale : real(0);
+        y[i] = dropout_kept(seed, first + uint64_t(i), threshold) ? x[i] * kept_scale : real(0);
 }
 
 void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, uint64_t first, real* dx) {
@@ -243,7 +243,7 @@ void dropout_backward(const real* dy, int64_t n, real p, uint64_t seed, uint64_t
     const uint64_t threshold = dropout_threshold(p);
 #pragma omp parallel for simd schedule(static) if (n > kParallelMinWork)
     for (int64_t i = 0; i < n; ++i)
-        dx[i] += (mix(seed, first + uint64_t(i)) >> 11) >= threshold ? dy[i] * kept_scale : real(0);
+        dx[i] += dropout_kept(seed, first + uint64_t(i), threshold) ? dy[i] * kept_scale : real(0);
 }
 
 // --- cross-entropy ----------------------------------------------------------------------------

@@ -58,8 +58,11 @@ void embedding_backward(const int32_t* ids, int64_t count, int64_t vocab, int64_
 inline uint64_t dropout_threshold(real p) {
     return uint64_t(std::ceil(double(p) * 0x1.0p53));
 }
+inline bool dropout_kept(uint64_t seed, uint64_t index, uint64_t threshold) {
+    return (mix(seed, index) >> 11) >= threshold;
+}
 inline bool dropout_keeps(uint64_t seed, uint64_t index, real p) {
-    return (mix(seed, index) >> 11) >= dropout_threshold(p);
+    return dropout_kept(seed, index, dropout_threshold(p));
 }
 // factors[c] = 1 / (1 − p) where element first + c of stream `seed` is kept, else 0.
 void dropout_factors(uint64_t seed, uint64_t first, int64_t n, real p, real* factors);
