@@ -52,7 +52,7 @@ std::vector<LraTask> full_tasks() {
                                   {"max_length", 1999},
                                   {"max_depth", 10},
                                   {"max_args", 10}},
-                                 text_model, lra_train(600, 1e-3, true, 8)),
+                                 text_model, lra_train(2000, 1e-3, true, 8)),
                      kLraListOps});
     auto text = [&](const char* id, const char* title, int64_t bytes, int64_t steps) {
         return LraTask{id,
