@@ -1,6 +1,6 @@
 // process.h — runs another program with an argument vector, never through a shell.
 //
-// Every external program attnlab starts (gnuplot, bible, git) goes through run_process: the
+// Every external program attnlab starts (gnuplot, bible) goes through run_process: the
 // program is looked up on PATH and given its arguments one by one (posix_spawnp), so no byte of a
 // user-given path or label is ever interpreted by /bin/sh.
 #pragma once

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "engine/common.h"
+#include "engine/process.h"
 #include "experiments/lib/kind_grid.h"
 #include "experiments/lib/size_sweep.h"
 #include "experiments/lib/training_cell.h"
@@ -74,6 +75,19 @@ TEST_CASE("results.json: two stores on one directory keep each other's cells", "
     CHECK_FALSE(first.has("full/b/seed0"));
     first.refresh();
     CHECK(first.has("full/b/seed0"));
+}
+
+TEST_CASE("results.json: cells record the commit the program was built from", "[experiments]") {
+    // The tests run in the checkout they were built from (make test), so the commit baked in at
+    // build time names a commit of this repository; the sources' state adds "-dirty".
+    const std::string commit = git_commit();
+    REQUIRE(commit.size() >= 12);
+    const std::string hash = commit.substr(0, 12);
+    CHECK(hash.find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK((commit.size() == 12 || commit.substr(12) == "-dirty"));
+    const ProcessResult known =
+        run_process({"git", "cat-file", "-e", hash + "^{commit}"}, "", ChildStderr::Discard);
+    CHECK(known.exit_status == 0);
 }
 
 TEST_CASE("claims: judged only with seeds, above chance and beyond the seeds' noise",

@@ -18,7 +18,6 @@
 #include <thread>
 
 #include "engine/common.h"
-#include "engine/process.h"
 
 namespace attnlab::experiments {
 
@@ -69,13 +68,6 @@ std::string now_utc() {
     return text;
 }
 
-// The first line of `text` without its line ending, or "unknown" when empty.
-std::string first_line(const std::string& text) {
-    std::string line = text.substr(0, text.find('\n'));
-    while (!line.empty() && line.back() == '\r') line.pop_back();
-    return line.empty() ? "unknown" : line;
-}
-
 // The value of the first "key<blanks>: value" line of a /proc file such as /proc/cpuinfo.
 std::string proc_field(const char* path, const std::string& key) {
     std::ifstream in(path);
@@ -103,12 +95,11 @@ std::string memory_gib() {
 
 }  // namespace
 
+// Defined in build/build_commit.cpp, which the Makefile writes from `git describe` at build time.
+extern const char* const kBuildCommit;
+
 std::string git_commit() {
-    // "-dirty" when the working tree differs from the commit, so a number is never credited to
-    // code it did not run.
-    const ProcessResult git = run_process({"git", "describe", "--always", "--dirty", "--abbrev=12"},
-                                          "", ChildStderr::Discard);
-    return git.exit_status == 0 ? first_line(git.output) : "unknown";
+    return kBuildCommit;
 }
 
 json machine_description() {

@@ -62,9 +62,12 @@ class ResultStore {
 // Writes `text` to `path` atomically (a temporary file renamed over it).
 void write_file_atomically(const std::string& path, const std::string& text);
 
-// The machine (CPU model, cores, memory, OpenBLAS core type) and the source's git commit, for the
-// record; "unknown" where they cannot be read.
+// The machine (CPU model, cores, memory, OpenBLAS core type), for the record; "unknown" where a
+// field cannot be read.
 json machine_description();
+// The commit this program was built from ("-dirty" when the sources it compiles differed from the
+// commit, "unknown" outside a git checkout), not the tree's commit when it runs: a binary built
+// before the tree moved on still credits its numbers to its own code.
 std::string git_commit();
 
 }  // namespace attnlab::experiments
