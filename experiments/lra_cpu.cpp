@@ -48,13 +48,14 @@ std::vector<Cell> lra_cells(const ExperimentOptions& options, const std::vector<
                 json user = task.config;
                 user["model"]["attention"] = lra_attention(row, task);
                 user["train"]["seed"] = seed;
-                cells.push_back(
-                    {key,
-                     "accuracy",
-                     [user, run_dir = options.out_dir + "/runs/" + key] {
-                         return train_cell(user, run_dir);
-                     },
-                     {{"task", task.id}, {"kind", row.id}, {"seed", std::to_string(seed)}}});
+                Cell cell{key,
+                          "accuracy",
+                          [user, run_dir = options.out_dir + "/runs/" + key] {
+                              return train_cell(user, run_dir);
+                          },
+                          {{"task", task.id}, {"kind", row.id}, {"seed", std::to_string(seed)}}};
+                cell.config = user;
+                cells.push_back(std::move(cell));
             }
     return cells;
 }

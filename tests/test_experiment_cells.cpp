@@ -150,6 +150,46 @@ TEST_CASE("size sweep: the learning rate of lowest validation loss; deficits pai
     CHECK_THAT(report, Catch::Contains("2.5000") && Catch::Contains("✓ (grid edge"));
 }
 
+TEST_CASE("run_grid: a stored cell that ran another config than planned is an error",
+          "[experiments]") {
+    TempDir dir;
+    const json planned = load_config("", {"train.steps=20", "model.dropout=0.1"});
+    int runs = 0;
+    Cell cell{"full/a/seed0",
+              "bpc",
+              [&] {
+                  ++runs;
+                  return TrainedCell{};
+              },
+              {}};
+    cell.config = planned;
+    ExperimentOptions options;
+    options.preset = "full";
+    options.out_dir = dir.path();
+
+    // The same settings run elsewhere (another out_dir, a key the schema had no more): kept.
+    json same = resolve_config(planned);
+    same["train"]["out_dir"] = "/elsewhere/runs/full/a/seed0";
+    same["train"]["retired_key"] = 1;
+    ResultStore store(dir.path(), "demo");
+    store.put(cell.key, {{"bpc", 1.0}}, same, 1.0);
+    CHECK(run_grid(store, options, {cell}));
+    CHECK(runs == 0);
+
+    // A preset changed since the cell ran: named, not reused and not rerun over.
+    json changed = same;
+    changed["train"]["steps"] = 600;
+    changed["model"]["dropout"] = 0.0;
+    store.put(cell.key, {{"bpc", 1.0}}, changed, 1.0);
+    CHECK_THROWS_AS(run_grid(store, options, {cell}), UsageError);
+    CHECK_THROWS_WITH(run_grid(store, options, {cell}),
+                      Catch::Contains("cell full/a/seed0") &&
+                          Catch::Contains("model.dropout: stored 0.0, now 0.1") &&
+                          Catch::Contains("train.steps: stored 600, now 20"));
+    CHECK(runs == 0);
+    CHECK(store.cell(cell.key)["config"]["train"]["steps"] == 600);
+}
+
 TEST_CASE("train_cell: an interrupted cell continues from its checkpoint; another run starts over",
           "[experiments]") {
     const json user = load_config(

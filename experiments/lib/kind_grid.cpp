@@ -39,13 +39,14 @@ std::vector<Cell> kind_grid_cells(const ExperimentOptions& options,
                 user["model"]["attention"]["kind"] = kind;
                 user["train"]["seed"] = seed;
                 const std::string run_dir = options.out_dir + "/runs/" + key;
-                cells.push_back(
-                    {key,
-                     task.metric,
-                     [user, run_dir, batches = task.test_batches] {
-                         return train_cell(user, run_dir, batches);
-                     },
-                     {{"task", task.id}, {"kind", kind}, {"seed", std::to_string(seed)}}});
+                Cell cell{key,
+                          task.metric,
+                          [user, run_dir, batches = task.test_batches] {
+                              return train_cell(user, run_dir, batches);
+                          },
+                          {{"task", task.id}, {"kind", kind}, {"seed", std::to_string(seed)}}};
+                cell.config = user;
+                cells.push_back(std::move(cell));
             }
     return cells;
 }

@@ -177,6 +177,39 @@ std::string store_round(ResultStore& store, const std::vector<Cell>& cells,
     return failure;
 }
 
+// The settings in which a stored cell's resolved config differs from the one planned now, as
+// "train.steps: stored 600, now 2000" (the first three, then how many more); "" when none does. A
+// setting only one of them has is skipped: a key added to the schema since keeps by default what
+// the stored cell ran. Where a run trains (train.out_dir) is not a setting.
+std::string changed_settings(const json& stored, const json& planned) {
+    const json before = stored.flatten(), now = planned.flatten();
+    std::vector<std::string> changes;
+    for (const auto& [path, value] : now.items()) {
+        if (path == "/train/out_dir" || !before.contains(path) || before[path] == value) continue;
+        std::string dotted = path.substr(1);
+        std::replace(dotted.begin(), dotted.end(), '/', '.');
+        changes.push_back(cat(dotted, ": stored ", before[path].dump(), ", now ", value.dump()));
+    }
+    std::string text;
+    for (size_t i = 0; i < changes.size() && i < 3; ++i) text += (i ? "; " : "") + changes[i];
+    if (changes.size() > 3) text += cat("; and ", changes.size() - 3, " more");
+    return text;
+}
+
+void check_stored_configs(const ResultStore& store, const std::vector<Cell>& cells) {
+    for (const Cell& cell : cells) {
+        if (cell.config.is_null() || !store.has(cell.key)) continue;
+        const json stored = store.cell(cell.key).value("config", json());
+        if (stored.is_null()) continue;
+        const std::string change = changed_settings(stored, resolve_config(cell.config));
+        if (!change.empty())
+            throw UsageError(cat(store.path("results.json"), ": cell ", cell.key,
+                                 " ran another config than the one planned now (", change,
+                                 "); move it out of results.json, or use another --out, to run "
+                                 "it again"));
+    }
+}
+
 }  // namespace
 
 double run_cells(ResultStore& store, const std::vector<Cell>& cells) {
@@ -254,6 +287,7 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells,
 
 bool run_grid(ResultStore& store, const ExperimentOptions& options,
               const std::vector<Cell>& cells) {
+    check_stored_configs(store, cells);
     const double wall = run_cells(store, select_cells(cells, options.only));
     if (!distributed::is_root()) return false;
     json only = json::object();

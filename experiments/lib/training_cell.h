@@ -41,7 +41,9 @@ TrainedCell train_cell(json user_config, const std::string& run_dir, int64_t tes
 // several processes (run_cells), `after` names the cells whose results or run directories this one
 // reads (it starts once they are stored); a `timed` cell, whose metrics are timings, runs while
 // the job's other processes wait; a `data_parallel` cell is trained by all of them together, and
-// its `run` must train so (train_cell's data_parallel).
+// its `run` must train so (train_cell's data_parallel). `config` is the user config `run` trains,
+// where it is known before the grid runs (not a learning rate read from other cells): a cell
+// stored under `key` that ran another config is then an error, not a result (run_grid).
 struct Cell {
     std::string key;
     std::string metric;
@@ -50,6 +52,7 @@ struct Cell {
     std::vector<std::string> after = {};
     bool timed = false;
     bool data_parallel = false;
+    json config = nullptr;
 };
 
 // Whether `cell` matches every label of an --only filter (an empty filter matches every cell).
@@ -76,8 +79,11 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells,
 double run_cells(ResultStore& store, const std::vector<Cell>& cells);
 
 // The cells --only selects through run_cells, then the run's record in results.json: the preset,
-// the seed count, the filter and the wall time. Returns whether this process reports the results
-// (tables, plots, stdout): false on every process of a job but process 0.
+// the seed count, the filter and the wall time. First, a stored cell of the grid whose config
+// differs from its Cell::config (a preset changed since it ran) is a UsageError naming the cell and
+// the setting: the report would otherwise mix it with cells of the new config. Returns whether this
+// process reports the results (tables, plots, stdout): false on every process of a job but process
+// 0.
 [[nodiscard]] bool run_grid(ResultStore& store, const ExperimentOptions& options,
                             const std::vector<Cell>& cells);
 
