@@ -39,6 +39,14 @@ void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedu
             for (int64_t c = 0; c < tile.cols(); ++c) row[c] = keys[c] == 0 ? kRemoved : row[c];
         }
     if (schedule.keeps_all({tile.row0, tile.row1}, {tile.col0, tile.col1})) return;
+    if (schedule.causal_only()) {  // a diagonal tile: row i loses the keys after i, one run each
+        for (int64_t r = 0; r < tile.rows(); ++r) {
+            const int64_t first_removed =
+                std::min(tile.col1, std::max(tile.col0, tile.row0 + r + 1));
+            std::fill(s + r * ld + first_removed - tile.col0, s + r * ld + tile.cols(), kRemoved);
+        }
+        return;
+    }
     for (int64_t r = 0; r < tile.rows(); ++r) {
         const int64_t i = tile.row0 + r;
         for (int64_t j = tile.col0; j < tile.col1; ++j)

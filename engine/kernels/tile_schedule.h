@@ -51,6 +51,8 @@ class TileSchedule {
     bool dense() const { return dense_; }
     // Whether the rule keeps every entry of rows × keys (then no entry needs masking).
     bool keeps_all(Span rows, Span keys) const;
+    // Whether the rule is the causal one alone (no band): row i of a tile keeps the keys j ≤ i.
+    bool causal_only() const { return causal_ && band_.window < 0; }
     // Whether entry (i, j) of a listed tile is kept: the causal rule and the band.
     bool keeps(int64_t i, int64_t j) const {
         if (causal_ && j > i) return false;
