@@ -86,9 +86,7 @@ struct OnlineRows {
 void fold_tile(real* s, int64_t ld, const Tile& tile, int64_t dv, OnlineRows& state) {
     for (int64_t r = 0; r < tile.rows(); ++r) {
         real* row = s + r * ld;
-        real row_max = state.max[size_t(r)];
-#pragma omp simd reduction(max : row_max)
-        for (int64_t c = 0; c < tile.cols(); ++c) row_max = std::max(row_max, row[c]);
+        const real row_max = std::max(state.max[size_t(r)], row_maximum(row, tile.cols()));
         if (row_max == kRemoved) {  // nothing kept in this row so far: weights 0
             for (int64_t c = 0; c < tile.cols(); ++c) row[c] = 0;
             continue;
