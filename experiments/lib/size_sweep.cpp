@@ -116,10 +116,12 @@ std::vector<Cell> size_sweep_cells(ResultStore& store, const ExperimentOptions& 
             const std::string key = lr_prefix(sweep, size, rate) + "seed0";
             const json user = sized_config(sweep, first, size, sweep.kinds[0], rate, 0);
             const std::string run_dir = options.out_dir + "/runs/" + key;
-            cells.push_back({key,
-                             "valid_loss",
-                             [user, run_dir] { return train_cell(user, run_dir); },
-                             {{"stage", "lr"}, {"size", size.id}, {"lr", rate_id(rate)}}});
+            Cell cell{key,
+                      "valid_loss",
+                      [user, run_dir] { return train_cell(user, run_dir); },
+                      {{"stage", "lr"}, {"size", size.id}, {"lr", rate_id(rate)}}};
+            cell.config = user;
+            cells.push_back(std::move(cell));
         }
     const int64_t seed_cap = options.seeds;
     for (const SweepTask& task : sweep.tasks)
@@ -132,21 +134,27 @@ std::vector<Cell> size_sweep_cells(ResultStore& store, const ExperimentOptions& 
                     std::vector<std::string> sweep_keys;  // the learning rate is chosen on them
                     for (double rate : size.learning_rates)
                         sweep_keys.push_back(lr_prefix(sweep, size, rate) + "seed0");
-                    cells.push_back(
-                        {key,
-                         task.task.metric,
-                         [&store, &sweep, &task, &size, kind, seed, run_dir] {
-                             store.refresh();  // another process may have finished the sweep
-                             const double rate = chosen_learning_rate(store, sweep, size);
-                             return train_cell(sized_config(sweep, task, size, kind, rate, seed),
-                                               run_dir);
-                         },
-                         {{"stage", "kinds"},
-                          {"task", task.task.id},
-                          {"size", size.id},
-                          {"kind", kind},
-                          {"seed", std::to_string(seed)}},
-                         sweep_keys});
+                    const bool swept = std::all_of(
+                        sweep_keys.begin(), sweep_keys.end(),
+                        [&](const std::string& sweep_key) { return store.has(sweep_key); });
+                    Cell cell{key,
+                              task.task.metric,
+                              [&store, &sweep, &task, &size, kind, seed, run_dir] {
+                                  store.refresh();  // another process may have finished the sweep
+                                  const double rate = chosen_learning_rate(store, sweep, size);
+                                  return train_cell(
+                                      sized_config(sweep, task, size, kind, rate, seed), run_dir);
+                              },
+                              {{"stage", "kinds"},
+                               {"task", task.task.id},
+                               {"size", size.id},
+                               {"kind", kind},
+                               {"seed", std::to_string(seed)}},
+                              sweep_keys};
+                    if (swept)  // the config is known before the grid runs
+                        cell.config = sized_config(sweep, task, size, kind,
+                                                   chosen_learning_rate(store, sweep, size), seed);
+                    cells.push_back(std::move(cell));
                 }
     return cells;
 }
