@@ -179,3 +179,27 @@ TEST_CASE("fused attention: tile schedules", "[fused]") {
     CHECK_THROWS_WITH(kernels::TileSchedule(4, 2, {{{0, 3}, {2, 4}}, {{0, 4}}}, false),
                       Catch::Contains("overlap"));
 }
+
+TEST_CASE("fused attention: a row's kept run and the global keys are exactly what keeps() keeps",
+          "[fused]") {
+    // mask_tile removes the complement of kept_run(i) and the global keys; keeps() is the rule.
+    const int64_t L = 23;
+    for (bool causal : {false, true})
+        for (const kernels::Band band : {kernels::Band{}, kernels::Band{4, 0, 0},
+                                         kernels::Band{3, 2, 0}, kernels::Band{30, 1, 0}}) {
+            const kernels::TileSchedule schedule(L, 8, {{{0, L}}, {{0, L}}, {{0, L}}}, causal,
+                                                 band);
+            REQUIRE_FALSE(schedule.strided());
+            for (int64_t i = 0; i < L; ++i) {
+                const kernels::Span run = schedule.kept_run(i);
+                for (int64_t j = 0; j < L; ++j) {
+                    const bool global = j < schedule.global() && (!causal || j <= i);
+                    const bool in_run = run.begin <= j && j < run.end;
+                    INFO("causal " << causal << ", window " << band.window << ", global "
+                                   << band.global << ", i " << i << ", j " << j);
+                    CHECK(schedule.keeps(i, j) == (in_run || global));
+                }
+            }
+        }
+    CHECK(kernels::TileSchedule(L, 8, {{{0, L}}, {{0, L}}, {{0, L}}}, false, {3, 0, 5}).strided());
+}

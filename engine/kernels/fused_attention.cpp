@@ -28,7 +28,8 @@ namespace {
 constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 
 // Sets S_ij = −∞ where key j is removed for query i: padded keys row by row, then the schedule's
-// rule entry by entry, only in tiles the rule does not keep whole (the diagonal ones).
+// rule, only in tiles the rule does not keep whole (the diagonal ones): as the runs a row removes,
+// or entry by entry for a strided band.
 void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedule,
                const real* padding) {
     if (padding)
@@ -39,11 +40,15 @@ void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedu
             for (int64_t c = 0; c < tile.cols(); ++c) row[c] = keys[c] == 0 ? kRemoved : row[c];
         }
     if (schedule.keeps_all({tile.row0, tile.row1}, {tile.col0, tile.col1})) return;
-    if (schedule.causal_only()) {  // a diagonal tile: row i loses the keys after i, one run each
+    if (!schedule.strided()) {  // row i keeps one run of keys and the global ones
         for (int64_t r = 0; r < tile.rows(); ++r) {
-            const int64_t first_removed =
-                std::min(tile.col1, std::max(tile.col0, tile.row0 + r + 1));
-            std::fill(s + r * ld + first_removed - tile.col0, s + r * ld + tile.cols(), kRemoved);
+            const Span kept = schedule.kept_run(tile.row0 + r);
+            real* row = s + r * ld;
+            const int64_t left_end = std::min(tile.col1, kept.begin);
+            for (int64_t j = std::max(tile.col0, schedule.global()); j < left_end; ++j)
+                row[j - tile.col0] = kRemoved;
+            for (int64_t j = std::max(tile.col0, kept.end); j < tile.col1; ++j)
+                row[j - tile.col0] = kRemoved;
         }
         return;
     }

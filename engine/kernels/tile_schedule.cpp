@@ -59,6 +59,12 @@ bool TileSchedule::keeps_all(Span rows, Span keys) const {
     return farthest <= band_.window;
 }
 
+Span TileSchedule::kept_run(int64_t i) const {
+    const int64_t last = causal_ ? i : length_ - 1;
+    if (band_.window < 0 || i < band_.global) return {0, last + 1};
+    return {std::max<int64_t>(0, i - band_.window), std::min(last, i + band_.window) + 1};
+}
+
 Span TileSchedule::query_block(int64_t r) const {
     return {r * query_tile_, std::min((r + 1) * query_tile_, length_)};
 }

@@ -51,8 +51,15 @@ class TileSchedule {
     bool dense() const { return dense_; }
     // Whether the rule keeps every entry of rows × keys (then no entry needs masking).
     bool keeps_all(Span rows, Span keys) const;
-    // Whether the rule is the causal one alone (no band): row i of a tile keeps the keys j ≤ i.
-    bool causal_only() const { return causal_ && band_.window < 0; }
+    // Whether the band keeps strided diagonals (the Sparse Transformer's): then a row's kept keys
+    // are no single run and only keeps() tells them.
+    bool strided() const { return band_.window >= 0 && band_.stride > 0; }
+    // Row i's kept keys besides the global ones, for a schedule that is not strided: one run,
+    // [i − window, i + window] ∩ [0, L), ending at i when causal; every key (up to i when causal)
+    // without a band or in a global row.
+    Span kept_run(int64_t i) const;
+    // Keys [0, global) are kept in every row (up to i when causal).
+    int64_t global() const { return band_.global; }
     // Whether entry (i, j) of a listed tile is kept: the causal rule and the band.
     bool keeps(int64_t i, int64_t j) const {
         if (causal_ && j > i) return false;
