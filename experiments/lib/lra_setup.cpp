@@ -80,7 +80,7 @@ std::vector<LraTask> full_tasks() {
     tasks.push_back({"pathfinder", "Pathfinder", 4, "1K (32 × 32)",
                      task_config({{"task", "pathfinder"}, {"side", 32}, {"train_size", 40000}},
                                  lra_model(32, 4, 4, 32, "mean", "sinusoidal"),
-                                 lra_train(1500, 1e-3, false, 8)),
+                                 lra_train(5000, 1e-3, false, 8)),
                      kLraPathfinder});
     tasks.push_back(text("text4k", "Text 4K", 4000, 300));
     return tasks;
