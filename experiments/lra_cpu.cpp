@@ -50,7 +50,7 @@ std::vector<Cell> lra_cells(const ExperimentOptions& options, const std::vector<
                 user["train"]["seed"] = seed;
                 Cell cell{key,
                           "accuracy",
-                          [user, run_dir = options.out_dir + "/runs/" + key] {
+                          [user, run_dir = cell_run_dir(options, key)] {
                               return train_cell(user, run_dir);
                           },
                           {{"task", task.id}, {"kind", row.id}, {"seed", std::to_string(seed)}}};

@@ -126,8 +126,8 @@ TrainedCell run_cell(const ExperimentOptions& options, const Preset& preset, con
         user["model"]["attention"]["performer_feature_kind"] = variant.feature_kind;
     user["train"]["redraw_every"] = variant.redraw ? preset.redraw_every : 0;
     user["train"]["seed"] = seed;
-    user["train"]["out_dir"] = options.out_dir + "/runs/" + cell_prefix(options.preset, variant) +
-                               "seed" + std::to_string(seed);
+    user["train"]["out_dir"] =
+        cell_run_dir(options, cell_prefix(options.preset, variant) + "seed" + std::to_string(seed));
     TrainedCell cell;
     cell.resolved = resolve_config(user);
     TrainerOptions trainer_options;

@@ -103,7 +103,7 @@ std::string scratch_prefix(const std::string& preset, int64_t m) {
     return preset + "/scratch/" + target_id(m) + "/";
 }
 std::string run_dir(const ExperimentOptions& options, const std::string& prefix, int64_t seed) {
-    return options.out_dir + "/runs/" + prefix + "seed" + std::to_string(seed);
+    return cell_run_dir(options, prefix + "seed" + std::to_string(seed));
 }
 
 // The checkpoint name of the vanilla tensor that feeds target parameter `name`.

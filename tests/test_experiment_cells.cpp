@@ -2,6 +2,7 @@
 // filters, the results file shared by processes, the rules that decide whether a claim can be
 // judged (kind_grid.h), and the size sweep's learning-rate choice and deficits (size_sweep.h).
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "engine/common.h"
@@ -188,6 +189,50 @@ TEST_CASE("run_grid: a stored cell that ran another config than planned is an er
                           Catch::Contains("train.steps: stored 600, now 20"));
     CHECK(runs == 0);
     CHECK(store.cell(cell.key)["config"]["train"]["steps"] == 600);
+}
+
+TEST_CASE("--list: each selected cell's state, stored, started or not, and nothing runs",
+          "[experiments]") {
+    TempDir dir;
+    char program[] = "demo", list[] = "--list", out[] = "--out";
+    std::string out_dir = dir.path();
+    char* argv[] = {program, list, out, out_dir.data()};
+    const ExperimentOptions options = parse_options(4, argv, {"demo", "help\n"});
+    REQUIRE(options.list);
+    int runs = 0;
+    auto cell = [&](const std::string& key) {
+        Cell made{key,
+                  "bpc",
+                  [&] {
+                      ++runs;
+                      return TrainedCell{};
+                  },
+                  {}};
+        made.config = load_config("", {"train.steps=20"});
+        return made;
+    };
+    const std::vector<Cell> cells = {cell("full/a/seed0"), cell("full/b/seed0"),
+                                     cell("full/c/seed0")};
+    ResultStore store(dir.path(), "demo");
+    store.put("full/a/seed0", {{"bpc", 1.5}}, resolve_config(cells[0].config), 120);
+    const std::string started = cell_run_dir(options, "full/b/seed0");
+    std::filesystem::create_directories(started);
+    json other = resolve_config(cells[1].config);
+    other["train"]["steps"] = 30;  // started before the preset changed
+    std::ofstream(started + "/config.json") << other.dump();
+    std::ofstream(started + "/metrics.jsonl") << "{\"step\":5,\"loss\":2.0,\"grad_norm\":1}\n"
+                                              << "{\"step\":10,\"loss\":1.9,\"grad_norm\":1}\n";
+
+    const std::string states = cell_states(store, options, cells);
+    CHECK_THAT(states, Catch::Contains("full/a/seed0  stored: bpc 1.5 (2 min, "));
+    CHECK_THAT(states, Catch::Contains("full/b/seed0  started: step 10 of 30 logged, no checkpoint "
+                                       "yet; another config than planned (train.steps: stored 30, "
+                                       "now 20)"));
+    CHECK_THAT(states, Catch::Contains("full/c/seed0  not started"));
+    CHECK_THAT(states, Catch::EndsWith("3 cells: 1 stored, 1 started, 1 not started\n"));
+    CHECK_FALSE(run_grid(store, options, cells));  // reports nothing, runs nothing
+    CHECK(runs == 0);
+    CHECK_FALSE(store.has("full/c/seed0"));
 }
 
 TEST_CASE("train_cell: an interrupted cell continues from its checkpoint; another run starts over",

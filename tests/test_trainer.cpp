@@ -163,6 +163,13 @@ TEST_CASE("trainer: a mismatched resume or an occupied out_dir is a config error
     TrainerOptions overwrite;
     overwrite.overwrite = true;
     CHECK_NOTHROW(Trainer(run_config(dir.path(), {"train.steps=1"}), overwrite));
+    // The replaced run's checkpoints go at once: stopped before its first checkpoint, the new run
+    // must not be resumed from the old one's (its model and seed match, so restore() would not
+    // object).
+    CHECK_FALSE(std::filesystem::exists(dir.file("last.safetensors")));
+    CHECK_FALSE(std::filesystem::exists(dir.file("best.safetensors")));
+    CHECK_THROWS_WITH(Trainer(run_config(dir.path(), {"train.steps=1"}), resume),
+                      Contains("last.safetensors") && Contains("cannot open"));
 }
 
 TEST_CASE("trainer: a small model learns the copy task", "[trainer]") {

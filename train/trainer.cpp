@@ -206,6 +206,11 @@ Trainer::Trainer(const json& config, TrainerOptions options)
             });
     if (root_) {
         NewDirectories directory(out_dir_);
+        // A replaced run's checkpoints go now: a resume after a stop before this run's first
+        // checkpoint would otherwise load them (restore() only refuses another model or seed).
+        if (!options_.resume)
+            for (const std::string& path : {last_path(), best_path()})
+                std::filesystem::remove(path);
         write_run_files(out_dir_, config, kept_lines);
         output_->metrics.open(out_dir_ + "/metrics.jsonl", std::ios::app);
         ATTNLAB_CHECK(output_->metrics, "train: cannot write \"", out_dir_, "/metrics.jsonl\"");

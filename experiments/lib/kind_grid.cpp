@@ -38,7 +38,7 @@ std::vector<Cell> kind_grid_cells(const ExperimentOptions& options,
                 json user = task.config;
                 user["model"]["attention"]["kind"] = kind;
                 user["train"]["seed"] = seed;
-                const std::string run_dir = options.out_dir + "/runs/" + key;
+                const std::string run_dir = cell_run_dir(options, key);
                 Cell cell{key,
                           task.metric,
                           [user, run_dir, batches = task.test_batches] {

@@ -46,18 +46,27 @@ std::map<std::string, std::set<std::string>> parse_only(const std::string& name,
     return only;
 }
 
+const char* const kListHelp =
+    "--list prints the state of every cell the preset and --only select (stored with its metric, "
+    "started\nwith its last logged step, or not started) and runs nothing.\n";
+
 }  // namespace
 
 ExperimentOptions parse_options(int argc, char** argv, const ExperimentInfo& info) {
     ExperimentOptions options;
     options.out_dir = "results/" + info.name;
-    const std::string flags = info.has_cells ? "--preset, --seeds, --only, --out, --help"
+    const std::string flags = info.has_cells ? "--preset, --seeds, --only, --list, --out, --help"
                                              : "--preset, --seeds, --out, --help";
     for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
         if (flag == "--help" || flag == "-h") {
-            if (distributed::is_root()) std::printf("%s", info.help.c_str());
+            if (distributed::is_root())
+                std::printf("%s%s", info.help.c_str(), info.has_cells ? kListHelp : "");
             std::exit(0);
+        }
+        if (flag == "--list" && info.has_cells) {
+            options.list = true;
+            continue;
         }
         if (flag != "--preset" && flag != "--seeds" && flag != "--out" &&
             !(flag == "--only" && info.has_cells))

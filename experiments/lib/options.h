@@ -1,12 +1,13 @@
 // options.h — the command line every experiment binary shares:
 //
-//     NAME [--preset P] [--seeds N] [--only LABEL=VALUE,...] [--out DIR] [--help]
+//     NAME [--preset P] [--seeds N] [--only LABEL=VALUE,...] [--list] [--out DIR] [--help]
 //
 // --preset quick runs in minutes on 2 cores, full in at most about three hours; an experiment may
 // add presets (synthesizer_ablation's scale). --seeds overrides the preset's seed count; --only
 // runs the cells whose labels match (a piece of a long grid, e.g. --only size=large,kind=random:
-// every LABEL must match, a LABEL given twice matches either value); --out defaults to
-// results/NAME. Usage errors print one line and exit 2.
+// every LABEL must match, a LABEL given twice matches either value); --list prints the state of
+// each cell it selects and runs nothing; --out defaults to results/NAME. Usage errors print one
+// line and exit 2.
 #pragma once
 
 #include <map>
@@ -29,6 +30,7 @@ struct ExperimentOptions {
     int64_t seeds = 0;  // 0: the preset's default
     std::string out_dir;
     std::map<std::string, std::set<std::string>> only;  // --only: label → accepted values
+    bool list = false;  // --list: print the selected cells' states instead of running them
 
     bool full() const { return preset == "full"; }
     bool quick() const { return preset == "quick"; }

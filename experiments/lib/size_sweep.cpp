@@ -115,7 +115,7 @@ std::vector<Cell> size_sweep_cells(ResultStore& store, const ExperimentOptions& 
         for (double rate : size.learning_rates) {
             const std::string key = lr_prefix(sweep, size, rate) + "seed0";
             const json user = sized_config(sweep, first, size, sweep.kinds[0], rate, 0);
-            const std::string run_dir = options.out_dir + "/runs/" + key;
+            const std::string run_dir = cell_run_dir(options, key);
             Cell cell{key,
                       "valid_loss",
                       [user, run_dir] { return train_cell(user, run_dir); },
@@ -130,7 +130,7 @@ std::vector<Cell> size_sweep_cells(ResultStore& store, const ExperimentOptions& 
                 for (int64_t seed = 0; seed < (seed_cap > 0 ? seed_cap : size.seeds); ++seed) {
                     const std::string key =
                         kind_prefix(sweep, task, size, kind) + "seed" + std::to_string(seed);
-                    const std::string run_dir = options.out_dir + "/runs/" + key;
+                    const std::string run_dir = cell_run_dir(options, key);
                     std::vector<std::string> sweep_keys;  // the learning rate is chosen on them
                     for (double rate : size.learning_rates)
                         sweep_keys.push_back(lr_prefix(sweep, size, rate) + "seed0");

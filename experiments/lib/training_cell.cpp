@@ -196,12 +196,17 @@ std::string changed_settings(const json& stored, const json& planned) {
     return text;
 }
 
+// How a stored (or started) cell's config differs from the one planned now; "" when it does not or
+// the cell plans none.
+std::string stale(const Cell& cell, const json& stored) {
+    if (cell.config.is_null() || stored.is_null()) return "";
+    return changed_settings(stored, resolve_config(cell.config));
+}
+
 void check_stored_configs(const ResultStore& store, const std::vector<Cell>& cells) {
     for (const Cell& cell : cells) {
-        if (cell.config.is_null() || !store.has(cell.key)) continue;
-        const json stored = store.cell(cell.key).value("config", json());
-        if (stored.is_null()) continue;
-        const std::string change = changed_settings(stored, resolve_config(cell.config));
+        if (!store.has(cell.key)) continue;
+        const std::string change = stale(cell, store.cell(cell.key).value("config", json()));
         if (!change.empty())
             throw UsageError(cat(store.path("results.json"), ": cell ", cell.key,
                                  " ran another config than the one planned now (", change,
@@ -210,7 +215,52 @@ void check_stored_configs(const ResultStore& store, const std::vector<Cell>& cel
     }
 }
 
+// A started cell's state from its run directory: the last logged step of the planned steps.
+std::string started_state(const Cell& cell, const std::string& run_dir) {
+    std::ifstream saved(run_dir + "/config.json");
+    const json config = json::parse(saved, nullptr, false);
+    int64_t step = 0;
+    std::ifstream log(run_dir + "/metrics.jsonl");
+    for (std::string line; std::getline(log, line);) {
+        const json entry = json::parse(line, nullptr, false);
+        if (entry.is_object() && entry.contains("step")) step = entry["step"].get<int64_t>();
+    }
+    const json steps = config.is_object() ? config["train"].value("steps", json()) : json();
+    std::string state =
+        cat("started: step ", step, " of ", steps.is_number() ? steps.dump() : "?", " logged, ",
+            std::filesystem::exists(run_dir + "/last.safetensors") ? "checkpoint saved"
+                                                                   : "no checkpoint yet");
+    const std::string change = config.is_object() ? stale(cell, config) : "";
+    return change.empty() ? state : state + "; another config than planned (" + change + ")";
+}
+
 }  // namespace
+
+std::string cell_states(const ResultStore& store, const ExperimentOptions& options,
+                        const std::vector<Cell>& cells) {
+    std::string text;
+    int64_t stored = 0, started = 0;
+    for (const Cell& cell : cells) {
+        const std::string run_dir = cell_run_dir(options, cell.key);
+        std::string state = "not started";
+        if (store.has(cell.key)) {
+            ++stored;
+            const json& entry = store.cell(cell.key);
+            const json& value = entry["metrics"].value(cell.metric, json());
+            state = cat("stored: ", cell.metric, " ", value.is_number() ? value.dump() : "?", " (",
+                        std::lround(entry.value("wall_s", 0.0) / 60), " min, ",
+                        entry.value("git_commit", "unknown"), ")");
+            const std::string change = stale(cell, entry.value("config", json()));
+            if (!change.empty()) state += "; another config than planned (" + change + ")";
+        } else if (std::filesystem::exists(run_dir + "/metrics.jsonl")) {
+            ++started;
+            state = started_state(cell, run_dir);
+        }
+        text += cell.key + "  " + state + "\n";
+    }
+    return text + cat(cells.size(), " cells: ", stored, " stored, ", started, " started, ",
+                      int64_t(cells.size()) - stored - started, " not started\n");
+}
 
 double run_cells(ResultStore& store, const std::vector<Cell>& cells) {
     const auto started = std::chrono::steady_clock::now();
@@ -287,6 +337,12 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells,
 
 bool run_grid(ResultStore& store, const ExperimentOptions& options,
               const std::vector<Cell>& cells) {
+    if (options.list) {
+        if (distributed::is_root())
+            std::printf("%s",
+                        cell_states(store, options, select_cells(cells, options.only)).c_str());
+        return false;
+    }
     check_stored_configs(store, cells);
     const double wall = run_cells(store, select_cells(cells, options.only));
     if (!distributed::is_root()) return false;

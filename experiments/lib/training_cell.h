@@ -55,6 +55,17 @@ struct Cell {
     json config = nullptr;
 };
 
+// Where a cell trains: OUT/runs/<key>; an interrupted cell continues from there.
+inline std::string cell_run_dir(const ExperimentOptions& options, const std::string& key) {
+    return options.out_dir + "/runs/" + key;
+}
+
+// One line per cell (stored with its metric, wall time and commit; started with its last logged
+// step and whether a checkpoint exists; or not started; a stored or started cell of another config
+// than planned says so), then the counts: what --list prints.
+std::string cell_states(const ResultStore& store, const ExperimentOptions& options,
+                        const std::vector<Cell>& cells);
+
 // Whether `cell` matches every label of an --only filter (an empty filter matches every cell).
 bool selected(const Cell& cell, const std::map<std::string, std::set<std::string>>& only);
 
@@ -79,11 +90,11 @@ std::vector<Cell> select_cells(const std::vector<Cell>& cells,
 double run_cells(ResultStore& store, const std::vector<Cell>& cells);
 
 // The cells --only selects through run_cells, then the run's record in results.json: the preset,
-// the seed count, the filter and the wall time. First, a stored cell of the grid whose config
-// differs from its Cell::config (a preset changed since it ran) is a UsageError naming the cell and
-// the setting: the report would otherwise mix it with cells of the new config. Returns whether this
-// process reports the results (tables, plots, stdout): false on every process of a job but process
-// 0.
+// the seed count, the filter and the wall time; with --list only their states (cell_states). First,
+// a stored cell of the grid whose config differs from its Cell::config (a preset changed since it
+// ran) is a UsageError naming the cell and the setting: the report would otherwise mix it with
+// cells of the new config. Returns whether this process reports the results (tables, plots,
+// stdout): false on every process of a job but process 0.
 [[nodiscard]] bool run_grid(ResultStore& store, const ExperimentOptions& options,
                             const std::vector<Cell>& cells);
 

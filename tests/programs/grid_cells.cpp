@@ -41,9 +41,9 @@ std::vector<Cell> grid(const ExperimentOptions& options) {
     for (int64_t seed = 0; seed < 2; ++seed)
         for (const std::string kind : {"vanilla", "random"}) {
             const std::string key = "quick/" + kind + "/seed" + std::to_string(seed);
-            const std::string run_dir = options.out_dir + "/runs/" + key;
+            const std::string run_dir = cell_run_dir(options, key);
             const std::string source = "quick/vanilla/seed" + std::to_string(seed);
-            const std::string source_dir = options.out_dir + "/runs/" + source;
+            const std::string source_dir = cell_run_dir(options, source);
             const bool fails = options.preset == "failing" && key == "quick/vanilla/seed1";
             const bool data_parallel = options.preset == "data_parallel";
             const bool timed = options.preset == "timed" && key == "quick/vanilla/seed1";
