@@ -323,7 +323,12 @@ std::string lra_report(const LraGrid& grid) {
            "rsqrt decay over longer runs), dropout 0.1, token embeddings N(0, 1) as LRA's.\n\n"
            "## The rows' attention settings\n\n" +
            rows_table(grid).markdown() + "\n## Claims, checked on these numbers\n\n" +
-           claims(grid) + "\n## Training speed (tokens/s, 2 cores) and parameters\n\n" +
+           claims(grid) +
+           "\n## Training speed (tokens/s) and parameters\n\nEach cell's median tokens/s as it "
+           "ran, "
+           "with the threads and machine load it had (this project runs the full preset's cells "
+           "as 1-thread lanes beside other work), so cells that ran apart compare only roughly; "
+           "LRA's efficiency table is `lra_efficiency`'s, measured back to back.\n\n" +
            speed_table(grid).markdown();
 }
 

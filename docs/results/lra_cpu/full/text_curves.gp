@@ -5,4 +5,8 @@ set xlabel 'step'
 set ylabel 'training loss'
 set grid
 set key outside right top
-plot './docs/results/lra_cpu/full/text_curves.dat' index 0 using 1:2 with linespoints pt 7 title 'transformer'
+plot './docs/results/lra_cpu/full/text_curves.dat' index 0 using 1:2 with linespoints pt 7 title 'transformer', \
+     './docs/results/lra_cpu/full/text_curves.dat' index 1 using 1:2 with linespoints pt 7 title 'local', \
+     './docs/results/lra_cpu/full/text_curves.dat' index 2 using 1:2 with linespoints pt 7 title 'sparse_transformer', \
+     './docs/results/lra_cpu/full/text_curves.dat' index 3 using 1:2 with linespoints pt 7 title 'longformer', \
+     './docs/results/lra_cpu/full/text_curves.dat' index 4 using 1:2 with linespoints pt 7 title 'linformer'
