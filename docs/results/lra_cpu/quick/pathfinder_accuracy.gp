@@ -1,5 +1,5 @@
 set terminal pngcairo size 900,560 noenhanced font 'sans,11'
-set output '/tmp/lra_quick_final/pathfinder_accuracy.png'
+set output './docs/results/lra_cpu/quick/pathfinder_accuracy.png'
 set title 'LRA-CPU Pathfinder: test accuracy (quick); dashed: majority class'
 set xlabel 'row'
 set ylabel 'test accuracy (%)'
@@ -12,4 +12,4 @@ set xtics rotate by -35 ('transformer' 0, 'local' 1, 'sparse_transformer' 2, 'lo
 set yrange [0:100]
 set xtics rotate by -45
 set arrow from graph 0, first 50 to graph 1, first 50 nohead dt 2 lw 2 lc rgb 'black'
-plot '/tmp/lra_quick_final/pathfinder_accuracy.dat' index 0 using 1:2 with boxes title 'accuracy', '/tmp/lra_quick_final/pathfinder_accuracy.dat' index 0 using 1:2:3 with yerrorbars lc 1 pt 0 notitle
+plot './docs/results/lra_cpu/quick/pathfinder_accuracy.dat' index 0 using 1:2 with boxes title 'accuracy', './docs/results/lra_cpu/quick/pathfinder_accuracy.dat' index 0 using 1:2:3 with yerrorbars lc 1 pt 0 notitle
