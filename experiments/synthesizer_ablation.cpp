@@ -90,9 +90,9 @@ KindTask seq2seq_task(const json& model, bool quick) {
 // MQAR as sized in docs/results/mqar_sizing (vanilla at 4 pairs, d = 64, 2 layers, leaves the
 // 1/pairs plateau after 2,000–4,000 steps depending on the seed; at lr 3e-3 one seed of three
 // never did in 12,000 steps, at 1e-3 all three did; quick: 2 pairs, too few steps to leave the
-// plateau). `chance` is 1/pairs, what a kind
-// earns by answering with one of the sequence's own values without matching its key: content-blind
-// mixing can reach it, only a content match goes beyond.
+// plateau). `chance` is 1/pairs, what a kind earns by answering with one of the sequence's own
+// values without matching its key: content-blind mixing can reach it, only a content match goes
+// beyond.
 KindTask mqar_task(bool quick, int64_t pairs, const std::string& id) {
     const int64_t alphabet = quick ? 16 : 64;
     const json model = {

@@ -125,18 +125,20 @@ std::vector<Cell> size_sweep_cells(ResultStore& store, const ExperimentOptions& 
         }
     const int64_t seed_cap = options.seeds;
     for (const SweepTask& task : sweep.tasks)
-        for (const ModelSize& size : sweep.sizes)
+        for (const ModelSize& size : sweep.sizes) {
+            std::vector<std::string> sweep_keys;  // the learning rate is chosen on them
+            for (double rate : size.learning_rates)
+                sweep_keys.push_back(lr_prefix(sweep, size, rate) + "seed0");
+            // With the sweep stored, the rate, and so each config, is known before the grid runs.
+            const bool swept =
+                std::all_of(sweep_keys.begin(), sweep_keys.end(),
+                            [&](const std::string& sweep_key) { return store.has(sweep_key); });
+            const double known_rate = swept ? chosen_learning_rate(store, sweep, size) : 0;
             for (const std::string& kind : sweep.kinds)
                 for (int64_t seed = 0; seed < (seed_cap > 0 ? seed_cap : size.seeds); ++seed) {
                     const std::string key =
                         kind_prefix(sweep, task, size, kind) + "seed" + std::to_string(seed);
                     const std::string run_dir = cell_run_dir(options, key);
-                    std::vector<std::string> sweep_keys;  // the learning rate is chosen on them
-                    for (double rate : size.learning_rates)
-                        sweep_keys.push_back(lr_prefix(sweep, size, rate) + "seed0");
-                    const bool swept = std::all_of(
-                        sweep_keys.begin(), sweep_keys.end(),
-                        [&](const std::string& sweep_key) { return store.has(sweep_key); });
                     Cell cell{key,
                               task.task.metric,
                               [&store, &sweep, &task, &size, kind, seed, run_dir] {
@@ -151,11 +153,11 @@ std::vector<Cell> size_sweep_cells(ResultStore& store, const ExperimentOptions& 
                                {"kind", kind},
                                {"seed", std::to_string(seed)}},
                               sweep_keys};
-                    if (swept)  // the config is known before the grid runs
-                        cell.config = sized_config(sweep, task, size, kind,
-                                                   chosen_learning_rate(store, sweep, size), seed);
+                    if (swept)
+                        cell.config = sized_config(sweep, task, size, kind, known_rate, seed);
                     cells.push_back(std::move(cell));
                 }
+        }
     return cells;
 }
 
