@@ -118,8 +118,9 @@ double max_loss_spike(const std::vector<StepRecord>& history) {
     return spike;
 }
 
-TrainedCell run_cell(const ExperimentOptions& options, const Preset& preset, const Variant& variant,
-                     int64_t seed) {
+// The user config one cell trains (its Cell::config, so a stored cell of another config is caught).
+json cell_config(const ExperimentOptions& options, const Preset& preset, const Variant& variant,
+                 int64_t seed) {
     json user = preset.config;
     user["model"]["attention"]["kind"] = variant.feature_kind.empty() ? "vanilla" : "performer";
     if (!variant.feature_kind.empty())
@@ -128,6 +129,10 @@ TrainedCell run_cell(const ExperimentOptions& options, const Preset& preset, con
     user["train"]["seed"] = seed;
     user["train"]["out_dir"] =
         cell_run_dir(options, cell_prefix(options.preset, variant) + "seed" + std::to_string(seed));
+    return user;
+}
+
+TrainedCell run_cell(const json& user) {
     TrainedCell cell;
     cell.resolved = resolve_config(user);
     TrainerOptions trainer_options;
@@ -336,12 +341,15 @@ int run(const ExperimentOptions& options) {
     ResultStore store(options.out_dir, kName);
     std::vector<Cell> cells;
     for (int64_t seed = 0; seed < seeds; ++seed)
-        for (const Variant& variant : kVariants)
-            cells.push_back(
-                {cell_prefix(options.preset, variant) + "seed" + std::to_string(seed),
-                 "bpc_at_stop",
-                 [&, variant, seed] { return run_cell(options, preset, variant, seed); },
-                 {{"variant", variant.id}, {"seed", std::to_string(seed)}}});
+        for (const Variant& variant : kVariants) {
+            const json user = cell_config(options, preset, variant, seed);
+            Cell cell{cell_prefix(options.preset, variant) + "seed" + std::to_string(seed),
+                      "bpc_at_stop",
+                      [user] { return run_cell(user); },
+                      {{"variant", variant.id}, {"seed", std::to_string(seed)}}};
+            cell.config = user;
+            cells.push_back(std::move(cell));
+        }
     if (!run_grid(store, options, cells)) return 0;  // process 0 reports
 
     Table table{

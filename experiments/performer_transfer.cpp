@@ -145,38 +145,52 @@ void transplant(const Checkpoint& checkpoint, Module& model) {
         std::copy(source.data(), source.data() + source.numel(), target.data());
 }
 
-TrainedCell pretrain_cell(const ExperimentOptions& options, const Preset& preset, int64_t seed) {
-    json user = {
-        {"model", preset.model},
-        {"data", preset.data},
-        {"train", train_settings(preset.pretrain_steps, 3e-3, seed, options.preset == "full")}};
-    user["model"]["attention"] = {{"kind", "vanilla"}};
-    return train_cell(user, run_dir(options, pretrain_prefix(options.preset), seed), kTestBatches);
+// The user config of one stage's cell: the preset's model and data, `attention`, and a warmup +
+// cosine schedule over `steps` from `lr`.
+json stage_config(const Preset& preset, const json& attention, int64_t steps, double lr,
+                  int64_t seed, bool full) {
+    json user = {{"model", preset.model},
+                 {"data", preset.data},
+                 {"train", train_settings(steps, lr, seed, full)}};
+    user["model"]["attention"] = attention;
+    return user;
+}
+
+json attention_of(int64_t m) {
+    return m > 0 ? json{{"kind", "performer"}, {"performer_features", m}}
+                 : json{{"kind", "vanilla"}};
+}
+
+json pretrain_config(const Preset& preset, int64_t seed, bool full) {
+    return stage_config(preset, attention_of(0), preset.pretrain_steps, 3e-3, seed, full);
 }
 
 // The Performer with m features trained from random weights for the fine-tune's step count, with
 // the pretraining's learning rate (warmup + cosine over those steps).
-TrainedCell scratch_cell(const ExperimentOptions& options, const Preset& preset, int64_t m,
-                         int64_t seed) {
-    json user = {
-        {"model", preset.model},
-        {"data", preset.data},
-        {"train", train_settings(preset.finetune_steps, 3e-3, seed, options.preset == "full")}};
-    user["model"]["attention"] = {{"kind", "performer"}, {"performer_features", m}};
-    return train_cell(user, run_dir(options, scratch_prefix(options.preset, m), seed),
-                      kTestBatches);
+json scratch_config(const Preset& preset, int64_t m, int64_t seed, bool full) {
+    return stage_config(preset, attention_of(m), preset.finetune_steps, 3e-3, seed, full);
 }
 
-TrainedCell finetune_cell(const ExperimentOptions& options, const Preset& preset, int64_t m,
-                          int64_t seed) {
+json finetune_config(const Preset& preset, int64_t m, int64_t seed, bool full) {
+    return stage_config(preset, attention_of(m), preset.finetune_steps, 1e-3, seed, full);
+}
+
+// A cell that trains `user` from random weights in its own run directory.
+Cell from_scratch(const ExperimentOptions& options, const std::string& key, const json& user,
+                  std::map<std::string, std::string> labels) {
+    Cell cell{key, "bpc",
+              [user, run_dir = cell_run_dir(options, key)] {
+                  return train_cell(user, run_dir, kTestBatches);
+              },
+              std::move(labels)};
+    cell.config = user;
+    return cell;
+}
+
+TrainedCell finetune_cell(const ExperimentOptions& options, const Preset& preset, json user,
+                          int64_t m, int64_t seed) {
     const std::string source = run_dir(options, pretrain_prefix(options.preset), seed);
     const Checkpoint checkpoint = read_checkpoint(source + "/last.safetensors");
-    json user = {
-        {"model", preset.model},
-        {"data", preset.data},
-        {"train", train_settings(preset.finetune_steps, 1e-3, seed, options.preset == "full")}};
-    user["model"]["attention"] =
-        m > 0 ? json{{"kind", "performer"}, {"performer_features", m}} : json{{"kind", "vanilla"}};
     user["train"]["out_dir"] = run_dir(options, finetune_prefix(options.preset, m), seed);
     TrainedCell cell;
     cell.resolved = resolve_config(user);
@@ -308,23 +322,23 @@ int run(const ExperimentOptions& options) {
     for (int64_t seed = 0; seed < seeds; ++seed) {
         const std::string seed_label = std::to_string(seed);
         const std::string pretrained = pretrain_prefix(options.preset) + "seed" + seed_label;
-        cells.push_back({pretrained,
-                         "bpc",
-                         [&, seed] { return pretrain_cell(options, preset, seed); },
-                         {{"stage", "pretrain"}, {"seed", seed_label}}});
-        for (int64_t m : targets)
-            cells.push_back(
-                {finetune_prefix(options.preset, m) + "seed" + seed_label,
-                 "bpc",
-                 [&, m, seed] { return finetune_cell(options, preset, m, seed); },
-                 {{"stage", "finetune"}, {"target", target_id(m)}, {"seed", seed_label}},
-                 {pretrained}});
+        cells.push_back(from_scratch(options, pretrained, pretrain_config(preset, seed, full),
+                                     {{"stage", "pretrain"}, {"seed", seed_label}}));
+        for (int64_t m : targets) {
+            const json user = finetune_config(preset, m, seed, full);
+            Cell cell{finetune_prefix(options.preset, m) + "seed" + seed_label,
+                      "bpc",
+                      [&, user, m, seed] { return finetune_cell(options, preset, user, m, seed); },
+                      {{"stage", "finetune"}, {"target", target_id(m)}, {"seed", seed_label}},
+                      {pretrained}};
+            cell.config = user;
+            cells.push_back(std::move(cell));
+        }
         for (int64_t m : kFeatures)
-            cells.push_back(
-                {scratch_prefix(options.preset, m) + "seed" + seed_label,
-                 "bpc",
-                 [&, m, seed] { return scratch_cell(options, preset, m, seed); },
-                 {{"stage", "scratch"}, {"target", target_id(m)}, {"seed", seed_label}}});
+            cells.push_back(from_scratch(
+                options, scratch_prefix(options.preset, m) + "seed" + seed_label,
+                scratch_config(preset, m, seed, full),
+                {{"stage", "scratch"}, {"target", target_id(m)}, {"seed", seed_label}}));
     }
     if (!run_grid(store, options, cells)) return 0;  // process 0 reports
 
