@@ -1,4 +1,5 @@
-// The vectorisable exp and row maximum used by the softmax family, against the standard library.
+// The vectorisable exp, its lane sums and the row maximum used by the softmax family, against the
+// standard library.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -51,6 +52,27 @@ TEST_CASE("row_maximum equals std::max_element for every length", "[kernel][math
                 *std::max_element(values.begin(), values.end()));
     }
     CHECK(kernels::row_maximum(nullptr, 0) == -std::numeric_limits<real>::infinity());
+}
+
+TEST_CASE("exp_shifted_lanes: each entry's exp in place, summed into its lane", "[kernel][math]") {
+    Rng rng(6);
+    for (int64_t count = 0; count <= 70; ++count) {
+        std::vector<real> values(static_cast<size_t>(count));
+        for (real& v : values) v = real(rng.normal());
+        const real shift = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+        std::vector<real> exps = values;
+        real lanes[kernels::kLanes] = {};
+        kernels::exp_shifted_lanes(exps.data(), count, shift, lanes);
+        double expected[kernels::kLanes] = {};
+        const int64_t whole = count / kernels::kLanes * kernels::kLanes;
+        for (int64_t i = 0; i < count; ++i) {
+            const double e = std::exp(double(values[size_t(i)]) - double(shift));
+            REQUIRE(std::abs(exps[size_t(i)] - e) <= 4 * std::numeric_limits<real>::epsilon() * e);
+            expected[i < whole ? i % kernels::kLanes : 0] += e;  // the tail goes to lane 0
+        }
+        for (int k = 0; k < kernels::kLanes; ++k)
+            REQUIRE(std::abs(lanes[k] - expected[k]) <= 1e-5 * (1 + expected[k]));
+    }
 }
 
 TEST_CASE("tanh_absolute matches std::tanh to an absolute 3e-7", "[kernel][math]") {

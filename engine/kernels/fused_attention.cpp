@@ -83,29 +83,55 @@ struct DropoutFactors {
 
 struct OnlineRows {
     std::vector<real> max, sum, acc;  // m, ℓ [rows]; acc [rows, dv]
-    OnlineRows(int64_t rows, int64_t dv)
-        : max(size_t(rows), kRemoved), sum(size_t(rows), 0), acc(size_t(rows * dv), 0) {}
+    // One tile's scratch: each row's lanes [rows, kLanes], new maximum m', e^(m − m') and Σ_j.
+    std::vector<real> lanes, tile_max, correction, tile_sum;
+    explicit OnlineRows(int64_t rows, int64_t dv)
+        : max(size_t(rows), kRemoved),
+          sum(size_t(rows), 0),
+          acc(size_t(rows * dv), 0),
+          lanes(size_t(rows * kLanes)),
+          tile_max(size_t(rows)),
+          correction(size_t(rows)),
+          tile_sum(size_t(rows)) {}
 };
 
-// Turns one masked tile S into e^(S − m') in place and folds it into the running state.
+// Turns one masked tile S into e^(S − m') in place and folds it into the running state. Each
+// phase runs over all the tile's rows, so the lanes' folds and the corrections are vector code.
 void fold_tile(real* s, int64_t ld, const Tile& tile, int64_t dv, OnlineRows& state) {
-    for (int64_t r = 0; r < tile.rows(); ++r) {
-        real* row = s + r * ld;
-        const real row_max = std::max(state.max[size_t(r)], row_maximum(row, tile.cols()));
-        if (row_max == kRemoved) {  // nothing kept in this row so far: weights 0
-            for (int64_t c = 0; c < tile.cols(); ++c) row[c] = 0;
-            continue;
-        }
-        const real correction = exp_nonpositive(state.max[size_t(r)] - row_max);
-        real row_sum = 0;
-#pragma omp simd reduction(+ : row_sum)
-        for (int64_t c = 0; c < tile.cols(); ++c) {
-            row[c] = exp_nonpositive(row[c] - row_max);
-            row_sum += row[c];
-        }
-        state.sum[size_t(r)] = state.sum[size_t(r)] * correction + row_sum;
-        state.max[size_t(r)] = row_max;
-        for (int64_t k = 0; k < dv; ++k) state.acc[size_t(r * dv + k)] *= correction;
+    const int64_t rows = tile.rows(), cols = tile.cols();
+    real* lanes = state.lanes.data();
+    real *m = state.max.data(), *m_new = state.tile_max.data();
+    real *correction = state.correction.data(), *tile_sum = state.tile_sum.data();
+    // m' = max(m, max_j S_ij)
+    std::fill(state.lanes.begin(), state.lanes.end(), kRemoved);
+    for (int64_t r = 0; r < rows; ++r) max_lanes(s + r * ld, cols, lanes + r * kLanes);
+    for (int64_t r = 0; r < rows; ++r) m_new[r] = lanes[r * kLanes];
+    for (int k = 1; k < kLanes; ++k)
+#pragma omp simd
+        for (int64_t r = 0; r < rows; ++r) m_new[r] = std::max(m_new[r], lanes[r * kLanes + k]);
+#pragma omp simd
+    for (int64_t r = 0; r < rows; ++r) {
+        m_new[r] = std::max(m[r], m_new[r]);
+        // A row with nothing kept so far keeps ℓ = 0 and acc = 0 (its weights are set to 0).
+        correction[r] = m_new[r] == kRemoved ? real(1) : exp_nonpositive(m[r] - m_new[r]);
+    }
+    // e^(S_ij − m') and Σ_j of each row
+    std::fill(state.lanes.begin(), state.lanes.end(), real(0));
+    for (int64_t r = 0; r < rows; ++r) {
+        if (m_new[r] == kRemoved)
+            std::fill_n(s + r * ld, cols, real(0));
+        else
+            exp_shifted_lanes(s + r * ld, cols, m_new[r], lanes + r * kLanes);
+    }
+    std::fill_n(tile_sum, rows, real(0));
+    for (int k = 0; k < kLanes; ++k)
+#pragma omp simd
+        for (int64_t r = 0; r < rows; ++r) tile_sum[r] += lanes[r * kLanes + k];
+    // ℓ' = ℓ·e^(m − m') + Σ_j,  acc' = acc·e^(m − m')  (the tile's (P ∘ Z) V is added after)
+    for (int64_t r = 0; r < rows; ++r) {
+        state.sum[size_t(r)] = state.sum[size_t(r)] * correction[r] + tile_sum[r];
+        m[r] = m_new[r];
+        for (int64_t k = 0; k < dv; ++k) state.acc[size_t(r * dv + k)] *= correction[r];
     }
 }
 

@@ -102,21 +102,46 @@ inline float tanh_absolute(float u) {
 }
 #endif
 
-// max of values[0..count), −inf for count = 0. A plain `omp simd reduction(max:)` stays scalar
-// (std::max is not associative once NaNs are allowed), so keep 16 running maxima, one per lane,
-// which GCC turns into vmaxps, and fold them at the end.
-inline real row_maximum(const real* values, int64_t count) {
-    constexpr int kLanes = 16;
-    real lanes[kLanes];
-    for (real& lane : lanes) lane = -std::numeric_limits<real>::infinity();
+// Running values kept one per vector lane, so a row's loop is vector code; the lanes are folded
+// at the end. Tiles fold the lanes of all their rows at once: one row's 16 lanes folded alone are a
+// chain of 16 dependent adds (or maxima), which costs as much as a 64-entry row's exponentials.
+constexpr int kLanes = 16;
+
+// The lane maxima of values[0..count): lane k the maximum of the entries c ≡ k (mod 16) of the
+// whole 16-entry groups, lane 0 then also of the tail. lanes[16] must start at −inf. A plain
+// `omp simd reduction(max:)` stays scalar (std::max is not associative once NaNs are allowed).
+inline void max_lanes(const real* values, int64_t count, real* lanes) {
     int64_t i = 0;
     for (; i + kLanes <= count; i += kLanes)
 #pragma omp simd
         for (int k = 0; k < kLanes; ++k) lanes[k] = std::max(lanes[k], values[i + k]);
     for (; i < count; ++i) lanes[0] = std::max(lanes[0], values[i]);
+}
+
+// max of values[0..count), −inf for count = 0.
+inline real row_maximum(const real* values, int64_t count) {
+    real lanes[kLanes];
+    for (real& lane : lanes) lane = -std::numeric_limits<real>::infinity();
+    max_lanes(values, count, lanes);
     real result = lanes[0];
     for (int k = 1; k < kLanes; ++k) result = std::max(result, lanes[k]);
     return result;
+}
+
+// e^(x − shift) of values[0..count) in place, summed by lane as max_lanes (lanes[16] must start
+// at 0); the sum is 0 + lane 0 + … + lane 15.
+inline void exp_shifted_lanes(real* values, int64_t count, real shift, real* lanes) {
+    int64_t i = 0;
+    for (; i + kLanes <= count; i += kLanes)
+#pragma omp simd
+        for (int k = 0; k < kLanes; ++k) {
+            values[i + k] = exp_nonpositive(values[i + k] - shift);
+            lanes[k] += values[i + k];
+        }
+    for (; i < count; ++i) {
+        values[i] = exp_nonpositive(values[i] - shift);
+        lanes[0] += values[i];
+    }
 }
 
 }  // namespace attnlab::kernels
