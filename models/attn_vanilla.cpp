@@ -43,14 +43,16 @@ Tensor VanillaLogits::logits(const Tensor& x) {
     return causal_ ? causal_scores(scaled_q, k) : matmul(scaled_q, k, false, true);  // [B, h, L, L]
 }
 
-// Tiles of (q / √dh) kᵀ from Q, K [B, h, L, dh], computed once.
+// Tiles of (q / √dh) kᵀ from Q [B, h, L, dh] and Kᵀ [B, h, dh, L], computed once. Kᵀ makes each
+// tile's Q Kᵀ a plain product, the layout OpenBLAS's small-matrix kernels take; with K [L, dh]
+// every tile went through its packing path.
 TiledLogits VanillaLogits::tiles(const Tensor& x) {
-    const Tensor scaled_q = scaled_queries(x), k = keys(x);
-    const int64_t L = k.size(2), dh = k.size(3);
-    const kernels::View view{heads_ * L * dh, L * dh, dh};
-    return {
-        {scaled_q, k},
-        std::make_shared<kernels::ProductTiles>(scaled_q.data(), view, k.data(), view, false, dh)};
+    const Tensor scaled_q = scaled_queries(x), k_columns = transpose(keys(x), 2, 3);
+    const int64_t dh = k_columns.size(2), L = k_columns.size(3);
+    const kernels::View q_view{heads_ * L * dh, L * dh, dh}, k_view{heads_ * dh * L, dh * L, L};
+    return {{scaled_q, k_columns},
+            std::make_shared<kernels::ProductTiles>(scaled_q.data(), q_view, k_columns.data(),
+                                                    k_view, true, dh)};
 }
 
 LogitRows VanillaLogits::start_rows() const {

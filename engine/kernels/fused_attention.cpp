@@ -174,7 +174,7 @@ void forward_block(const LogitTiles& logits, const TileSchedule& schedule, const
 }
 
 // One (b, head): every query block's tiles, in order (dV of the slice is only written here).
-void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, const real* v,
+void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, const real* v_columns,
                     const real* out, const real* lse, const real* dout,
                     const FusedAttentionShape& shape, const FusedAttentionMasks& masks, int64_t b,
                     int64_t head, real* dv, real* const* logit_grads) {
@@ -197,11 +197,11 @@ void backward_slice(const LogitTiles& logits, const TileSchedule& schedule, cons
         for (const Span& keys : schedule.key_spans(block)) {
             if (all_padded(padding, keys)) continue;
             const Tile tile{b, head, rows.begin, rows.end, keys.begin, keys.end};
-            const real* v_keys = v + (slice * L + keys.begin) * width;
+            const real* v_keys = v_columns + slice * width * L + keys.begin;  // Vᵀ [dv, keys]
             logits.compute(tile, p.data(), ld);
             mask_tile(p.data(), ld, tile, schedule, padding);
             // dP̃ = dO Vᵀ over the tile (before the dropout factors).
-            gemm(false, true, tile.rows(), tile.cols(), width, 1, d_o, width, v_keys, width, 0,
+            gemm(false, false, tile.rows(), tile.cols(), width, 1, d_o, width, v_keys, L, 0,
                  dp.data(), ld);
             for (int64_t r = 0; r < tile.rows(); ++r) {
                 const real row_lse = lse[slice * L + rows.begin + r], row_dot = row_dots[size_t(r)];
@@ -245,8 +245,19 @@ void fused_attention_backward(const LogitTiles& logits, const TileSchedule& sche
                               const real* out, const real* lse, const real* dout,
                               const FusedAttentionShape& shape, const FusedAttentionMasks& masks,
                               real* dv, real* const* logit_grads) {
+    // Vᵀ [B, h, dv, L]: each tile's dO Vᵀ is then a plain product, which OpenBLAS's small-matrix
+    // kernels take (with V [L, dv] every tile went through its packing path).
+    const int64_t slices = shape.batch * shape.heads, L = shape.length;
+    std::vector<real> v_columns(size_t(slices * L * shape.dv));
+    for_each_matrix(slices, [&](int64_t slice) {
+        for (int64_t j = 0; j < L; ++j)
+            for (int64_t k = 0; k < shape.dv; ++k)
+                v_columns[size_t((slice * shape.dv + k) * L + j)] =
+                    v[(slice * L + j) * shape.dv + k];
+    });
     const auto run = [&](int64_t b, int64_t head) {
-        backward_slice(logits, schedule, v, out, lse, dout, shape, masks, b, head, dv, logit_grads);
+        backward_slice(logits, schedule, v_columns.data(), out, lse, dout, shape, masks, b, head,
+                       dv, logit_grads);
     };
     if (logits.sharing() == GradSharing::None) {
         for_each_matrix(shape.batch * shape.heads,

@@ -61,7 +61,7 @@ class LogitTiles {
 };
 
 // S = Q Kᵀ + bias: Q rows [.., L, dk]; K stored [.., cols, dk], or [.., dk, cols] when
-// k_transposed (a weight read as keys: Dense's W2); bias (optional) a row of columns per head.
+// k_transposed (Dense's W2, vanilla's Kᵀ); bias (optional) a row of columns per head.
 class ProductTiles : public LogitTiles {
   public:
     ProductTiles(const real* q, View q_view, const real* k, View k_view, bool k_transposed,
