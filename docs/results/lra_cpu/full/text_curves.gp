@@ -18,4 +18,5 @@ plot './docs/results/lra_cpu/full/text_curves.dat' index 0 using 1:2 with linesp
      './docs/results/lra_cpu/full/text_curves.dat' index 10 using 1:2 with linespoints pt 7 title 'performer', \
      './docs/results/lra_cpu/full/text_curves.dat' index 11 using 1:2 with linespoints pt 7 title 'favor_plus', \
      './docs/results/lra_cpu/full/text_curves.dat' index 12 using 1:2 with linespoints pt 7 title 'synthesizer_learned', \
-     './docs/results/lra_cpu/full/text_curves.dat' index 13 using 1:2 with linespoints pt 7 title 'random'
+     './docs/results/lra_cpu/full/text_curves.dat' index 13 using 1:2 with linespoints pt 7 title 'random', \
+     './docs/results/lra_cpu/full/text_curves.dat' index 14 using 1:2 with linespoints pt 7 title 'dense'
