@@ -27,12 +27,28 @@ namespace {
 
 constexpr real kRemoved = -std::numeric_limits<real>::infinity();
 
+// Whether every key of the span is padding: the tile's weights are all 0 and its gradients too, so
+// skipping it changes nothing (a padded batch's tail is most of its tiles).
+bool all_padded(const real* padding, const Span& keys) {
+    if (!padding) return false;
+    for (int64_t j = keys.begin; j < keys.end; ++j)
+        if (padding[j] != 0) return false;
+    return true;
+}
+
+// Whether some key of the span is padding (most tiles have none: their rows need no mask pass).
+bool any_padded(const real* padding, const Span& keys) {
+    for (int64_t j = keys.begin; j < keys.end; ++j)
+        if (padding[j] == 0) return true;
+    return false;
+}
+
 // Sets S_ij = −∞ where key j is removed for query i: padded keys row by row, then the schedule's
 // rule, only in tiles the rule does not keep whole (the diagonal ones): as the runs a row removes,
 // or entry by entry for a strided band.
 void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedule,
                const real* padding) {
-    if (padding)
+    if (padding && any_padded(padding, {tile.col0, tile.col1}))
         for (int64_t r = 0; r < tile.rows(); ++r) {
             real* row = s + r * ld;
             const real* keys = padding + tile.col0;
@@ -57,15 +73,6 @@ void mask_tile(real* s, int64_t ld, const Tile& tile, const TileSchedule& schedu
         for (int64_t j = tile.col0; j < tile.col1; ++j)
             if (!schedule.keeps(i, j)) s[r * ld + j - tile.col0] = kRemoved;
     }
-}
-
-// Whether every key of the span is padding: the tile's weights are all 0 and its gradients too, so
-// skipping it changes nothing (a padded batch's tail is most of its tiles).
-bool all_padded(const real* padding, const Span& keys) {
-    if (!padding) return false;
-    for (int64_t j = keys.begin; j < keys.end; ++j)
-        if (padding[j] != 0) return false;
-    return true;
 }
 
 // The dropout factors Z_ij = keep_ij / (1 − p) of row i's entries j in [j0, j0 + n)
