@@ -5,4 +5,5 @@ set xlabel 'step'
 set ylabel 'training loss'
 set grid
 set key outside right top
-plot './docs/results/lra_cpu/full/listops_curves.dat' index 0 using 1:2 with linespoints pt 7 title 'transformer'
+plot './docs/results/lra_cpu/full/listops_curves.dat' index 0 using 1:2 with linespoints pt 7 title 'transformer', \
+     './docs/results/lra_cpu/full/listops_curves.dat' index 1 using 1:2 with linespoints pt 7 title 'performer'
