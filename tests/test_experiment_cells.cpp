@@ -221,7 +221,7 @@ TEST_CASE("--list: each selected cell's state, stored, started or not, and nothi
     const std::vector<Cell> cells = {cell("full/a/seed0"), cell("full/b/seed0"),
                                      cell("full/c/seed0")};
     ResultStore store(dir.path(), "demo");
-    store.put("full/a/seed0", {{"bpc", 1.5}}, resolve_config(cells[0].config), 120);
+    store.put("full/a/seed0", {{"bpc", 1.23456789}}, resolve_config(cells[0].config), 120);
     const std::string started = cell_run_dir(options, "full/b/seed0");
     std::filesystem::create_directories(started);
     json other = resolve_config(cells[1].config);
@@ -231,7 +231,7 @@ TEST_CASE("--list: each selected cell's state, stored, started or not, and nothi
                                               << "{\"step\":10,\"loss\":1.9,\"grad_norm\":1}\n";
 
     const std::string states = cell_states(store, options, cells);
-    CHECK_THAT(states, Catch::Contains("full/a/seed0  stored: bpc 1.5 (2 min, "));
+    CHECK_THAT(states, Catch::Contains("full/a/seed0  stored: bpc 1.235 (2 min, "));
     CHECK_THAT(states, Catch::Contains("full/b/seed0  started: step 10 of 30 logged, no checkpoint "
                                        "yet; another config than planned (train.steps: stored 30, "
                                        "now 20)"));

@@ -247,7 +247,9 @@ std::string cell_states(const ResultStore& store, const ExperimentOptions& optio
             ++stored;
             const json& entry = store.cell(cell.key);
             const json& value = entry["metrics"].value(cell.metric, json());
-            state = cat("stored: ", cell.metric, " ", value.is_number() ? value.dump() : "?", " (",
+            char shown[32] = "?";  // four significant digits: a state, not a result
+            if (value.is_number()) std::snprintf(shown, sizeof shown, "%.4g", value.get<double>());
+            state = cat("stored: ", cell.metric, " ", shown, " (",
                         std::lround(entry.value("wall_s", 0.0) / 60), " min, ",
                         entry.value("git_commit", "unknown"), ")");
             const std::string change = stale(cell, entry.value("config", json()));
