@@ -296,3 +296,31 @@ TEST_CASE("train_cell: an interrupted cell continues from its checkpoint; anothe
     const TrainedCell replaced = train_cell(other, dir.file("resumed"));
     CHECK(replaced.metrics["train_curve"].size() == 6);
 }
+
+TEST_CASE("train_cell: a resumed cell's curve keeps the steps logged before the resume",
+          "[experiments]") {
+    const json user =
+        load_config("", {"data.symbols=4", "data.length=3", "data.train_size=40",
+                         "data.valid_size=16", "data.test_size=16", "model.d_model=8",
+                         "model.heads=2", "model.layers=1", "model.d_ff=8", "train.steps=400",
+                         "train.batch_size=4", "train.eval_every=400", "train.eval_batches=1",
+                         "train.checkpoint_every=400", "train.log_every=20", "train.threads=1"});
+    TempDir dir;
+    json interrupted = resolve_config(user);
+    interrupted["train"]["out_dir"] = dir.file("resumed");
+    TrainerOptions options;
+    options.before_step = [](int64_t step, Trainer&) {
+        if (step == 200) request_stop();
+    };
+    Trainer first(interrupted, options);
+    REQUIRE_FALSE(first.run());
+    clear_stop_request();
+    const json curve = train_cell(user, dir.file("resumed")).metrics["train_curve"];
+    // Logged every 20 steps up to 200, then every step: no gap wider than the log's.
+    int64_t widest = 0;
+    for (size_t i = 1; i < curve.size(); ++i)
+        widest = std::max(widest, curve[i][0].get<int64_t>() - curve[i - 1][0].get<int64_t>());
+    CHECK(curve.front()[0] == 20);
+    CHECK(widest <= 20);
+    CHECK(curve.size() == 10 + 200 / 4);  // every logged step, then every 4th (400 / 100)
+}

@@ -41,9 +41,10 @@ bool resumable(const std::string& run_dir, const json& resolved) {
     }
 }
 
-// The training loss by step, at most 100 points: this session's steps (`history`) after the
-// logged steps of the sessions before a resume (metrics.jsonl keeps them, every log_every steps);
-// and the validation metrics at every evaluation, from the log.
+// The training loss by step, about 100 points spaced by step: this session's steps (`history`)
+// after the logged steps of the sessions before a resume (metrics.jsonl keeps them, every
+// log_every steps); and the validation metrics at every evaluation, from the log. Spacing by step,
+// not by entry, keeps a resumed run's sparse logged part from being thinned with its dense part.
 void add_curves(const std::string& run_dir, const std::vector<StepRecord>& history, json& metrics) {
     const int64_t first = history.empty() ? INT64_MAX : history.front().step;
     std::vector<json> train;
@@ -59,8 +60,14 @@ void add_curves(const std::string& run_dir, const std::vector<StepRecord>& histo
     }
     for (const StepRecord& record : history) train.push_back({record.step, record.loss});
     json curve = json::array();
-    const size_t stride = std::max<size_t>(1, train.size() / 100);
-    for (size_t i = 0; i < train.size(); i += stride) curve.push_back(train[i]);
+    const int64_t spacing =
+        train.empty() ? 1 : std::max<int64_t>(1, train.back()[0].get<int64_t>() / 100);
+    int64_t next = 0;
+    for (const json& point : train)
+        if (point[0].get<int64_t>() >= next) {
+            curve.push_back(point);
+            next = point[0].get<int64_t>() + spacing;
+        }
     metrics["train_curve"] = curve;
     metrics["valid_curve"] = valid;
 }
