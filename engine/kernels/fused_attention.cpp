@@ -20,6 +20,7 @@
 #include "blas.h"
 #include "gemm_batched.h"
 #include "nn.h"
+#include "shape.h"
 #include "vector_math.h"
 
 namespace attnlab::kernels {
@@ -256,12 +257,7 @@ void fused_attention_backward(const LogitTiles& logits, const TileSchedule& sche
     // kernels take (with V [L, dv] every tile went through its packing path).
     const int64_t slices = shape.batch * shape.heads, L = shape.length;
     std::vector<real> v_columns(size_t(slices * L * shape.dv));
-    for_each_matrix(slices, [&](int64_t slice) {
-        for (int64_t j = 0; j < L; ++j)
-            for (int64_t k = 0; k < shape.dv; ++k)
-                v_columns[size_t((slice * shape.dv + k) * L + j)] =
-                    v[(slice * L + j) * shape.dv + k];
-    });
+    permute(v, {slices, L, shape.dv}, {0, 2, 1}, v_columns.data(), false);
     const auto run = [&](int64_t b, int64_t head) {
         backward_slice(logits, schedule, v_columns.data(), out, lse, dout, shape, masks, b, head,
                        dv, logit_grads);
